@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the host packages bootlog needs (idempotent; safe to re-run).
+# Guest packages (Xen, Linux, busybox for arm64) are never installed: bootlog
+# downloads and unpacks them itself, but apt must know the arm64 architecture.
+set -euo pipefail
+
+packages=(qemu-system-arm qemu-system-x86 device-tree-compiler cpio busybox-static
+          u-boot-qemu ca-certificates)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ci/setup-host.sh: run as root (apt-get install)" >&2
+  exit 1
+fi
+
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  need_update=1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# apt-get download needs package lists that include arm64
+if [ "$need_update" = 1 ] || [ ${#missing[@]} -gt 0 ] || \
+   ! apt-cache show xen-hypervisor-4.17-arm64:arm64 >/dev/null 2>&1; then
+  apt-get update -q
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "setup-host: ok (${#missing[@]} packages installed)"

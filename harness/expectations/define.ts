@@ -1,0 +1,26 @@
+import type { BootSpec, ImageSource } from "./schema.ts";
+
+/** Identity with types: an expectation file reads like the boot it describes. Validation happens in the loader, which knows the file name. */
+export function defineBoot(spec: BootSpec): BootSpec {
+  return spec;
+}
+
+/** A file inside a Debian package, downloaded with `apt-get download` and unpacked with `dpkg-deb -x` (never installed). */
+export function deb(pkg: string, path: string, options: { version?: string; follow?: boolean } = {}): ImageSource {
+  return { kind: "deb", package: pkg, path, ...options };
+}
+
+/** Debian's current kernel for an architecture, through its metapackage (linux-image-arm64 → linux-image-6.1.0-N-arm64). */
+export function debianKernel(debArch: "arm64" | "amd64", options: { version?: string } = {}): ImageSource {
+  return { kind: "deb", package: `linux-image-${debArch}`, path: "boot/vmlinuz-*", follow: true, ...options };
+}
+
+/** A busybox initramfs whose /init prints "dom0 init: <uname -r> xen: <hypervisor type>" and starts a shell. */
+export function busyboxInitrd(initLines?: string[]): ImageSource {
+  return initLines ? { kind: "busybox-initrd", initLines } : { kind: "busybox-initrd" };
+}
+
+/** A file the user points at: a path, or the value of an environment variable (the boot is skipped when it is unset). */
+export function userImage(from: { path?: string; env?: string }): ImageSource {
+  return { kind: "file", ...from };
+}

@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+/** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
+export interface PreparedImageInfo {
+  path: string;
+  size: number;
+  sizeHex: string;
+}
+export type SendContext = Record<string, PreparedImageInfo>;
+
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
+  message: 'not a duration (write e.g. "15s", "500ms", "2m")',
+});
+
+const regexSpec = z
+  .strictObject({ regex: z.string(), flags: z.string().optional() })
+  .superRefine((spec, ctx) => {
+    try {
+      new RegExp(spec.regex, spec.flags);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `invalid regex: ${(error as Error).message}` });
+    }
+  });
+
+/** A literal (substring of a line or of the unterminated tail) or a regular expression. */
+const pattern = z.union([
+  z.string().min(1, "an empty pattern matches everything"),
+  z.instanceof(RegExp),
+  regexSpec,
+]);
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "ids are lower-case words joined by - . or _")
+  .refine((s) => s !== "start", { message: '"start" is reserved: it means "before any milestone"' });
+
+const send = z.union([
+  z.string().min(1),
+  z.custom<(ctx: SendContext) => string>((v) => typeof v === "function", "must be text or a function returning text"),
+]);
+
+const milestone = z.strictObject({
+  id,
+  match: pattern,
+  within: duration.optional(),
+  send: send.optional(),
+  description: z.string().optional(),
+});
+
+const failurePattern = z.strictObject({
+  id: z.string().min(1),
+  match: pattern,
+  nth: z.number().int().positive().optional(),
+});
+
+const debImage = z.strictObject({
+  kind: z.literal("deb"),
+  package: z.string().min(1),
+  /** Path (glob) inside the package of the file to boot. */
+  path: z.string().min(1),
+  /** Pin a version (`apt-get download pkg=VERSION`); default: apt's candidate. */
+  version: z.string().min(1).optional(),
+  /** The package is a metapackage: boot what it depends on (e.g. linux-image-arm64). */
+  follow: z.boolean().optional(),
+});
+
+const busyboxInitrdImage = z.strictObject({
+  kind: z.literal("busybox-initrd"),
+  /** Extra shell lines run by /init before the shell. */
+  initLines: z.array(z.string()).optional(),
+});
+
+const fileImage = z.strictObject({
+  kind: z.literal("file"),
+  /** A path, or undefined when it comes from `env` and the variable is not set. */
+  path: z.string().min(1).optional(),
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+});
+
+const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage]);
+
+const memory = z.string().regex(/^\d+[MG]$/, 'write memory as e.g. "2G" or "512M"');
+
+const machine = z.strictObject({
+  arch: z.enum(["aarch64", "x86_64"]),
+  memory,
+  cpus: z.number().int().min(1).max(64),
+  cpu: z.string().min(1).optional(),
+  /** direct: QEMU loads Xen/Linux itself; u-boot: Debian's U-Boot as firmware; image: one user file. */
+  firmware: z.enum(["direct", "u-boot", "image"]),
+  virtualization: z.boolean().optional(),
+  gic: z.union([z.literal(2), z.literal(3)]).optional(),
+  extraArgs: z.array(z.string()).optional(),
+});
+
+const boot = z.strictObject({
+  /** Xen's command line (xen,xen-bootargs / multiboot -append). */
+  xen: z.string().optional(),
+  /** Linux's command line (dom0, or Linux booted alone). */
+  linux: z.string().optional(),
+});
+
+const outcome = z.enum(["pass", "fail", "hang", "timeout", "exited", "infra"]);
+
+const knownBad = z.strictObject({
+  outcome: outcome.exclude(["pass", "infra"]),
+  /** The last milestone reached before it goes wrong; "start" when none is. */
+  after: z.string().min(1),
+  reason: z.string().min(1),
+  tracking: z.string().optional(),
+});
+
+export const bootSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "names are lower-case words joined by - . or _"),
+    description: z.string().optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    machine,
+    images: z.record(z.string(), image),
+    boot: boot.optional(),
+    milestones: z.array(milestone).min(1, "a boot needs at least one milestone"),
+    failOn: z.array(failurePattern).optional(),
+    silence: duration,
+    budget: duration,
+    knownBad: knownBad.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Map<string, number>();
+    spec.milestones.forEach((m, i) => {
+      if (seen.has(m.id))
+        ctx.addIssue({ code: "custom", path: ["milestones", i, "id"], message: `duplicate milestone id "${m.id}" (also milestones[${seen.get(m.id)}])` });
+      else seen.set(m.id, i);
+    });
+    if (spec.knownBad && spec.knownBad.after !== "start" && !seen.has(spec.knownBad.after))
+      ctx.addIssue({ code: "custom", path: ["knownBad", "after"], message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})` });
+    if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
+      ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
+    const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];
+    for (const key of needed)
+      if (!spec.images[key]) ctx.addIssue({ code: "custom", path: ["images", key], message: `firmware "${spec.machine.firmware}" needs images.${key}` });
+  });
+
+export type BootSpec = z.input<typeof bootSchema>;
+export type Milestone = z.output<typeof milestone>;
+export type ImageSource = z.output<typeof image>;
+export type KnownBad = z.output<typeof knownBad>;
+export type Outcome = z.output<typeof outcome>;
+export type MachineSpec = z.output<typeof machine>;
+export type Pattern = z.output<typeof pattern>;
+
+/** Debian's name for each QEMU architecture (guest packages, tags). */
+export const DEB_ARCH = { aarch64: "arm64", x86_64: "amd64" } as const;

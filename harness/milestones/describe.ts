@@ -1,0 +1,29 @@
+import type { MatcherVerdict } from "./matcher.ts";
+
+const seconds = (s: number) => `${s.toFixed(1)} s`;
+const quote = (text: string, max = 160) => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** Why the boot ended, without the outcome word: `silent 15.0 s, last line "Run /init as init process"`. */
+export function describeCause(v: MatcherVerdict): string {
+  const cause = v.cause;
+  switch (cause.kind) {
+    case "all-milestones":
+      return `every milestone seen in ${seconds(v.at)}`;
+    case "failure-pattern":
+      return `failure pattern ${cause.pattern} matched ${quote(cause.line)}${v.pending ? ` while awaiting "${v.pending}"` : ""}`;
+    case "silence":
+      return `silent ${seconds(cause.silentS)}, last line ${quote(v.lastLine)}`;
+    case "within":
+      return `"${v.pending}" not seen within ${seconds(cause.limitS)}, last line ${quote(v.lastLine)}`;
+    case "budget":
+      return `budget of ${seconds(cause.limitS)} ran out while awaiting "${v.pending}", last line ${quote(v.lastLine)}`;
+    case "exit":
+      return `QEMU exited (${cause.signal ? `signal ${cause.signal}` : `code ${cause.code}`}) while awaiting "${v.pending}", last line ${quote(v.lastLine)}`;
+  }
+}
+
+/** The one-line human verdict: `HANG after "linux-banner": silent 15.0 s, last line "Run /init as init process"`. */
+export function describeVerdict(v: MatcherVerdict): string {
+  if (v.outcome === "pass") return `PASS: ${describeCause(v)}`;
+  return `${v.outcome.toUpperCase()} after "${v.after}": ${describeCause(v)}`;
+}

@@ -1,0 +1,29 @@
+import type { KnownBad } from "../expectations/schema.ts";
+import type { BootOutcome, MatcherVerdict } from "./matcher.ts";
+
+export type KnownBadStatus = "reproduced" | "xpass" | "different";
+
+export interface KnownBadJudgement {
+  status: KnownBadStatus;
+  message: string;
+}
+
+function symptom(outcome: BootOutcome | "infra", after: string): string {
+  return `${outcome} after "${after}"`;
+}
+
+/**
+ * A known-bad boot that goes wrong exactly as recorded (same outcome, after the same milestone)
+ * is reproduced; one that passes is XPASS; anything else is a different failure.
+ */
+export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict): KnownBadJudgement {
+  const expected = symptom(knownBad.outcome, knownBad.after);
+  if (verdict.outcome === "pass")
+    return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
+  if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after)
+    return { status: "reproduced", message: `known-bad: ${knownBad.outcome} after ${knownBad.after} (${knownBad.reason})` };
+  return {
+    status: "different",
+    message: `known-bad boot failed differently: expected ${expected} (${knownBad.reason}), got ${symptom(verdict.outcome, verdict.after)}`,
+  };
+}
