@@ -1,7 +1,9 @@
+import type { Pattern } from "./schema.ts";
+
 /** Built-in failure patterns: any of them on the console ends the boot at once as `fail`. */
 export interface FailurePattern {
   id: string;
-  match: string | RegExp;
+  match: Pattern;
   /** Fail only on this occurrence (a second U-Boot banner is a reset); default the first. */
   nth?: number;
 }

@@ -1,0 +1,113 @@
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { Expectation } from "../expectations/loader.ts";
+import { DEB_ARCH, type ImageSource, type PreparedImageInfo } from "../expectations/schema.ts";
+import type { PackageVersion } from "../result.ts";
+import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
+import { cachedDir, sha256File } from "./cache.ts";
+import { buildInitramfs, initScript } from "./initramfs.ts";
+
+export { ImageError } from "./apt.ts";
+
+export interface PreparedImage extends PreparedImageInfo {
+  sha256: string;
+}
+
+export interface PreparedImages {
+  images: Record<string, PreparedImage>;
+  packages: PackageVersion[];
+  /** Cache entries made by this call (empty on a warm cache). */
+  built: string[];
+}
+
+/** The boot needs a file the user did not point at: skip it and say how to run it. */
+export class UserImageMissing extends Error {
+  override name = "UserImageMissing";
+}
+
+interface Entry {
+  file: string;
+  sha256: string;
+}
+
+async function describe(path: string, sha256: string): Promise<PreparedImage> {
+  const { size } = await stat(path);
+  return { path, size, sizeHex: size.toString(16), sha256 };
+}
+
+/** One file out of one Debian package, gunzipped if it ships compressed (x86_64 Xen). */
+async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Promise<Entry> {
+  const entry = await cachedDir("deb-file", { ...p, path }, async (tmp) => {
+    const debDir = join(tmp, "deb");
+    const unpacked = join(tmp, "unpacked");
+    await mkdir(debDir);
+    await mkdir(unpacked);
+    const files = await extractFromDeb(await downloadDeb(p, debDir), path, unpacked);
+    if (files.length !== 1) throw new ImageError(`${p.package} ${p.version}: "${path}" matches ${files.length} files, expected one`);
+    const name = basename(files[0]!).replace(/\.gz$/, "");
+    const data = await readFile(files[0]!);
+    await writeFile(join(tmp, name), files[0]!.endsWith(".gz") ? gunzipSync(data) : data);
+    await writeFile(join(tmp, "entry.json"), JSON.stringify({ file: name, sha256: await sha256File(join(tmp, name)) }));
+    await Promise.all([rm(debDir, { recursive: true }), rm(unpacked, { recursive: true })]);
+  });
+  if (entry.built) built.push(`${p.package} ${p.version} ${path}`);
+  return readEntry(entry.dir);
+}
+
+async function readEntry(dir: string): Promise<Entry> {
+  const meta = JSON.parse(await readFile(join(dir, "entry.json"), "utf8")) as Entry;
+  return { file: join(dir, meta.file), sha256: meta.sha256 };
+}
+
+async function busyboxInitrd(debArch: string, initLines: string[] | undefined, packages: PackageVersion[], built: string[]): Promise<Entry> {
+  const busyboxPkg = await resolvePackage("busybox-static", debArch, {});
+  packages.push(busyboxPkg);
+  const busybox = await fileFromDeb(busyboxPkg, "bin/busybox", built);
+  const script = initScript(initLines);
+  const entry = await cachedDir("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
+    await buildInitramfs(busybox.file, script, join(tmp, "work"), join(tmp, "initrd.gz"));
+    await rm(join(tmp, "work"), { recursive: true });
+    await writeFile(join(tmp, "entry.json"), JSON.stringify({ file: "initrd.gz", sha256: await sha256File(join(tmp, "initrd.gz")) }));
+  });
+  if (entry.built) built.push(`busybox initramfs (${debArch})`);
+  return readEntry(entry.dir);
+}
+
+async function userFile(role: string, source: Extract<ImageSource, { kind: "file" }>, exp: Expectation): Promise<Entry> {
+  const path = source.env ? process.env[source.env] || source.path : source.path;
+  if (!path)
+    throw new UserImageMissing(`${exp.file}: images.${role} comes from $${source.env}, which is not set (set it to the image file, or pass --image ${role}=PATH)`);
+  const file = resolve(path);
+  const exists = await stat(file).then((s) => s.isFile(), () => false);
+  if (!exists) throw new ImageError(`${exp.file}: images.${role}: no such file ${file}`);
+  return { file, sha256: await sha256File(file) };
+}
+
+/** Fetch, unpack and build every image of an expectation, through the cache. */
+export async function prepareImages(exp: Expectation, overrides: Record<string, string> = {}): Promise<PreparedImages> {
+  const debArch = DEB_ARCH[exp.machine.arch];
+  const packages: PackageVersion[] = [];
+  const built: string[] = [];
+  const images: Record<string, PreparedImage> = {};
+  for (const [role, declared] of Object.entries(exp.images)) {
+    const source: ImageSource = overrides[role] ? { kind: "file", path: overrides[role] } : declared;
+    let entry: Entry;
+    if (source.kind === "deb") {
+      const p = await resolvePackage(source.package, debArch, source);
+      packages.push(p);
+      entry = await fileFromDeb(p, source.path, built);
+    } else if (source.kind === "busybox-initrd") {
+      entry = await busyboxInitrd(debArch, source.initLines, packages, built);
+    } else {
+      entry = await userFile(role, source, exp);
+    }
+    images[role] = await describe(entry.file, entry.sha256);
+  }
+  return { images, packages: dedupe(packages), built };
+}
+
+function dedupe(packages: PackageVersion[]): PackageVersion[] {
+  return [...new Map(packages.map((p) => [`${p.package}:${p.arch}`, p])).values()];
+}
+

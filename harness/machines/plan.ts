@@ -1,0 +1,120 @@
+import type { Expectation } from "../expectations/loader.ts";
+import type { SendContext } from "../expectations/schema.ts";
+import { patchedDtb, type DtbPatch } from "../images/dtb.ts";
+import type { PreparedImages } from "../images/prepare.ts";
+import type { QemuInfo } from "./qemu.ts";
+
+/** Everything needed to start the machine, and to say how to start it by hand. */
+export interface MachinePlan {
+  binary: string;
+  argv: string[];
+  sendContext: SendContext;
+}
+
+// Load addresses for the arm64 virt machine (RAM starts at 0x40000000; U-Boot keeps its DTB there).
+const XEN_ADDR = "0x49000000";
+const KERNEL_ADDR = "0x50000000";
+const INITRD_ADDR = "0x54000000";
+export const UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
+
+export const DEFAULT_XEN_ARGS = { aarch64: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M", x86_64: "console=com1 com1=115200,8n1 dom0_mem=512M" };
+export const DEFAULT_DOM0_ARGS = { aarch64: "console=hvc0 earlycon=xen rdinit=/init", x86_64: "console=hvc0 earlyprintk=xen rdinit=/init" };
+export const DEFAULT_LINUX_ARGS = { aarch64: "console=ttyAMA0 rdinit=/init", x86_64: "console=ttyS0 rdinit=/init" };
+
+/** The machine itself: board, CPU, memory; the DTB must be dumped with exactly these. */
+export function machineArgs(exp: Expectation): string[] {
+  const m = exp.machine;
+  if (m.arch === "aarch64") {
+    const virt = `virt,gic-version=${m.gic ?? 3},virtualization=${m.virtualization === false ? "off" : "on"}`;
+    return ["-machine", virt, "-cpu", m.cpu ?? "cortex-a57", "-m", m.memory, "-smp", String(m.cpus)];
+  }
+  return ["-machine", "pc", "-cpu", m.cpu ?? "qemu64", "-m", m.memory, "-smp", String(m.cpus)];
+}
+
+const loader = (file: string, addr: string) => ["-device", `loader,file=${file},addr=${addr}`];
+
+/** Xen's boot modules described in /chosen, as Xen's arm64 boot protocol wants them. */
+function xenChosenPatches(exp: Expectation, images: PreparedImages["images"]): DtbPatch[] {
+  const patches: DtbPatch[] = [
+    { set: "/chosen", property: "xen,xen-bootargs", type: "s", values: [exp.boot?.xen ?? DEFAULT_XEN_ARGS.aarch64] },
+    { set: "/chosen", property: "xen,dom0-bootargs", type: "s", values: [exp.boot?.linux ?? DEFAULT_DOM0_ARGS.aarch64] },
+  ];
+  const modules = [
+    { role: "kernel", node: "/chosen/module@0", compatible: "multiboot,kernel", addr: KERNEL_ADDR },
+    { role: "initrd", node: "/chosen/module@1", compatible: "multiboot,ramdisk", addr: INITRD_ADDR },
+  ].filter((m) => images[m.role]);
+  if (modules.length) patches.push({ create: modules.map((m) => m.node) });
+  for (const m of modules) {
+    patches.push({ set: m.node, property: "compatible", type: "s", values: [m.compatible, "multiboot,module"] });
+    patches.push({ set: m.node, property: "reg", type: "x", values: ["0", m.addr.slice(2), "0", images[m.role]!.sizeHex] });
+  }
+  return patches;
+}
+
+async function arm64Direct(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<string[]> {
+  const { xen, kernel, initrd } = images;
+  if (!xen) {
+    const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64];
+    return initrd ? [...args, "-initrd", initrd.path] : args;
+  }
+  const dtb = await patchedDtb(qemu, machineArgs(exp), xenChosenPatches(exp, images));
+  return [
+    "-kernel", xen.path, "-dtb", dtb,
+    ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),
+    ...(initrd ? loader(initrd.path, INITRD_ADDR) : []),
+  ];
+}
+
+/** U-Boot as firmware; the images wait in RAM and the expectation types the boot commands. */
+function arm64UBoot(images: PreparedImages["images"]): string[] {
+  const { xen, kernel, initrd } = images;
+  return [
+    "-bios", UBOOT_ARM64,
+    ...(xen ? loader(xen.path, XEN_ADDR) : []),
+    ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),
+    ...(initrd ? loader(initrd.path, INITRD_ADDR) : []),
+  ];
+}
+
+/** x86_64: QEMU loads Xen as a multiboot kernel; `-initrd` lists the modules, each with its command line. */
+function x86Direct(exp: Expectation, images: PreparedImages["images"]): string[] {
+  const { xen, kernel, initrd } = images;
+  if (!xen) {
+    const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.x86_64];
+    return initrd ? [...args, "-initrd", initrd.path] : args;
+  }
+  const modules = [kernel && `${kernel.path} ${exp.boot?.linux ?? DEFAULT_DOM0_ARGS.x86_64}`, initrd?.path].filter(Boolean);
+  return ["-kernel", xen.path, "-append", exp.boot?.xen ?? DEFAULT_XEN_ARGS.x86_64, ...(modules.length ? ["-initrd", modules.join(",")] : [])];
+}
+
+/** A user's own all-in-one image (e.g. boot-wrapper-aarch64's xen-system.axf). */
+function userImageArgs(exp: Expectation, images: PreparedImages["images"]): string[] {
+  const { image, initrd, dtb } = images;
+  return [
+    "-kernel", image!.path,
+    ...(initrd ? ["-initrd", initrd.path] : []),
+    ...(dtb ? ["-dtb", dtb.path] : []),
+    ...(exp.boot?.linux ? ["-append", exp.boot.linux] : []),
+  ];
+}
+
+async function firmwareArgs(exp: Expectation, prepared: PreparedImages, qemu: QemuInfo): Promise<string[]> {
+  const { firmware, arch } = exp.machine;
+  if (firmware === "image") return userImageArgs(exp, prepared.images);
+  if (firmware === "u-boot") {
+    if (arch !== "aarch64") throw new Error(`${exp.file}: machine.firmware: u-boot is only wired for aarch64`);
+    return arm64UBoot(prepared.images);
+  }
+  return arch === "aarch64" ? arm64Direct(exp, prepared.images, qemu) : x86Direct(exp, prepared.images);
+}
+
+/** The QEMU command line: serial console on stdio, no reboot (a reset becomes an exit). */
+export async function planMachine(exp: Expectation, prepared: PreparedImages, qemu: QemuInfo): Promise<MachinePlan> {
+  const argv = [
+    ...machineArgs(exp),
+    "-nographic", "-no-reboot",
+    ...(await firmwareArgs(exp, prepared, qemu)),
+    ...(exp.machine.extraArgs ?? []),
+  ];
+  return { binary: qemu.binary, argv, sendContext: prepared.images };
+}

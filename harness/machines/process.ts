@@ -1,0 +1,91 @@
+import { execa, type ResultPromise } from "execa";
+
+export interface MachineExit {
+  code: number | null;
+  signal: string | null;
+  /** We killed it (verdict reached, or bootlog is stopping). */
+  killedByUs: boolean;
+  stderr: string;
+}
+
+export interface RunningMachine {
+  pid: number;
+  write(text: string): void;
+  onData(listener: (bytes: Buffer) => void): void;
+  exited: Promise<MachineExit>;
+  /** Kill the whole process group and wait for it. */
+  stop(): Promise<MachineExit>;
+}
+
+const live = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Every way out of bootlog takes its machines along. */
+function killAllGroups(): void {
+  for (const pid of live) killGroup(pid);
+}
+
+let handlersInstalled = false;
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on("exit", killAllGroups);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.on(signal, () => {
+      killAllGroups();
+      process.stderr.write(`bootlog: ${signal}: machines stopped\n`);
+      process.exit(code);
+    });
+  }
+}
+
+const STDERR_KEEP = 8 * 1024;
+
+/**
+ * Start QEMU in its own process group with the serial console on stdin/stdout. `setpriv
+ * --pdeathsig KILL` makes the kernel kill QEMU if bootlog itself dies by SIGKILL, when no
+ * handler of ours can run.
+ */
+export function startMachine(binary: string, argv: string[]): RunningMachine {
+  installExitHandlers();
+  const child: ResultPromise = execa("setpriv", ["--pdeathsig", "KILL", "--", binary, ...argv], {
+    detached: true,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    cleanup: true,
+  });
+  const pid = child.pid!;
+  live.add(pid);
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => {
+    if (stderr.length < STDERR_KEEP) stderr += b.toString("utf8");
+  });
+  child.stdin!.on("error", () => {}); // QEMU gone: nothing left to type to
+  let killedByUs = false;
+  const exited = child.then((r) => {
+    live.delete(pid);
+    killGroup(pid); // anything QEMU left in its group
+    return { code: r.exitCode ?? null, signal: r.signal ?? null, killedByUs, stderr: stderr.trim() };
+  });
+  return {
+    pid,
+    write: (text) => void child.stdin!.write(text),
+    onData: (listener) => void child.stdout!.on("data", listener),
+    exited,
+    stop: () => {
+      killedByUs = true;
+      killGroup(pid);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, renameSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { availableParallelism } from "node:os";
+import type { Expectation } from "./expectations/loader.ts";
+import { writeRunJunit } from "./report/timeline.ts";
+import type { BootResult } from "./result.ts";
+import { runBoot, type RunOptions } from "./run-boot.ts";
+
+export interface RunManyOptions {
+  artifactsDir?: string;
+  jobs?: number;
+  imageOverrides?: Record<string, string>;
+  /** Re-run a boot whose outcome was infra, up to this many more times. */
+  retries?: number;
+  onMilestone?: (boot: string, id: string, atS: number) => void;
+  onResult?: (result: BootResult) => void;
+}
+
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  results: BootResult[];
+  exitCode: number;
+}
+
+export function artifactsRoot(dir?: string): string {
+  return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? "artifacts");
+}
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+}
+
+/** 0 when every boot is ok; 1 when any boot really failed; 125 (git bisect: skip) when the only problems are infra. */
+export function exitCodeFor(results: BootResult[]): number {
+  if (results.some((r) => !r.ok && r.outcome !== "infra")) return 1;
+  if (results.some((r) => r.outcome === "infra")) return 125;
+  return 0;
+}
+
+/** Point artifacts/latest at this run (replaced atomically). */
+function markLatest(root: string, runId: string): void {
+  const tmp = join(root, `.latest-${process.pid}`);
+  symlinkSync(runId, tmp);
+  renameSync(tmp, join(root, "latest"));
+}
+
+async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
+  const attempts: BootResult[] = [];
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const dir = attempt === 1 ? opts.runDir : join(opts.runDir, `retry-${attempt}`);
+    const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
+    attempts.push(result);
+    onResult?.(result);
+    if (result.outcome !== "infra") break;
+  }
+  return attempts;
+}
+
+/** Run boots, up to `jobs` at once, into a new artifacts/<run-id>/, and write the combined JUnit. */
+export async function runMany(expectations: Expectation[], opts: RunManyOptions = {}): Promise<RunSummary> {
+  const root = artifactsRoot(opts.artifactsDir);
+  const runId = newRunId();
+  const runDir = join(root, runId);
+  mkdirSync(runDir, { recursive: true });
+  const queue = [...expectations];
+  const finals = new Map<string, BootResult>();
+  const allAttempts: BootResult[] = [];
+  const worker = async () => {
+    for (let exp = queue.shift(); exp; exp = queue.shift()) {
+      const name = exp.name;
+      const attempts = await runWithRetries(
+        exp,
+        { runDir, imageOverrides: opts.imageOverrides, onMilestone: (id, at) => opts.onMilestone?.(name, id, at) },
+        opts.retries ?? 0,
+        opts.onResult,
+      );
+      allAttempts.push(...attempts);
+      finals.set(name, attempts.at(-1)!);
+    }
+  };
+  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
+  await Promise.all(Array.from({ length: jobs }, worker));
+  const results = expectations.map((e) => finals.get(e.name)!);
+  await writeRunJunit(runDir, results);
+  markLatest(root, runId);
+  return { runId, runDir, results, exitCode: exitCodeFor(results) };
+}
