@@ -1,4 +1,4 @@
-import type { BootSpec, ImageSource } from "./schema.ts";
+import type { BootSpec, ImageSource, Milestone, SendContext } from "./schema.ts";
 
 /** Identity with types: an expectation file reads like the boot it describes. Validation happens in the loader, which knows the file name. */
 export function defineBoot(spec: BootSpec): BootSpec {
@@ -23,4 +23,19 @@ export function busyboxInitrd(initLines?: string[]): ImageSource {
 /** A file the user points at: a path, or the value of an environment variable (the boot is skipped when it is unset). */
 export function userImage(from: { path?: string; env?: string }): ImageSource {
   return { kind: "file", ...from };
+}
+
+type Command = string | ((ctx: SendContext) => string);
+
+/**
+ * Milestones that type one command at each U-Boot `=> ` prompt, in order. A command may be a
+ * function of the prepared images (sizes for `fdt set ... reg`).
+ */
+export function ubootCommands(commands: Command[]): Milestone[] {
+  return commands.map((command, i) => ({
+    id: `uboot-cmd-${i + 1}`,
+    match: "=> ",
+    send: typeof command === "function" ? (ctx: SendContext) => `${command(ctx)}\n` : `${command}\n`,
+    description: typeof command === "string" ? command : undefined,
+  }));
 }

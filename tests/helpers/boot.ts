@@ -1,0 +1,42 @@
+import { beforeAll, expect, test } from "vitest";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { loadAllExpectations, selectExpectations, type Expectation } from "../../harness/expectations/loader.ts";
+import type { BootResult } from "../../harness/result.ts";
+import { runBoot, type RunOptions } from "../../harness/run-boot.ts";
+
+/** Boot tests write under artifacts/tests/ so a failed CI run keeps its serial logs. */
+export function testRunDir(label: string): string {
+  mkdirSync(join("artifacts", "tests"), { recursive: true });
+  return mkdtempSync(join("artifacts", "tests", `${label}-`));
+}
+
+export async function expectationNamed(name: string): Promise<Expectation> {
+  return selectExpectations(await loadAllExpectations(), [name])[0]!;
+}
+
+/**
+ * Boot once in beforeAll (one `describe` per expectation); tests read the result, so vitest's
+ * JUnit and bootlog's agree testcase for testcase.
+ */
+export function bootsOnce(exp: Expectation, options: Partial<RunOptions> = {}): () => BootResult {
+  let result: BootResult | undefined;
+  beforeAll(async () => {
+    result = await runBoot(exp, { runDir: testRunDir(exp.name), ...options });
+  });
+  return () => {
+    expect(result, "the boot did not run (see beforeAll)").toBeDefined();
+    return result!;
+  };
+}
+
+/** One vitest test per milestone of a boot that must reach them all. */
+export function milestoneTests(exp: Expectation, result: () => BootResult): void {
+  exp.milestones.forEach(({ id }, i) => {
+    test(`milestone ${id}`, () => {
+      const r = result();
+      expect(r.milestones[i]?.id).toBe(id);
+      expect(r.milestones[i]?.at, `${id} not reached: ${r.summary} (log: ${r.serialLog})`).toBeTypeOf("number");
+    });
+  });
+}
