@@ -21,8 +21,8 @@ function imageOverrides(value: unknown): Record<string, string> {
   );
 }
 
-async function pick(names: string[], tags: unknown): Promise<Expectation[]> {
-  return selectExpectations(await loadAllExpectations(), names, list(tags));
+async function pick(names: string[], tags: unknown, dir?: string): Promise<Expectation[]> {
+  return selectExpectations(await loadAllExpectations(dir), names, list(tags));
 }
 
 function printResult(r: BootResult): void {
@@ -44,8 +44,9 @@ cli
   .option("--jobs <n>", "Boots at once (default: number of cores)")
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+  .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (names: string[], options) => {
-    const expectations = await pick(names, options.tag);
+    const expectations = await pick(names, options.tag, options.expectations);
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
       jobs: options.jobs === undefined ? undefined : Number(options.jobs),
@@ -62,8 +63,9 @@ cli
   .command("list", "List expectations with arch, firmware and known-bad status")
   .option("--tag <tag>", "Only expectations with this tag; repeatable")
   .option("--json", "Machine-readable (feeds a CI matrix)")
+  .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (options) => {
-    const expectations = await pick([], options.tag);
+    const expectations = await pick([], options.tag, options.expectations);
     const rows = expectations.map((e) => ({
       name: e.name,
       arch: e.machine.arch,
@@ -81,8 +83,9 @@ cli
 cli
   .command("prepare [...names]", "Download and build the images of expectations into the cache, without booting")
   .option("--tag <tag>", "Only expectations with this tag; repeatable")
+  .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (names: string[], options) => {
-    for (const exp of await pick(names, options.tag)) {
+    for (const exp of await pick(names, options.tag, options.expectations)) {
       const started = performance.now();
       const prepared = await prepareImages(exp).catch((error: Error) => error);
       if (prepared instanceof Error) {

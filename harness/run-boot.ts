@@ -42,11 +42,19 @@ const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${ar
 
 /** What the console did, with its verdict: the live part of a boot. */
 interface ConsoleRun {
-  verdict: MatcherVerdict;
+  /** Undefined when the boot was stopped before a verdict because serial.log could not be written. */
+  verdict?: MatcherVerdict;
+  /** serial.log could not be written (disk full, artifacts gone): the boot was stopped, nothing judged. */
+  logError?: string;
   matcher: BootMatcher;
   slices: Record<string, string>;
   exit: MachineExit;
   startedAt: Date;
+}
+
+/** Every byte or an error: a short write (disk filling up) is retried until it fails outright. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Start QEMU and judge its console until a verdict; serial.log gets every byte as it arrives. */
@@ -62,15 +70,20 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
-    const finish = async (verdict: MatcherVerdict) => {
+    let logError: string | undefined;
+    const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
       clearInterval(timer);
       const exit = await machine.stop();
-      closeSync(log);
+      try {
+        closeSync(log);
+      } catch {
+        // the write error already says what is wrong with the disk
+      }
       const tail = splitter.end();
       slices.add(tail.lines);
-      resolveRun({ verdict, matcher, slices: slices.finish(), exit, startedAt });
+      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), matcher, slices: slices.finish(), exit, startedAt });
     };
     const apply = (step: Step) => {
       for (const text of step.sends) machine.write(text);
@@ -78,7 +91,14 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
     };
     machine.onData((bytes) => {
       if (finished) return;
-      writeSync(log, bytes);
+      try {
+        writeAll(log, bytes);
+      } catch (error) {
+        // A log we cannot keep is a boot we cannot judge: stop QEMU now rather than read on blind.
+        logError = `cannot write ${serialLog}: ${(error as Error).message}`;
+        void finish();
+        return;
+      }
       const chunk = splitter.push(bytes);
       const before = matcher.reached.filter((r) => r.at !== undefined).length;
       const step = matcher.chunk(now(), chunk);
@@ -100,6 +120,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
 /** QEMU that died on its own without a word, or by a signal we did not send, is infra (retryable), not a boot result. */
 function infraExit(run: ConsoleRun): string | undefined {
   const { exit, verdict } = run;
+  if (run.logError || !verdict) return run.logError ?? "stopped without a verdict";
   if (verdict.outcome !== "exited" || exit.killedByUs) return undefined;
   if (exit.signal) return `QEMU was killed by ${exit.signal}${exit.stderr ? `: ${exit.stderr}` : ""}`;
   const silent = run.matcher.reached.every((r) => r.at === undefined) && !verdict.lastLine;
@@ -158,10 +179,10 @@ function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "out
 /** One boot, start to verdict, artifacts written. Never throws for a boot problem: infra is a result too. */
 export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootResult> {
   const dir = join(opts.runDir, exp.name);
-  mkdirSync(dir, { recursive: true });
   const c: Context = { exp, dir, serialLog: join(dir, "serial.log"), startedAt: new Date(), packages: [], attempt: opts.attempt ?? 1 };
   let result: BootResult;
   try {
+    mkdirSync(dir, { recursive: true });
     opts.onStatus?.("preparing images");
     c.qemu = await qemuFor(exp.machine.arch);
     const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
@@ -175,13 +196,19 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
       ...(await baseResult(c)),
       milestones: [...run.matcher.reached],
       slices: run.slices,
-      verdict: run.verdict,
-      ...(infra ? notBooted("infra", infra) : outcomeOf(exp, run.verdict)),
+      ...(run.verdict ? { verdict: run.verdict } : {}),
+      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict)),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { ...(await baseResult(c)), ...notBooted(error instanceof UserImageMissing ? "skip" : "infra", message) };
   }
-  await writeBootArtifacts(result);
+  try {
+    await writeBootArtifacts(result);
+  } catch (error) {
+    // Disk full or unwritable: the boot's report is lost, so it cannot count as judged.
+    const message = `cannot write artifacts to ${dir}: ${error instanceof Error ? error.message : String(error)}`;
+    result = { ...result, ...notBooted("infra", result.error ? `${result.error}; ${message}` : message) };
+  }
   return result;
 }

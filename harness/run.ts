@@ -62,7 +62,11 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const root = artifactsRoot(opts.artifactsDir);
   const runId = newRunId();
   const runDir = join(root, runId);
-  mkdirSync(runDir, { recursive: true });
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (error) {
+    throw new Error(`cannot create the run directory ${runDir}: ${(error as Error).message}`);
+  }
   const queue = [...expectations];
   const finals = new Map<string, BootResult>();
   const allAttempts: BootResult[] = [];
@@ -82,7 +86,13 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
   await Promise.all(Array.from({ length: jobs }, worker));
   const results = expectations.map((e) => finals.get(e.name)!);
-  await writeRunJunit(runDir, results);
-  markLatest(root, runId);
+  await writeRunJunit(runDir, results).catch((error: Error) => {
+    throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
+  });
+  try {
+    markLatest(root, runId);
+  } catch (error) {
+    throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
+  }
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

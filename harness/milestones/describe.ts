@@ -2,6 +2,7 @@ import type { MatcherVerdict } from "./matcher.ts";
 
 const seconds = (s: number) => `${s.toFixed(1)} s`;
 const quote = (text: string, max = 160) => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+const lastLine = (text: string) => (text ? `last line ${quote(text)}` : "no output at all");
 
 /** Why the boot ended, without the outcome word: `silent 15.0 s, last line "Run /init as init process"`. */
 export function describeCause(v: MatcherVerdict): string {
@@ -12,13 +13,13 @@ export function describeCause(v: MatcherVerdict): string {
     case "failure-pattern":
       return `failure pattern ${cause.pattern} matched ${quote(cause.line)}${v.pending ? ` while awaiting "${v.pending}"` : ""}`;
     case "silence":
-      return `silent ${seconds(cause.silentS)}, last line ${quote(v.lastLine)}`;
+      return `silent ${seconds(cause.silentS)}, ${lastLine(v.lastLine)}`;
     case "within":
-      return `"${v.pending}" not seen within ${seconds(cause.limitS)}, last line ${quote(v.lastLine)}`;
+      return `"${v.pending}" not seen within ${seconds(cause.limitS)}, ${lastLine(v.lastLine)}`;
     case "budget":
-      return `budget of ${seconds(cause.limitS)} ran out while awaiting "${v.pending}", last line ${quote(v.lastLine)}`;
+      return `budget of ${seconds(cause.limitS)} ran out while awaiting "${v.pending}", ${lastLine(v.lastLine)}`;
     case "exit":
-      return `QEMU exited (${cause.signal ? `signal ${cause.signal}` : `code ${cause.code}`}) while awaiting "${v.pending}", last line ${quote(v.lastLine)}`;
+      return `QEMU exited (${cause.signal ? `signal ${cause.signal}` : `code ${cause.code}`}) while awaiting "${v.pending}", ${lastLine(v.lastLine)}`;
   }
 }
 

@@ -1,0 +1,195 @@
+/**
+ * What the HTML report reads: a run directory's boots (their timeline.json and the tail of
+ * serial.log) and, for the trend view, the same boot in earlier runs.
+ *
+ * History comes from the run directories themselves (<root>/<run>/<boot>/timeline.json,
+ * newest N by startedAt), so the report depends on nothing but the artifacts a run writes.
+ */
+import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
+import stripAnsi from "strip-ansi";
+import type { Timeline } from "./timeline.ts";
+
+export interface BootView {
+  timeline: Timeline;
+  /** Absolute directory of the boot (holds serial.log). */
+  dir: string;
+  /** serial.log relative to the report file, or null when there is none. */
+  serialHref: string | null;
+  /** The last lines of serial.log (ANSI stripped), for boots that did not pass. */
+  logTail: string[];
+  /** How many attempts the run made (retries of infra outcomes). */
+  attempts: number;
+}
+
+export interface HistoryPoint {
+  runId: string;
+  timeline: Timeline;
+  /** This point is the run being reported. */
+  current: boolean;
+}
+
+export interface RunView {
+  runId: string;
+  runDir: string;
+  boots: BootView[];
+  /** Per boot name: the newest runs, oldest first, the current one included. */
+  history: Map<string, HistoryPoint[]>;
+  historyLimit: number;
+  generatedAt: string;
+}
+
+export interface LoadRunOptions {
+  /** Where the report will be written (links are relative to it). */
+  outFile: string;
+  /** Directories holding earlier run directories; default: the run directory's parent. */
+  historyRoots?: string[];
+  /** Runs per boot in the trend view, the current one included. */
+  historyLimit?: number;
+  /** Lines of serial.log shown before a failure. */
+  tailLines?: number;
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+/** timeline.json, or undefined when it is missing or not a bootlog timeline. */
+export async function readTimeline(file: string): Promise<Timeline | undefined> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== "object") return undefined;
+  const t = value as Partial<Timeline>;
+  if (typeof t.name !== "string" || typeof t.outcome !== "string" || typeof t.startedAt !== "string" || !Array.isArray(t.milestones)) return undefined;
+  return value as Timeline;
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const dirs: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)))) dirs.push(path);
+  }
+  return dirs.sort();
+}
+
+interface FoundBoot {
+  dir: string;
+  timeline: Timeline;
+  attempts: number;
+}
+
+/** The boots of one run directory; a boot retried after infra (retry-N/<boot>/) is represented by its last attempt. */
+async function runBoots(runDir: string): Promise<FoundBoot[]> {
+  const found: { dir: string; timeline: Timeline }[] = [];
+  for (const dir of await subdirs(runDir)) {
+    const timeline = await readTimeline(join(dir, "timeline.json"));
+    if (timeline) found.push({ dir, timeline });
+    else if (/^retry-\d+$/.test(basename(dir)))
+      for (const inner of await subdirs(dir)) {
+        const retried = await readTimeline(join(inner, "timeline.json"));
+        if (retried) found.push({ dir: inner, timeline: retried });
+      }
+  }
+  const byName = new Map<string, FoundBoot>();
+  for (const f of found) {
+    const seen = byName.get(f.timeline.name);
+    if (!seen) byName.set(f.timeline.name, { ...f, attempts: 1 });
+    else if ((f.timeline.attempt ?? 1) > (seen.timeline.attempt ?? 1)) byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
+    else seen.attempts += 1;
+  }
+  return [...byName.values()];
+}
+
+/** The last `lines` lines of a log, read from its end, ANSI and control characters removed. */
+export async function logTail(file: string, lines: number): Promise<string[]> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const all = stripAnsi(buffer.toString("utf8"))
+      .split(/\r\n|\n|\r/)
+      // eslint-disable-next-line no-control-regex
+      .map((line) => line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ""));
+    if (length < size) all.shift(); // the first line is cut
+    while (all.length && !all.at(-1)!.trim()) all.pop();
+    return all.slice(-lines);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A path as a relative URL (forward slashes, each segment encoded). */
+export function relativeHref(from: string, to: string): string {
+  return relative(from, to).split(sep).map(encodeURIComponent).join("/");
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+/** Every run directory under the roots with a timeline.json per boot, deduplicated (artifacts/latest is a link). */
+async function historyRuns(roots: string[]): Promise<Map<string, { runId: string; boots: FoundBoot[] }>> {
+  const runs = new Map<string, { runId: string; boots: FoundBoot[] }>();
+  for (const root of roots) {
+    for (const dir of await subdirs(root)) {
+      const real = await realpath(dir).catch(() => dir);
+      if (runs.has(real)) continue;
+      const boots = await runBoots(real);
+      if (boots.length) runs.set(real, { runId: basename(real), boots });
+    }
+  }
+  return runs;
+}
+
+export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<RunView> {
+  const real = await realpath(runDir).catch(() => {
+    throw new Error(`no run directory ${runDir} (run "bootlog run" first, or name a directory under artifacts/)`);
+  });
+  const found = await runBoots(real);
+  if (!found.length) throw new Error(`${runDir} holds no boot (no <boot>/timeline.json)`);
+  const outDir = dirname(opts.outFile);
+  const tailLines = opts.tailLines ?? 40;
+  const boots: BootView[] = [];
+  for (const { dir, timeline, attempts } of found) {
+    const serial = join(dir, "serial.log");
+    const hasSerial = await fileExists(serial);
+    const failed = timeline.outcome !== "pass" && timeline.outcome !== "skip";
+    boots.push({
+      timeline,
+      dir,
+      serialHref: hasSerial ? relativeHref(outDir, serial) : null,
+      logTail: failed && hasSerial ? await logTail(serial, tailLines) : [],
+      attempts,
+    });
+  }
+
+  const historyLimit = Math.max(1, opts.historyLimit ?? 10);
+  const runs = await historyRuns(opts.historyRoots?.length ? opts.historyRoots : [dirname(real)]);
+  runs.set(real, { runId: basename(real), boots: found });
+  const history = new Map<string, HistoryPoint[]>();
+  for (const b of boots) {
+    const points: HistoryPoint[] = [];
+    for (const [dir, run] of runs) {
+      const same = run.boots.find((x) => x.timeline.name === b.timeline.name);
+      if (same) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
+    }
+    points.sort((x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current));
+    // The newest N, always ending at (and including) the current run.
+    const upto = points.findIndex((p) => p.current);
+    history.set(b.timeline.name, points.slice(0, upto + 1).slice(-historyLimit));
+  }
+  boots.sort((x, y) => x.timeline.name.localeCompare(y.timeline.name));
+  return { runId: basename(real), runDir: real, boots, history, historyLimit, generatedAt: new Date().toISOString() };
+}

@@ -1,0 +1,122 @@
+/**
+ * Stand-ins for QEMU in hardening tests: small node scripts that print hostile bytes, die,
+ * or exit early, selected with BOOTLOG_QEMU_AARCH64 (the real-boot paths are covered by
+ * tests/boot). Each script answers `--version` like QEMU and records its pid in `<script>.pids`,
+ * so a test can prove the "QEMU" it started is gone.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
+import { linuxPanics, xenPanics } from "../../harness/expectations/failure-patterns.ts";
+import type { BootSpec } from "../../harness/expectations/schema.ts";
+
+const PRELUDE = `#!/usr/bin/env node
+import { appendFileSync } from "node:fs";
+if (process.argv.includes("--version")) {
+  process.stdout.write("QEMU emulator version 7.2.0 (fake for bootlog hardening tests)\\n");
+  process.exit(0);
+}
+appendFileSync(new URL(import.meta.url).pathname + ".pids", process.pid + "\\n");
+process.stdout.on("error", () => process.exit(0));
+/** Write with backpressure: a slow reader slows the writer, as a serial port would. */
+const out = (data) => new Promise((done) => (process.stdout.write(data) ? done() : process.stdout.once("drain", done)));
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+/** Output that never ends: the harness must stop it. */
+const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
+/** n bytes of realistic console lines, in 1 MiB writes. */
+async function lines(n) {
+  const line = "(XEN) d0v0: hostile console line with some words in it 0123456789 [ 12.345678] \\r\\n";
+  const block = Buffer.from(line.repeat(Math.ceil((1 << 20) / line.length))).subarray(0, 1 << 20);
+  for (let left = n; left > 0; left -= block.length) await out(left >= block.length ? block : block.subarray(0, left));
+}
+/** n bytes of one byte value, in 1 MiB writes. */
+async function flood(byte, n) {
+  const block = Buffer.alloc(1 << 20, byte);
+  for (let left = n; left > 0; left -= block.length) await out(left >= block.length ? block : block.subarray(0, left));
+}
+`;
+
+/** Write an executable fake QEMU whose behaviour is `body` (ES module code; helpers: out, sleep, forever, lines, flood). */
+export function fakeQemu(dir: string, name: string, body: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.mjs`);
+  writeFileSync(path, `${PRELUDE}\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Pids the fake QEMU at `script` ran as (not counting `--version` probes). */
+export function fakePids(script: string): number[] {
+  const file = `${script}.pids`;
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number) : [];
+}
+
+/** The milestones every fake boot declares: FAKE-BOOT-1, then FAKE-PROMPT # (no newline, like a shell prompt). */
+export const FAKE_MILESTONES = [
+  { id: "first", match: "FAKE-BOOT-1" },
+  { id: "prompt", match: "FAKE-PROMPT # " },
+] as const;
+
+/** The spec of a boot on a fake QEMU: firmware "image" pointing at the script itself, so no image is downloaded. */
+export function fakeSpec(script: string, overrides: Partial<BootSpec> = {}): BootSpec {
+  return {
+    name: "fake-boot",
+    machine: { arch: "aarch64", memory: "128M", cpus: 1, firmware: "image" },
+    images: { image: { kind: "file", path: script } },
+    milestones: FAKE_MILESTONES.map((m) => ({ ...m })),
+    failOn: [...linuxPanics, ...xenPanics],
+    silence: "3s",
+    budget: "60s",
+    ...overrides,
+  };
+}
+
+export function fakeExpectation(script: string, overrides: Partial<BootSpec> = {}): Expectation {
+  return validateExpectation(`${script}.expectation`, fakeSpec(script, overrides));
+}
+
+/** An expectation file for `bootlog run --expectations DIR`: the spec as a module's default export. */
+export function writeExpectationFile(dir: string, file: string, source: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, file);
+  writeFileSync(path, source);
+  return path;
+}
+
+/** Live processes whose parent is `pid` (from /proc; zombies count as gone). */
+export function childrenOf(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat && stat.ppid === pid && stat.state !== "Z") out.push({ pid: Number(entry), comm: stat.comm });
+  }
+  return out;
+}
+
+/** Is this process still running (not gone, not a zombie)? */
+export function running(pid: number): boolean {
+  const stat = procStat(pid);
+  return !!stat && stat.state !== "Z" && stat.state !== "X";
+}
+
+function procStat(pid: number): { comm: string; state: string; ppid: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = text.lastIndexOf(")");
+    const [state, ppid] = text.slice(close + 2).split(" ");
+    return { comm: text.slice(text.indexOf("(") + 1, close), state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Poll until `check` holds or `ms` pass; returns whether it held. */
+export async function waitFor(check: () => boolean, ms: number, everyMs = 50): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
