@@ -35,13 +35,31 @@ function fieldPath(path: PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
 }
 
+type Issue = z.core.$ZodIssue;
+
+/** An unknown key is named in the field itself: `milestones[2].timeout`, not `milestones[2]`. */
+function issuePath(issue: Issue): PropertyKey[] {
+  return issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+}
+
+function valueAt(value: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, key) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined), value);
+}
+
+/** zod's words, made specific where they are vague ("Invalid input" for a missing union field). */
+function problemOf(issue: Issue, value: unknown): string {
+  if (issue.code === "unrecognized_keys") return `unknown key "${issue.keys[0]}"${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(", ")})` : ""}`;
+  if (issue.code !== "custom" && valueAt(value, issue.path) === undefined) return "is required";
+  return issue.message;
+}
+
 /** Validate one expectation object; `file` is only used in errors. */
 export function validateExpectation(file: string, value: unknown): Expectation {
   const parsed = bootSchema.safeParse(value);
   if (!parsed.success) {
-    const [issue] = parsed.error.issues;
+    const issue = parsed.error.issues[0]!;
     const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : "";
-    throw new ExpectationError(file, fieldPath(issue!.path), issue!.message + extra);
+    throw new ExpectationError(file, fieldPath(issuePath(issue)), problemOf(issue, value) + extra);
   }
   const spec = parsed.data;
   return {

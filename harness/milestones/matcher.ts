@@ -117,9 +117,11 @@ export class BootMatcher {
     });
     if (!this.final && chunk.tail) {
       if (chunk.lines.length) this.consumed = 0;
-      const offered = chunk.tail.slice(this.consumed);
-      if (offered && this.checkMilestone(offered, at, step)) this.consumed = chunk.tail.length;
       if (chunk.tail.trim()) this.lastLine = chunk.tail;
+      // Only literals see the unterminated tail (a prompt); a RegExp waits for the whole line,
+      // so /Linux version 6\.1\b/ is not fooled by a line still arriving byte by byte.
+      const offered = chunk.tail.slice(this.consumed);
+      if (offered && this.checkMilestone(offered, at, step, { tail: true })) this.consumed = chunk.tail.length;
     }
     step.verdict = this.final ?? this.checkClocks(at);
     return step;
@@ -153,9 +155,9 @@ export class BootMatcher {
     return undefined;
   }
 
-  private checkMilestone(text: string, at: number, step: Step): boolean {
+  private checkMilestone(text: string, at: number, step: Step, where = { tail: false }): boolean {
     const awaited = this.milestones[this.next];
-    if (!awaited || !awaited.test(text)) return false;
+    if (!awaited || (where.tail && typeof awaited.milestone.match !== "string") || !awaited.test(text)) return false;
     this.records[this.next] = { id: awaited.milestone.id, at: at - this.startAt, line: text };
     this.lastMilestoneAt = at;
     this.next += 1;

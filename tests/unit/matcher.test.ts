@@ -287,10 +287,13 @@ describe("prompts and the unterminated tail", () => {
     expect(r.verdict).toMatchObject({ outcome: "hang", after: "shell", pending: "answer", lastLine: "/ # " });
   });
 
-  test("an anchored regex prompt matches the tail too", () => {
-    const chunks = textChunks("login ok\r\n~ $ ", Infinity);
-    const r = replay(shell([{ id: "shell", match: /^~ \$ $/ }]), chunks);
-    expect(r.verdict.outcome).toBe("pass");
+  test("a RegExp waits for the whole line: a tail still arriving does not count", () => {
+    // "Linux version 6.1" arrives first; the line turns out to say 6.10.
+    const chunks = textChunks("Linux version 6.10.3-amd64 (gcc)\r\n", [17, 100], { start: 1, step: 1 });
+    const r = replay(shell([{ id: "linux", match: /Linux version 6\.1\b/ }]), chunks);
+    expect(r.verdict.outcome).toBe("hang");
+    const prompt = replay(shell([{ id: "shell", match: /^~ \$ $/ }]), textChunks("login ok\r\n~ $ ", Infinity));
+    expect(prompt.verdict.outcome, "a prompt is matched on the tail only by a literal").toBe("hang");
   });
 
   test("two prompts in a row need two prompts on screen", () => {
@@ -369,7 +372,7 @@ describe("console noise", () => {
     const text = "(XEN) Xen version 4.17 — “ünïcode” ✓\r\n🐧 # ";
     const milestones: Milestone[] = [
       { id: "banner", match: "4.17 — “ünïcode” ✓" },
-      { id: "penguin-prompt", match: /^🐧 # $/u },
+      { id: "penguin-prompt", match: "🐧 # " },
     ];
     for (const size of [1, 2, 3, 5]) {
       const r = replay(spec({ milestones, failOn: [] }), textChunks(text, size));
@@ -450,6 +453,21 @@ describe("clocks", () => {
     const text = "U-Boot 2023.01+dfsg-2+deb12u3\r\nHit any key to stop autoboot:  2\r\nU-Boot 2023.01+dfsg-2+deb12u3\r\n";
     const r = replay(spec({ milestones, failOn: [reset] }), textChunks(text, 20, { start: 1, step: 0.1 }));
     expect(r.verdict).toMatchObject({ outcome: "fail", after: "autoboot", cause: { line: "U-Boot 2023.01+dfsg-2+deb12u3" } });
+  });
+});
+
+describe("patterns", () => {
+  test("a g or y flag does not make a pattern skip lines (no lastIndex carried over)", () => {
+    const milestones: Milestone[] = [{ id: "never", match: "never" }];
+    const failOn: FailurePattern[] = [{ id: "panic", match: /panic/gy, nth: 2 }];
+    const r = replay(spec({ milestones, failOn }), textChunks("panic one\r\npanic two\r\n", 11, { start: 1, step: 1 }));
+    expect(r.verdict).toMatchObject({ outcome: "fail", at: 2, cause: { kind: "failure-pattern", pattern: "panic /panic/gy", line: "panic two" } });
+  });
+
+  test("milestone regex given as {regex, flags} matches case-insensitively", () => {
+    const milestones: Milestone[] = [{ id: "xen", match: { regex: "xen version 4\\.17", flags: "i" } }];
+    const r = replay(spec({ milestones, failOn: [] }), textChunks("(XEN) Xen version 4.17.7\r\n", Infinity, { start: 1 }));
+    expect(r.verdict).toMatchObject({ outcome: "pass", at: 1 });
   });
 });
 
