@@ -12,9 +12,9 @@ export interface MachinePlan {
 }
 
 // Load addresses for the arm64 virt machine (RAM starts at 0x40000000; U-Boot keeps its DTB there).
-const XEN_ADDR = "0x49000000";
-const KERNEL_ADDR = "0x50000000";
-const INITRD_ADDR = "0x54000000";
+export const XEN_ADDR = "0x49000000";
+export const KERNEL_ADDR = "0x50000000";
+export const INITRD_ADDR = "0x54000000";
 export const UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
 
 export const DEFAULT_XEN_ARGS = { aarch64: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M", x86_64: "console=com1 com1=115200,8n1 dom0_mem=512M" };
@@ -33,20 +33,20 @@ export function machineArgs(exp: Expectation): string[] {
 
 const loader = (file: string, addr: string) => ["-device", `loader,file=${file},addr=${addr}`];
 
-/** Xen's boot modules described in /chosen, as Xen's arm64 boot protocol wants them. */
-function xenChosenPatches(exp: Expectation, images: PreparedImages["images"]): DtbPatch[] {
+/** Xen's command lines and boot modules (at the loader addresses) in /chosen, as Xen's arm64 boot protocol wants them. */
+export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, images: Partial<Record<"kernel" | "initrd", { sizeHex: string }>>): DtbPatch[] {
   const patches: DtbPatch[] = [
-    { set: "/chosen", property: "xen,xen-bootargs", type: "s", values: [exp.boot?.xen ?? DEFAULT_XEN_ARGS.aarch64] },
-    { set: "/chosen", property: "xen,dom0-bootargs", type: "s", values: [exp.boot?.linux ?? DEFAULT_DOM0_ARGS.aarch64] },
+    { set: "/chosen", property: "xen,xen-bootargs", type: "s", values: [bootargs.xen ?? DEFAULT_XEN_ARGS.aarch64] },
+    { set: "/chosen", property: "xen,dom0-bootargs", type: "s", values: [bootargs.linux ?? DEFAULT_DOM0_ARGS.aarch64] },
   ];
   const modules = [
     { role: "kernel", node: "/chosen/module@0", compatible: "multiboot,kernel", addr: KERNEL_ADDR },
     { role: "initrd", node: "/chosen/module@1", compatible: "multiboot,ramdisk", addr: INITRD_ADDR },
-  ].filter((m) => images[m.role]);
+  ].filter((m) => images[m.role as "kernel" | "initrd"]);
   if (modules.length) patches.push({ create: modules.map((m) => m.node) });
   for (const m of modules) {
     patches.push({ set: m.node, property: "compatible", type: "s", values: [m.compatible, "multiboot,module"] });
-    patches.push({ set: m.node, property: "reg", type: "x", values: ["0", m.addr.slice(2), "0", images[m.role]!.sizeHex] });
+    patches.push({ set: m.node, property: "reg", type: "x", values: ["0", m.addr.slice(2), "0", images[m.role as "kernel" | "initrd"]!.sizeHex] });
   }
   return patches;
 }
@@ -57,7 +57,7 @@ async function arm64Direct(exp: Expectation, images: PreparedImages["images"], q
     const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64];
     return initrd ? [...args, "-initrd", initrd.path] : args;
   }
-  const dtb = await patchedDtb(qemu, machineArgs(exp), xenChosenPatches(exp, images));
+  const dtb = await patchedDtb(qemu, machineArgs(exp), xenChosenPatches(exp.boot ?? {}, images));
   return [
     "-kernel", xen.path, "-dtb", dtb,
     ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),

@@ -1,0 +1,71 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { execa } from "execa";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { prepareImages } from "../../harness/images/prepare.ts";
+import { machineArgs } from "../../harness/machines/plan.ts";
+import { qemuFor } from "../../harness/machines/qemu.ts";
+import { runBoot } from "../../harness/run-boot.ts";
+import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
+import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
+
+const example = await expectationNamed("boot-wrapper-xen");
+const image = join(testRunDir("wrapper-image"), "xen-system.axf");
+
+/** The parts come from the arm64-xen-dom0 boot: Debian's Xen and kernel, the busybox initramfs. */
+async function buildImageFromParts(): Promise<void> {
+  const parts = await expectationNamed("arm64-xen-dom0");
+  const { images } = await prepareImages(parts);
+  await buildWrapperImage(
+    {
+      qemu: await qemuFor("aarch64"),
+      machineArgs: machineArgs(example),
+      xen: images.xen!.path,
+      kernel: images.kernel!,
+      initrd: images.initrd!,
+      bootargs: { xen: parts.boot!.xen!, linux: parts.boot!.linux! },
+    },
+    image,
+  );
+}
+
+describe("boot-wrapper-xen with a user image the test builds from Debian's Xen, Linux and busybox", () => {
+  beforeAll(buildImageFromParts);
+  const result = bootsOnce(example, { imageOverrides: { image } });
+  milestoneTests(example, result);
+
+  test("the console shows the wrapper's banner, then Xen, then a dom0 shell", () => {
+    const r = result();
+    expect(r.outcome, r.summary).toBe("pass");
+    expect(readFileSync(r.serialLog, "latin1")).toContain(WRAPPER_BANNER.trim());
+    expect(r.qemu.argv).toEqual(expect.arrayContaining(["-kernel", resolve(image)]));
+  });
+});
+
+describe("boot-wrapper-xen without an image", () => {
+  test("is skipped with a message naming the variable and the flag", async () => {
+    delete process.env.BOOTLOG_BOOTWRAPPER_IMAGE;
+    const r = await runBoot(example, { runDir: testRunDir("wrapper-unset") });
+    expect(r.outcome).toBe("skip");
+    expect(r.ok).toBe(true);
+    expect(r.error).toMatch(/BOOTLOG_BOOTWRAPPER_IMAGE.*not set.*--image image=PATH/);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8")).testsuites.testsuite;
+    expect(Number(suite["@_skipped"])).toBe(example.milestones.length);
+  });
+
+  test("a missing file is infra, named", async () => {
+    const r = await runBoot(example, { runDir: testRunDir("wrapper-missing"), imageOverrides: { image: "/nonexistent/xen-system.axf" } });
+    expect(r.outcome).toBe("infra");
+    expect(r.error).toMatch(/images\.image: no such file \/nonexistent\/xen-system\.axf/);
+  });
+
+  test("bootlog run says so and exits 0", async () => {
+    const run = await execa("node", ["bin/bootlog.mjs", "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
+      reject: false,
+      env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/boot-wrapper-xen: SKIP: .*BOOTLOG_BOOTWRAPPER_IMAGE/);
+  });
+});
