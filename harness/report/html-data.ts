@@ -120,7 +120,6 @@ export async function logTail(file: string, lines: number): Promise<string[]> {
     await handle.read(buffer, 0, length, size - length);
     const all = stripAnsi(buffer.toString("utf8"))
       .split(/\r\n|\n|\r/)
-      // eslint-disable-next-line no-control-regex
       .map((line) => line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ""));
     if (length < size) all.shift(); // the first line is cut
     while (all.length && !all.at(-1)!.trim()) all.pop();

@@ -27,15 +27,18 @@ function rootBuilder(): Builder {
 /** JUnit for one boot (its junit.xml) or many (the run's junit.xml): one testsuite per boot, one testcase per milestone. */
 export function junitForBoots(results: BootResult[]): string {
   const report = rootBuilder().newBuilder();
-  for (const r of results) addBootSuite(report.testSuite(), r);
+  // A boot retried for infra appears once per attempt; the last one is its result.
+  results.forEach((r, i) => addBootSuite(report.testSuite(), r, results.slice(i + 1).find((later) => later.name === r.name)?.attempt));
   return report.build();
 }
 
-function addBootSuite(suite: TestSuite, r: BootResult): void {
-  suite.name(xmlSafe(r.name)).timestamp(xmlSafe(r.startedAt)).time(roundSeconds(r.durationS));
+/** An attempt that was retried is reported as "<boot> (attempt N)" with skipped testcases: the retry decides, and CI stays as green as the retry. */
+function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void {
+  suite.name(xmlSafe(retriedAs === undefined ? r.name : `${r.name} (attempt ${r.attempt})`)).timestamp(xmlSafe(r.startedAt)).time(roundSeconds(r.durationS));
   for (const [name, value] of suiteProperties(r)) suite.property(xmlSafe(name), xmlSafe(value));
   const ids = testcaseIds(r);
-  const verdicts = caseVerdicts(r);
+  const verdicts: CaseVerdict[] =
+    retriedAs === undefined ? caseVerdicts(r) : ids.map(() => ({ kind: "skipped", message: `attempt ${r.attempt} ${r.outcome}, retried as attempt ${retriedAs}: ${r.summary}` }));
   const times = secondsSincePrevious(r);
   const end = endedAtIndex(r);
   ids.forEach((id, i) => {

@@ -1,0 +1,368 @@
+/**
+ * `bootlog export lava <boot>`: the same expectation as a LAVA job definition, so a lab with LAVA
+ * boots it on its own workers (device type qemu) and judges the same milestones.
+ *
+ * Mapping (bootlog expectation → LAVA job):
+ *
+ *   name                 → job_name "bootlog <name>"; metadata bootlog.* (file, hash, versions, budget, silence)
+ *   machine.arch         → device_type qemu; context.arch arm64 | amd64
+ *   machine (argv)       → context.machine / cpu / memory (MB) (arm64: LAVA's qemu template turns them into
+ *                          -machine/-cpu/-m); -smp, -no-reboot and x86's -machine/-cpu go to context.extra_options;
+ *                          x86 sets context.no_kvm (the template would add -enable-kvm -cpu host)
+ *   images + QEMU argv   → deploy to: tmpfs, one image per file QEMU loads (xen, kernel, ramdisk = initrd,
+ *                          dtb = the patched DTB, bios = U-Boot), each with url (file:// of the prepared file, or
+ *                          --url-base), sha256sum, and image_arg: the exact QEMU option of the bootlog run with the
+ *                          file replaced by {label} (LAVA's qemu convention, e.g. "-kernel {xen}",
+ *                          "-device loader,file={kernel},addr=0x50000000"); a -append goes with the image before it.
+ *                          An image only referenced inside another image's option gets image_arg "" so LAVA still
+ *                          substitutes its {label}.
+ *   boot                 → boot method: qemu, media: tmpfs, timeout = budget, no prompts and no auto_login: with
+ *                          prompts LAVA's AutoLoginAction would read the console up to the prompt and every
+ *                          milestone before it would be gone before the test could see it. Without prompts a
+ *                          qemu boot only starts QEMU (LAVA allows that when no shell test definition follows).
+ *   milestones           → test actions of type interactive, read from the first byte of the console. One step
+ *                          per milestone, in order: name = milestone id, successes = its pattern, command = the
+ *                          previous milestone's `send` (LAVA sends it with a newline), wait_for_prompt: false.
+ *                          LAVA expects prompts + failures + successes at once and takes the earliest match, which
+ *                          is bootlog's ordered matching. A milestone that is itself a prompt has no successes:
+ *                          matching the prompt passes it.
+ *   prompts              → the interactive scripts' prompts: the literal milestones ending like a shell prompt
+ *                          ("/ # ", "=> ") that type something, else the last milestone.
+ *   within               → a milestone with `within` gets its own test action with timeout = within (LAVA times
+ *                          an action from its start, i.e. from the previous milestone); milestones without share
+ *                          one test action with timeout = budget.
+ *   budget               → timeouts.action and the boot action; timeouts.job = deploy (5 min) + budget + 1 min.
+ *   silence              → timeouts.connection (LAVA's limit for one read; an interactive test keeps reading until
+ *                          its action timeout, so a hang fails by the action timeout, not after `silence`).
+ *   failOn               → failures of every step with exception TestError (the job stops, like fail);
+ *                          patterns with nth > 1 (a second U-Boot banner) cannot be said in LAVA and are left out.
+ *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>),
+ *                          ^ and $ per line ((?m), $ before \r\n), `.` not across lines (pexpect adds DOTALL).
+ *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
+ */
+import { isAbsolute, basename } from "node:path";
+import { statSync } from "node:fs";
+import { stringify } from "yaml";
+import { parseDuration } from "../expectations/duration.ts";
+import type { Expectation } from "../expectations/loader.ts";
+import type { Milestone, Pattern, SendContext } from "../expectations/schema.ts";
+import { sha256File } from "../images/cache.ts";
+import type { PackageVersion } from "../result.ts";
+import { prepareImages } from "../images/prepare.ts";
+import { machineArgs, planMachine } from "../machines/plan.ts";
+import { qemuFor } from "../machines/qemu.ts";
+import { expectationHash } from "../run-boot.ts";
+import { validateLavaJob, type LavaAction, type LavaJob, type LavaTimeout } from "./lava-schema.ts";
+
+export { validateLavaJob, lavaJobSchema, type LavaJob } from "./lava-schema.ts";
+
+/** What a boot loads: the QEMU argv of the bootlog run and the prepared files it names. */
+export interface LavaInput {
+  exp: Expectation;
+  argv: string[];
+  /** Prepared images by role (expectation images), with their sha256. */
+  images: Record<string, { path: string; sha256: string }>;
+  sendContext: SendContext;
+  packages: PackageVersion[];
+  expectationHash?: string;
+}
+
+export interface LavaOptions {
+  /** Where the lab serves the image files (default: file:// paths on this machine). */
+  urlBase?: string;
+  /** Deploy (download) timeout in seconds. */
+  deploySeconds?: number;
+}
+
+export interface LavaExport {
+  job: LavaJob;
+  /** Local file → URL in the job, for publishing. */
+  files: { label: string; path: string; url: string }[];
+  /** Things the job cannot say exactly like bootlog does. */
+  notes: string[];
+}
+
+// ---- patterns ---------------------------------------------------------------
+
+const PY_META = /[.*+?^${}()|[\]\\]/g;
+
+/** A bootlog pattern as a Python regex for pexpect, which searches the raw console stream with re.DOTALL. */
+export function pythonPattern(pattern: Pattern): string {
+  if (typeof pattern === "string") return pattern.replace(PY_META, "\\$&");
+  const source = pattern instanceof RegExp ? pattern.source : pattern.regex;
+  const flags = pattern instanceof RegExp ? pattern.flags : (pattern.flags ?? "");
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "\\") {
+      const next = source[i + 1] ?? "";
+      if (next === "k" && source[i + 2] === "<") {
+        const end = source.indexOf(">", i);
+        out += `(?P=${source.slice(i + 3, end)})`;
+        i = end;
+        continue;
+      }
+      out += next === "/" ? "/" : c + next;
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    if (c === "(" && source.startsWith("?<", i + 1) && source[i + 3] !== "=" && source[i + 3] !== "!") {
+      out += "(?P<";
+      i += 2;
+      continue;
+    }
+    // Console lines end in \r\n: "end of line" is before the \r.
+    out += c === "$" ? "(?=\\r?$)" : c;
+  }
+  const on = `m${flags.includes("i") ? "i" : ""}${flags.includes("s") ? "s" : ""}`;
+  return `(?${on}${flags.includes("s") ? "" : "-s"}:${out})`;
+}
+
+// ---- images and machine -----------------------------------------------------
+
+interface Item {
+  flag: string;
+  value?: string;
+}
+
+function items(args: string[]): Item[] {
+  const out: Item[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const value = args[i + 1];
+    if (value !== undefined && !value.startsWith("-")) {
+      out.push({ flag, value });
+      i++;
+    } else out.push({ flag });
+  }
+  return out;
+}
+
+/** Quoting that pexpect's split_command_line undoes (LAVA joins the QEMU options with spaces). */
+function quoteArg(arg: string): string {
+  if (!/[\s"'\\]/.test(arg)) return arg;
+  if (!arg.includes('"')) return `"${arg}"`;
+  if (!arg.includes("'")) return `'${arg}'`;
+  return arg.replace(/[\s"'\\]/g, "\\$&");
+}
+
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+function memoryMb(memory: string): number {
+  const m = /^(\d+)([MG])$/.exec(memory);
+  if (!m) throw new Error(`memory "${memory}" is not <n>M or <n>G`);
+  return Number(m[1]) * (m[2] === "G" ? 1024 : 1);
+}
+
+interface Step {
+  command: string | null;
+  name?: string;
+  successes?: { message: string }[];
+  failures?: { message: string; exception?: "InfrastructureError" | "JobError" | "TestError"; error?: string }[];
+  wait_for_prompt?: boolean;
+}
+
+const ROLE_LABEL: Record<string, string> = { initrd: "ramdisk" };
+
+interface MachineMapping {
+  context: NonNullable<LavaJob["context"]>;
+  images: Record<string, { path: string; sha256?: string; args: string[] }>;
+}
+
+/** Split the bootlog QEMU argv into LAVA's device context and per-image image_arg. */
+async function mapMachine(input: LavaInput): Promise<MachineMapping> {
+  const { exp, argv } = input;
+  const machine = machineArgs(exp);
+  if (machine.some((a, i) => argv[i] !== a)) throw new Error(`${exp.file}: the QEMU command line does not start with the machine arguments`);
+  const get = (flag: string) => machine[machine.indexOf(flag) + 1]!;
+  const extra: string[] = [`-smp ${get("-smp")}`];
+  const context: MachineMapping["context"] =
+    exp.machine.arch === "aarch64"
+      ? { arch: "arm64", machine: get("-machine"), cpu: get("-cpu"), memory: memoryMb(exp.machine.memory) }
+      : { arch: "amd64", no_kvm: true, memory: memoryMb(exp.machine.memory) };
+  if (exp.machine.arch !== "aarch64") extra.unshift(`-machine ${get("-machine")}`, `-cpu ${get("-cpu")}`);
+
+  // Files QEMU loads: the prepared images, then any other file named on the command line (the DTB, U-Boot).
+  const labelOf = new Map<string, string>();
+  const images: MachineMapping["images"] = {};
+  const addImage = (label: string, path: string, sha256?: string) => {
+    let unique = label;
+    for (let k = 2; images[unique]; k++) unique = `${label}${k}`;
+    images[unique] = { path, sha256, args: [] };
+    labelOf.set(path, unique);
+  };
+  for (const [role, img] of Object.entries(input.images)) if (argv.some((a) => a.includes(img.path))) addImage(ROLE_LABEL[role] ?? role, img.path, img.sha256);
+  const rest = items(argv.slice(machine.length).filter((a) => a !== "-nographic"));
+  for (const item of rest)
+    if (item.value && isAbsolute(item.value) && !labelOf.has(item.value) && isFile(item.value)) addImage(item.flag.replace(/^-+/, "").replace(/[^a-z0-9_]/gi, "_"), item.value);
+
+  const paths = [...labelOf.keys()].sort((a, b) => b.length - a.length);
+  let last: string | undefined;
+  for (const item of rest) {
+    let value = item.value;
+    const refs: { at: number; label: string }[] = [];
+    if (value !== undefined) {
+      for (const path of paths) {
+        const at = value.indexOf(path);
+        if (at >= 0) refs.push({ at, label: labelOf.get(path)! });
+        value = value.split(path).join(`{${labelOf.get(path)}}`);
+      }
+    }
+    const text = value === undefined ? item.flag : `${item.flag} ${quoteArg(value)}`;
+    refs.sort((a, b) => a.at - b.at);
+    const owner = refs[0]?.label ?? (item.flag === "-append" ? last : undefined);
+    if (owner) {
+      images[owner]!.args.push(text);
+      last = owner;
+    } else extra.push(text);
+  }
+  context.extra_options = extra;
+  for (const img of Object.values(images)) img.sha256 ??= await sha256File(img.path);
+  return { context, images };
+}
+
+// ---- milestones ---------------------------------------------------------------
+
+const PROMPT_END = /[#$>%]\s*$/;
+
+/** The shell (or bootloader) prompts: literal milestones that end like a prompt and type something next. */
+function promptMilestones(milestones: Milestone[]): Set<number> {
+  const literal = milestones.map((m, i) => ({ m, i })).filter(({ m }) => typeof m.match === "string");
+  let picked = literal.filter(({ m, i }) => PROMPT_END.test(m.match as string) && (m.send !== undefined || i === milestones.length - 1));
+  if (!picked.length) picked = literal.filter(({ m }) => m.send !== undefined);
+  if (!picked.length) picked = [{ m: milestones.at(-1)!, i: milestones.length - 1 }];
+  return new Set(picked.map(({ i }) => i));
+}
+
+function sendText(m: Milestone, ctx: SendContext, notes: string[]): string | undefined {
+  if (m.send === undefined) return undefined;
+  const text = typeof m.send === "function" ? m.send(ctx) : m.send;
+  if (!text.endsWith("\n")) notes.push(`milestone ${m.id}: send ${JSON.stringify(text)} has no newline; LAVA sends every command with one`);
+  return text.replace(/\r?\n$/, "");
+}
+
+const seconds = (s: number): LavaTimeout => ({ seconds: Math.max(1, Math.ceil(s)) });
+
+/** The LAVA job for one prepared boot. */
+export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise<LavaExport> {
+  const { exp } = input;
+  const notes: string[] = [];
+  const { context, images } = await mapMachine(input);
+
+  const files: LavaExport["files"] = [];
+  const deployImages: Record<string, { url: string; sha256sum?: string; image_arg: string }> = {};
+  for (const [label, img] of Object.entries(images)) {
+    const url = opts.urlBase ? `${opts.urlBase.replace(/\/+$/, "")}/${encodeURIComponent(basename(img.path))}` : `file://${encodeURI(img.path)}`;
+    files.push({ label, path: img.path, url });
+    deployImages[label] = { url, ...(img.sha256 ? { sha256sum: img.sha256 } : {}), image_arg: img.args.join(" ") };
+  }
+
+  const prompts = promptMilestones(exp.milestones);
+  const promptTexts = [...new Set([...prompts].map((i) => pythonPattern(exp.milestones[i]!.match)))];
+  const failures = exp.failOn.flatMap((f) => {
+    if ((f.nth ?? 1) > 1) {
+      notes.push(`failOn ${f.id} (nth: ${f.nth}) is left out: a LAVA failure pattern ends the job at its first match`);
+      return [];
+    }
+    return [{ message: pythonPattern(f.match), exception: "TestError" as const, error: `bootlog failOn ${f.id}` }];
+  });
+
+  // One test action per milestone with `within`, one per run of milestones without.
+  const groups: { within?: number; steps: Step[]; first: string }[] = [];
+  let command: string | null = null;
+  exp.milestones.forEach((m, i) => {
+    const step: Step = {
+      command,
+      name: m.id,
+      ...(prompts.has(i) ? {} : { successes: [{ message: pythonPattern(m.match) }] }),
+      ...(failures.length ? { failures } : {}),
+      wait_for_prompt: false,
+    };
+    const within = m.within === undefined ? undefined : parseDuration(m.within);
+    const open = groups.at(-1);
+    if (within !== undefined || !open || open.within !== undefined) groups.push({ within, steps: [step], first: m.id });
+    else open.steps.push(step);
+    command = sendText(m, input.sendContext, notes) ?? null;
+  });
+  if (command !== null) notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
+  if (exp.knownBad) notes.push(`knownBad (${exp.knownBad.outcome} after ${exp.knownBad.after}) is not mapped: LAVA reports the failure as is`);
+
+  const deploySeconds = opts.deploySeconds ?? 300;
+  const tests: LavaAction[] = groups.map((g) => ({
+    test: {
+      timeout: seconds(g.within ?? exp.budgetS),
+      interactive: [{ name: `${exp.name}.${g.first}`, prompts: promptTexts, script: g.steps }],
+    },
+  }));
+  const metadata: Record<string, string> = {
+    "bootlog.expectation": exp.name,
+    "bootlog.file": exp.file,
+    "bootlog.budget": exp.budget,
+    "bootlog.silence": exp.silence,
+  };
+  if (input.expectationHash) metadata["bootlog.expectation_hash"] = input.expectationHash;
+  if (exp.knownBad) metadata["bootlog.known_bad"] = `${exp.knownBad.outcome} after ${exp.knownBad.after}: ${exp.knownBad.reason}`;
+  for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
+
+  const job: LavaJob = {
+    job_name: `bootlog ${exp.name}`.slice(0, 200),
+    device_type: "qemu",
+    priority: "medium",
+    visibility: "public",
+    timeouts: {
+      job: { minutes: Math.ceil((deploySeconds + exp.budgetS + 60) / 60) },
+      action: seconds(exp.budgetS),
+      connection: seconds(exp.silenceS),
+    },
+    context,
+    metadata,
+    actions: [
+      { deploy: { to: "tmpfs", timeout: seconds(deploySeconds), images: deployImages } },
+      { boot: { method: "qemu", media: "tmpfs", timeout: seconds(exp.budgetS) } },
+      ...tests,
+    ],
+  };
+  const checked = validateLavaJob(job);
+  if (!checked.ok) throw new Error(`${exp.file}: the LAVA job does not validate:\n  ${checked.errors.join("\n  ")}`);
+  return { job, files, notes };
+}
+
+/** The job as YAML, with a header saying where it came from and what to publish. */
+export function lavaYaml(out: LavaExport, exp: Expectation): string {
+  const header = [
+    `# LAVA job for the bootlog expectation "${exp.name}" (${exp.file}).`,
+    "# Generated by `bootlog export lava`; see harness/report/lava.ts for how each field is mapped.",
+    "# Milestones are interactive test steps in order; a milestone with `within` is its own test action.",
+    ...(out.files.some((f) => f.url.startsWith("file://"))
+      ? ["# Image URLs are file:// paths on the machine that exported this job: publish the files and", "# export again with --url-base URL, or edit the urls."]
+      : ["# Publish these files at their URLs:"]),
+    ...out.files.map((f) => `#   ${f.label}: ${f.path}${f.url.startsWith("file://") ? "" : ` -> ${f.url}`}`),
+    ...out.notes.map((n) => `# note: ${n}`),
+  ];
+  return `${header.join("\n")}\n${stringify(out.job, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}
+
+/** Prepare the expectation's images (through the cache), plan its QEMU command line, and map both to a LAVA job. */
+export async function exportLava(exp: Expectation, opts: LavaOptions = {}): Promise<{ export: LavaExport; yaml: string }> {
+  const qemu = await qemuFor(exp.machine.arch);
+  const prepared = await prepareImages(exp);
+  const plan = await planMachine(exp, prepared, qemu);
+  const out = await lavaJob(
+    { exp, argv: plan.argv, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages, expectationHash: expectationHash(exp) },
+    opts,
+  );
+  return { export: out, yaml: lavaYaml(out, exp) };
+}
