@@ -3,6 +3,8 @@ import { ExpectationError, loadAllExpectations, selectExpectations, type Expecta
 import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
+import { registerReportCommands } from "./report/commands.ts";
+import { registerHistoryCommands } from "./history/commands.ts";
 
 const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -99,6 +101,8 @@ cli
     }
   });
 
+registerReportCommands(cli);
+registerHistoryCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {

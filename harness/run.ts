@@ -1,8 +1,9 @@
-import { mkdirSync, renameSync, symlinkSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import type { Expectation } from "./expectations/loader.ts";
 import { writeRunJunit } from "./report/timeline.ts";
+import { appendHistory } from "./history/history-file.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
 
@@ -38,6 +39,23 @@ export function exitCodeFor(results: BootResult[]): number {
   return 0;
 }
 
+/** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
+function makeRunDir(runDir: string): void {
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (error) {
+    let first = runDir;
+    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+    let reason = (error as Error).message;
+    try {
+      mkdirSync(first);
+    } catch (direct) {
+      reason = (direct as Error).message;
+    }
+    throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
+  }
+}
+
 /** Point artifacts/latest at this run (replaced atomically). */
 function markLatest(root: string, runId: string): void {
   const tmp = join(root, `.latest-${process.pid}`);
@@ -62,11 +80,7 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const root = artifactsRoot(opts.artifactsDir);
   const runId = newRunId();
   const runDir = join(root, runId);
-  try {
-    mkdirSync(runDir, { recursive: true });
-  } catch (error) {
-    throw new Error(`cannot create the run directory ${runDir}: ${(error as Error).message}`);
-  }
+  makeRunDir(runDir);
   const queue = [...expectations];
   const finals = new Map<string, BootResult>();
   const allAttempts: BootResult[] = [];
@@ -86,7 +100,9 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
   await Promise.all(Array.from({ length: jobs }, worker));
   const results = expectations.map((e) => finals.get(e.name)!);
-  await writeRunJunit(runDir, results).catch((error: Error) => {
+  // Every attempt goes into the combined JUnit (earlier ones as "<boot> (attempt N)"), in expectation order.
+  const attempts = expectations.flatMap((e) => allAttempts.filter((r) => r.name === e.name).sort((a, b) => a.attempt - b.attempt));
+  await writeRunJunit(runDir, attempts).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
   try {
@@ -94,5 +110,6 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   } catch (error) {
     throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
   }
+  appendHistory(root, runId, results, allAttempts);
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

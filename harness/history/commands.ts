@@ -1,0 +1,191 @@
+/** The CLI of history/: compare, history, bisect, bisect-versions. */
+import type { CAC } from "cac";
+import { ExpectationError } from "../expectations/loader.ts";
+import { artifactsRoot } from "../run.ts";
+import { gitCommit } from "../run-boot.ts";
+import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
+import { bisectVersions, candidateName, listCandidates } from "./bisect-versions.ts";
+import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
+import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
+import { formatHistory, historyOf, readHistory } from "./history-file.ts";
+import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
+import { DEB_ARCH } from "../expectations/schema.ts";
+
+const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+
+/**
+ * The values of `--flag` exactly as typed. cac (through mri) turns values that look like
+ * numbers into numbers, so `--good 1.10` would arrive as 1.1 and `--bad-if-line 007` as 7:
+ * versions and patterns are read from the command line itself.
+ */
+function typed(flag: string, parsed: unknown): string[] {
+  const argv = process.argv;
+  const end = argv.indexOf("--") === -1 ? argv.length : argv.indexOf("--");
+  const values: string[] = [];
+  for (let i = 0; i < end; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${flag}` && i + 1 < end) values.push(argv[++i]!);
+    else if (arg.startsWith(`--${flag}=`)) values.push(arg.slice(flag.length + 3));
+  }
+  return values.length ? values : list(parsed);
+}
+
+const typedOne = (flag: string, parsed: unknown): string | undefined => typed(flag, parsed).at(-1);
+
+function number(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new BisectUsageError(`${flag}: not a number: ${String(value)}`);
+  return n;
+}
+
+/** `--image role=path` pairs, as for `bootlog run`. */
+function imageOverrides(value: unknown): Record<string, string> {
+  return Object.fromEntries(
+    list(value).map((pair) => {
+      const at = pair.indexOf("=");
+      if (at < 1) throw new BisectUsageError(`--image: expected ROLE=PATH, got "${pair}"`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+/**
+ * git bisect run reads our exit code, so no path out may turn an infra problem into 1: a
+ * stray exception or rejection becomes 125 (skip); a mistake in the command line, the same
+ * for every commit, becomes 128 (git bisect stops).
+ */
+function bisectGuard(): void {
+  const bail = (error: unknown) => {
+    console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof BisectUsageError ? EXIT_ABORT : EXIT_SKIP);
+  };
+  process.on("uncaughtException", bail);
+  process.on("unhandledRejection", bail);
+}
+
+function bisectExitForError(error: unknown): number {
+  if (error instanceof BisectUsageError) return EXIT_ABORT;
+  return EXIT_SKIP; // expectation errors, apt, anything else: not a verdict on this commit
+}
+
+export function registerHistoryCommands(cli: CAC): void {
+  cli
+    .command("compare <old> <new>", "Compare two runs (JUnit files, timeline.json files or run directories): regressions, fixes, known-bad changes, timing drift; exit 1 on a regression")
+    .option("--json", "Machine-readable output")
+    .option("--markdown", "Markdown (for a CI job summary)")
+    .option("--drift-percent <n>", `A milestone drifted when reached more than n % later... (default ${DEFAULT_DRIFT.percent})`)
+    .option("--drift-seconds <s>", `...and more than s seconds later (default ${DEFAULT_DRIFT.seconds})`)
+    .option("--fail-on-drift", "Exit 1 on timing drift too")
+    .action(async (oldPath: string, newPath: string, options) => {
+      let thresholds: DriftThresholds;
+      let runs: [RunRecord, RunRecord];
+      try {
+        thresholds = {
+          percent: number(options.driftPercent, "--drift-percent", DEFAULT_DRIFT.percent),
+          seconds: number(options.driftSeconds, "--drift-seconds", DEFAULT_DRIFT.seconds),
+        };
+        runs = [await readRun(String(oldPath)), await readRun(String(newPath))];
+      } catch (error) {
+        if (!(error instanceof RunReadError || error instanceof BisectUsageError)) throw error;
+        console.error(`bootlog compare: ${error.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      const comparison = compareRuns(...runs, thresholds);
+      const exitCode = compareExitCode(comparison, { failOnDrift: !!options.failOnDrift });
+      const format = options.json ? formatJson : options.markdown ? formatMarkdown : formatText;
+      console.log(format(comparison, exitCode));
+      process.exitCode = exitCode;
+    });
+
+  cli
+    .command("history <boot>", "The last runs of a boot (name or glob) from artifacts/history.jsonl, with the milestone where each stopped")
+    .option("--last <n>", "How many runs (default 20)")
+    .option("--json", "The history records, one JSON array")
+    .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
+    .action((boot: string, options) => {
+      const entries = historyOf(readHistory(artifactsRoot(options.artifacts)), String(boot), number(options.last, "--last", 20));
+      console.log(options.json ? JSON.stringify(entries, null, 2) : formatHistory(entries));
+    });
+
+  cli
+    .command("bisect [...expectations]", "For `git bisect run`: boot expectations (names, or .ts files) and exit 0 good, 1 bad, 125 skip (infra, bad expectation)")
+    .option("--expectations <dir>", "Directory of expectation files for names (default: bootlog's expectations/)")
+    .option("--bad-if <symptom>", 'Only this symptom is bad, other failures are skipped: "OUTCOME [after|before MILESTONE]", e.g. "hang after xen-banner"; repeatable')
+    .option("--bad-if-line <pattern>", "Bad if a console line contains this text (or matches /regex/); repeatable")
+    .option("--image <role=path>", "Boot this file for an image role; repeatable")
+    .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
+    .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .action(async (names: string[], options) => {
+      bisectGuard();
+      try {
+        const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
+        const retries = number(options.retries, "--retries", 1);
+        const overrides = imageOverrides(options.image);
+        let expectations;
+        try {
+          expectations = await loadForBisect(names.map(String), options.expectations);
+        } catch (error) {
+          const commit = await gitCommit();
+          console.log(`bisect: SKIP ${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
+          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
+          process.exitCode = EXIT_SKIP;
+          return;
+        }
+        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides });
+        process.exitCode = outcome.exitCode;
+      } catch (error) {
+        console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = bisectExitForError(error);
+      }
+    });
+
+  cli
+    .command("bisect-versions <expectation>", "Find the first bad version of a guest package (Xen, kernel) among those apt offers, booting each chosen version")
+    .option("--package <name>", "Package name or glob (linux-image-6.1.0-*-arm64: kernel ABIs are in the name)")
+    .option("--good <version>", "A good version: VERSION, PACKAGE (one version) or PACKAGE=VERSION")
+    .option("--bad <version>", "A bad version, newer than --good")
+    .option("--role <role>", "The image it replaces (default: the deb image of that package, else kernel/xen by name)")
+    .option("--path <path>", "The file inside the package, when the expectation's image is not a deb")
+    .option("--bad-if <symptom>", "As for bisect; repeatable")
+    .option("--bad-if-line <pattern>", "As for bisect (e.g. /Linux version 6\\.1\\.0-5[3-9]/); repeatable")
+    .option("--no-verify", "Do not boot the good and bad ends first")
+    .option("--list", "Only list the versions, oldest first")
+    .option("--expectations <dir>", "Directory of expectation files for names")
+    .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
+    .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .option("--json", "The report as JSON")
+    .action(async (name: string, options) => {
+      try {
+        const pkg = typedOne("package", options.package);
+        if (!pkg) throw new BisectUsageError("--package is required");
+        const picked = await loadForBisect([String(name)], options.expectations);
+        if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
+        const exp = picked[0];
+        if (options.list) {
+          for (const c of await listCandidates(pkg, DEB_ARCH[exp!.machine.arch])) console.log(candidateName(c));
+          return;
+        }
+        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
+        if (good === undefined || bad === undefined) throw new BisectUsageError("--good and --bad are required");
+        const report = await bisectVersions(exp!, {
+          package: pkg,
+          good,
+          bad,
+          role: typedOne("role", options.role),
+          path: typedOne("path", options.path),
+          badIf: parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine)),
+          verify: options.verify !== false,
+          retries: number(options.retries, "--retries", 1),
+          artifactsDir: options.artifacts,
+          log: options.json ? () => {} : undefined,
+        });
+        if (options.json) console.log(JSON.stringify(report, null, 2));
+        process.exitCode = report.exitCode;
+      } catch (error) {
+        console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? 2 : EXIT_SKIP;
+      }
+    });
+}
