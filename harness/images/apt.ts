@@ -1,7 +1,9 @@
 import { execa } from "execa";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../report/atomic-write.ts";
 import type { PackageVersion } from "../result.ts";
+import { cacheRoot, keyHash } from "./cache.ts";
 
 /** An image could not be prepared: an infra problem, never a boot failure. */
 export class ImageError extends Error {
@@ -41,8 +43,29 @@ async function followMetapackage(pkg: string, arch: string, version: string): Pr
   return target;
 }
 
-/** Resolve a package request to exact name, version and architecture. */
+/** What apt knows changes only with `apt-get update`: the lists directory and apt's binary cache say when. */
+async function aptListsState(): Promise<number[]> {
+  return Promise.all(
+    ["/var/lib/apt/lists", "/var/cache/apt/pkgcache.bin"].map((path) => stat(path).then((s) => s.mtimeMs, () => 0)),
+  );
+}
+
+/**
+ * Resolve a package request to exact name, version and architecture. apt-cache reads its whole
+ * database per call (seconds on a loaded machine), so answers are kept in the cache until apt's
+ * lists change.
+ */
 export async function resolvePackage(pkg: string, arch: string, options: { version?: string; follow?: boolean }): Promise<PackageVersion> {
+  const request = { pkg, arch, version: options.version, follow: options.follow, apt: await aptListsState() };
+  const remembered = join(cacheRoot(), "apt-resolved", `${keyHash(request)}.json`);
+  const known = await readFile(remembered, "utf8").then((text) => JSON.parse(text) as PackageVersion, () => undefined);
+  if (known) return known;
+  const resolved = await resolveWithAptCache(pkg, arch, options);
+  await writeFileAtomic(remembered, JSON.stringify(resolved));
+  return resolved;
+}
+
+async function resolveWithAptCache(pkg: string, arch: string, options: { version?: string; follow?: boolean }): Promise<PackageVersion> {
   if (!options.follow) return { package: pkg, arch, version: await resolveVersion(pkg, arch, options.version) };
   const metaVersion = await resolveVersion(pkg, arch, options.version);
   const target = await followMetapackage(pkg, arch, metaVersion);
