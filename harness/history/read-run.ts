@@ -8,7 +8,7 @@ import { join, sep } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import type { ResultOutcome } from "../result.ts";
 import type { Timeline } from "../report/timeline.ts";
-import { endIndexOf, finalAttempts, milestoneStatuses, type BootRecord } from "./records.ts";
+import { endIndexOf, finalAttempts, milestoneStatuses, recordFromTimeline, type BootRecord } from "./records.ts";
 
 export interface RunRecord {
   /** What was read: a path. */
@@ -24,32 +24,6 @@ export class RunReadError extends Error {
 }
 
 const OUTCOMES: ResultOutcome[] = ["pass", "fail", "hang", "timeout", "exited", "infra", "skip"];
-
-export function recordFromTimeline(t: Timeline): BootRecord {
-  const ids = t.milestones.map((m) => m.id);
-  const reached = t.milestones.map((m) => m.reached);
-  const pending = t.verdict?.pending ?? null;
-  const statuses = milestoneStatuses(t.outcome, reached, endIndexOf(ids, reached, pending));
-  return {
-    name: t.name,
-    outcome: t.outcome,
-    ok: t.ok,
-    summary: t.summary,
-    after: t.verdict?.after ?? null,
-    pending,
-    knownBad: t.knownBad
-      ? { outcome: t.knownBad.outcome, after: t.knownBad.after, reason: t.knownBad.reason, status: t.knownBad.judgement?.status ?? null }
-      : null,
-    milestones: t.milestones.map((m, i) => ({ id: m.id, at: m.at, status: statuses[i]! })),
-    packages: Object.fromEntries(t.packages.map((p) => [p.package, p.version])),
-    gitCommit: t.gitCommit,
-    qemuVersion: t.qemu.version,
-    expectationHash: t.expectationHash,
-    attempt: t.attempt ?? 1,
-    startedAt: t.startedAt,
-    durationS: t.durationS,
-  };
-}
 
 type Node = Record<string, unknown>;
 const parser = new XMLParser({

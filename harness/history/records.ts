@@ -5,6 +5,7 @@
  */
 import type { KnownBadStatus } from "../milestones/known-bad.ts";
 import type { BootResult, ResultOutcome } from "../result.ts";
+import { timelineJson, type Timeline } from "../report/timeline.ts";
 
 /** A milestone's own outcome: reached (pass), where the boot ended (its outcome), after that (not-reached); infra/skip for boots that were not judged. */
 export type MilestoneStatus = "pass" | "fail" | "hang" | "timeout" | "exited" | "not-reached" | "infra" | "skip";
@@ -64,29 +65,34 @@ export function endIndexOf(ids: string[], reached: boolean[], pending: string | 
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
+/** A finished boot as history keeps it: the same record whether read live or back from its timeline.json. */
 export function recordFromResult(r: BootResult): BootRecord {
-  const ids = r.milestones.map((m) => m.id);
-  const reached = r.milestones.map((m) => m.at !== undefined);
-  const pending = r.verdict?.pending ?? null;
-  const statuses = milestoneStatuses(r.outcome, reached, endIndexOf(ids, reached, pending));
+  return recordFromTimeline(timelineJson(r));
+}
+
+export function recordFromTimeline(t: Timeline): BootRecord {
+  const ids = t.milestones.map((m) => m.id);
+  const reached = t.milestones.map((m) => m.reached);
+  const pending = t.verdict?.pending ?? null;
+  const statuses = milestoneStatuses(t.outcome, reached, endIndexOf(ids, reached, pending));
   return {
-    name: r.name,
-    outcome: r.outcome,
-    ok: r.ok,
-    summary: r.summary,
-    after: r.verdict?.after ?? null,
+    name: t.name,
+    outcome: t.outcome,
+    ok: t.ok,
+    summary: t.summary,
+    after: t.verdict?.after ?? null,
     pending,
-    knownBad: r.knownBad
-      ? { outcome: r.knownBad.outcome, after: r.knownBad.after, reason: r.knownBad.reason, status: r.knownBad.judgement?.status ?? null }
+    knownBad: t.knownBad
+      ? { outcome: t.knownBad.outcome, after: t.knownBad.after, reason: t.knownBad.reason, status: t.knownBad.judgement?.status ?? null }
       : null,
-    milestones: r.milestones.map((m, i) => ({ id: m.id, at: m.at === undefined ? null : round(m.at), status: statuses[i]! })),
-    packages: Object.fromEntries(r.packages.map((p) => [p.package, p.version])),
-    gitCommit: r.gitCommit ?? null,
-    qemuVersion: r.qemu.version ?? null,
-    expectationHash: r.expectationHash,
-    attempt: r.attempt,
-    startedAt: r.startedAt,
-    durationS: round(r.durationS),
+    milestones: t.milestones.map((m, i) => ({ id: m.id, at: m.at === null ? null : round(m.at), status: statuses[i]! })),
+    packages: Object.fromEntries(t.packages.map((p) => [p.package, p.version])),
+    gitCommit: t.gitCommit,
+    qemuVersion: t.qemu.version,
+    expectationHash: t.expectationHash,
+    attempt: t.attempt ?? 1,
+    startedAt: t.startedAt,
+    durationS: round(t.durationS),
   };
 }
 
