@@ -71,6 +71,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
     let logError: string | undefined;
+    let announced = 0;
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
@@ -100,14 +101,14 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         return;
       }
       const chunk = splitter.push(bytes);
-      const before = matcher.reached.filter((r) => r.at !== undefined).length;
       const step = matcher.chunk(now(), chunk);
       slices.add(chunk.lines);
-      matcher.reached.slice(before).forEach((r) => {
-        if (r.at === undefined) return;
+      // Milestones are reached in order: newly reached ones follow those already announced.
+      for (const reached = matcher.reached; announced < reached.length && reached[announced]!.at !== undefined; announced++) {
+        const r = reached[announced]!;
         slices.close(r.id, chunk.tail);
-        opts.onMilestone?.(r.id, r.at);
-      });
+        opts.onMilestone?.(r.id, r.at!);
+      }
       apply(step);
     });
     const timer = setInterval(() => apply(matcher.tick(now())), TICK_MS);

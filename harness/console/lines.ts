@@ -10,6 +10,52 @@ export interface ConsoleChunk {
 // Control characters other than tab: NUL floods, ESC left over from a cut sequence, BEL...
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
 const HAS_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+// Bytes that make a line need cleanLine (CONTROL but CR and LF, which end lines; ESC included).
+// UTF-8 never uses bytes below 0x80 inside a character, so the raw bytes tell.
+const NEEDS_CLEANING = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) NEEDS_CLEANING[b] = b === 9 || b === 10 || b === 13 ? 0 : 1;
+NEEDS_CLEANING[0x7f] = 1;
+
+const MARK = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+const MAX_MARKS = 256;
+const NO_MARKS: number[] = [];
+
+/** Where in `text` cleanLine has work (ESC, NUL...); undefined when there is too much to list: clean every line. */
+function markOffsets(text: string): number[] | undefined {
+  const marks: number[] = [];
+  MARK.lastIndex = 0;
+  while (MARK.exec(text)) {
+    if (marks.length === MAX_MARKS) return undefined;
+    marks.push(MARK.lastIndex - 1);
+  }
+  return marks;
+}
+
+/** The index of the first mark at or after `from`, searching on from index `m`. */
+function nextMark(marks: number[], from: number, m: number): number {
+  while (m < marks.length && marks[m]! < from) m++;
+  return m;
+}
+
+/**
+ * One pass over a read, much cheaper than a regex over its text: the offsets of bytes cleanLine
+ * acts on (undefined when there are too many to list), and whether the read is all ASCII (then
+ * byte offsets are character offsets). Most console output is plain and needs no cleaning.
+ */
+function scanRead(bytes: Uint8Array): { marks: number[] | undefined; ascii: boolean } {
+  let high = 0;
+  let marks: number[] | undefined = NO_MARKS;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    high |= b;
+    if (NEEDS_CLEANING[b] && marks) {
+      if (marks === NO_MARKS) marks = [];
+      if (marks.length === MAX_MARKS) marks = undefined;
+      else marks.push(i);
+    }
+  }
+  return { marks, ascii: high < 0x80 };
+}
 
 /** The text a pattern sees: no ANSI sequences, no control characters. */
 export function cleanLine(raw: string): string {
@@ -30,36 +76,63 @@ export class LineSplitter {
   constructor(private readonly maxLineChars = 16 * 1024) {}
 
   push(bytes: Uint8Array): ConsoleChunk {
-    return this.split(this.decoder.write(bytes as Buffer));
+    const scan = scanRead(bytes);
+    const text = this.decoder.write(bytes as Buffer);
+    const plainOffsets = scan.ascii && text.length === bytes.length;
+    return this.split(text, scan.marks === NO_MARKS || !scan.marks || plainOffsets ? scan.marks : markOffsets(text));
   }
 
   /** End of stream: the unterminated tail becomes the last line. */
   end(): ConsoleChunk {
-    const rest = this.split(this.decoder.end());
+    const end = this.decoder.end();
+    const rest = this.split(end, markOffsets(end));
     const last = cleanLine(this.partial);
     this.partial = "";
+    this.partialTooLong = false;
+    this.partialDirty = false;
     return { lines: last ? [...rest.lines, last] : rest.lines, tail: "" };
   }
 
-  private split(text: string): ConsoleChunk {
+  /** Whether the pending partial line holds anything cleanLine would change. */
+  private partialDirty = false;
+
+  /** `marks`: where in `text` cleanLine has work (undefined: anywhere); lines without any are used as they are. */
+  private split(text: string, marks: number[] | undefined): ConsoleChunk {
     const lines: string[] = [];
+    // No closures here: this runs for every read, often of one byte (and tsx names every closure it creates).
+    let m = 0;
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.append(text, start, i);
-      const line = cleanLine(this.partial);
+    let lf = text.indexOf("\n");
+    let cr = text.indexOf("\r");
+    while (lf >= 0 || cr >= 0) {
+      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      if (marks) m = nextMark(marks, start, m);
+      const dirty = !marks || (m < marks.length && marks[m]! < end);
+      let raw: string;
+      if (this.partial || this.partialTooLong) {
+        this.append(text, start, end, dirty);
+        raw = this.partial;
+      } else {
+        raw = end - start > this.maxLineChars ? text.slice(start, start + this.maxLineChars) : text.slice(start, end);
+        this.partialDirty = dirty;
+      }
+      const line = this.partialDirty ? cleanLine(raw) : raw;
       if (line) lines.push(line);
       this.partial = "";
       this.partialTooLong = false;
-      start = i + 1;
+      this.partialDirty = false;
+      start = end + 1;
+      if (lf === end) lf = text.indexOf("\n", start);
+      if (cr === end) cr = text.indexOf("\r", start);
     }
-    this.append(text, start, text.length);
-    return { lines, tail: cleanLine(this.partial) };
+    if (marks) m = nextMark(marks, start, m);
+    this.append(text, start, text.length, !marks || m < marks.length);
+    return { lines, tail: this.partialDirty ? cleanLine(this.partial) : this.partial };
   }
 
-  private append(text: string, from: number, to: number): void {
+  private append(text: string, from: number, to: number, dirty: boolean): void {
     if (this.partialTooLong || from >= to) return;
+    this.partialDirty ||= dirty;
     const room = this.maxLineChars - this.partial.length;
     if (to - from > room) {
       this.partial += text.slice(from, from + room);

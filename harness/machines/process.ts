@@ -39,8 +39,8 @@ function installExitHandlers(): void {
   process.on("exit", killAllGroups);
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
     process.on(signal, () => {
+      if (live.size) process.stderr.write(`bootlog: ${signal}: ${live.size} machine(s) stopped\n`);
       killAllGroups();
-      process.stderr.write(`bootlog: ${signal}: machines stopped\n`);
       process.exit(code);
     });
   }

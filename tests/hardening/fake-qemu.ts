@@ -4,14 +4,27 @@
  * tests/boot). Each script answers `--version` like QEMU and records its pid in `<script>.pids`,
  * so a test can prove the "QEMU" it started is gone.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { linuxPanics, xenPanics } from "../../harness/expectations/failure-patterns.ts";
 import type { BootSpec } from "../../harness/expectations/schema.ts";
 
+/** The line `lines(n)` repeats: the first n bytes of LINE, LINE, LINE... */
+export const LINE = "(XEN) d0v0: hostile console line with some words in it 0123456789 [ 12.345678] \r\n";
+
+/** What a fake prints, in order: text (UTF-8), hex bytes, a file, n bytes of one value, n bytes of LINEs, or a pause. */
+export type Step =
+  | { text: string }
+  | { hex: string }
+  | { file: string }
+  | { flood: number; bytes: number }
+  | { lines: number }
+  | { sleepMs: number };
+
 const PRELUDE = `#!/usr/bin/env node
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 if (process.argv.includes("--version")) {
   process.stdout.write("QEMU emulator version 7.2.0 (fake for bootlog hardening tests)\\n");
   process.exit(0);
@@ -23,10 +36,10 @@ const out = (data) => new Promise((done) => (process.stdout.write(data) ? done()
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 /** Output that never ends: the harness must stop it. */
 const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
-/** n bytes of realistic console lines, in 1 MiB writes. */
+/** The first n bytes of LINE repeated, in writes of whole lines (about 1 MiB). */
 async function lines(n) {
-  const line = "(XEN) d0v0: hostile console line with some words in it 0123456789 [ 12.345678] \\r\\n";
-  const block = Buffer.from(line.repeat(Math.ceil((1 << 20) / line.length))).subarray(0, 1 << 20);
+  const line = ${JSON.stringify(LINE)};
+  const block = Buffer.from(line.repeat(Math.floor((1 << 20) / line.length)));
   for (let left = n; left > 0; left -= block.length) await out(left >= block.length ? block : block.subarray(0, left));
 }
 /** n bytes of one byte value, in 1 MiB writes. */
@@ -34,7 +47,66 @@ async function flood(byte, n) {
   const block = Buffer.alloc(1 << 20, byte);
   for (let left = n; left > 0; left -= block.length) await out(left >= block.length ? block : block.subarray(0, left));
 }
+async function play(steps) {
+  for (const s of steps) {
+    if ("sleepMs" in s) await sleep(s.sleepMs);
+    else if ("lines" in s) await lines(s.lines);
+    else if ("flood" in s) await flood(s.flood, s.bytes);
+    else await out("file" in s ? readFileSync(s.file) : "hex" in s ? Buffer.from(s.hex, "hex") : Buffer.from(s.text, "utf8"));
+  }
+}
 `;
+
+/** A fake that prints `steps`, then does `after` (default: stays silent until stopped). */
+export function playingQemu(dir: string, name: string, steps: Step[], after = "await forever();"): string {
+  return fakeQemu(dir, name, `await play(${JSON.stringify(steps)});\n${after}`);
+}
+
+/** The bytes `steps` print, as a SHA-256 and a length: what serial.log must hold. */
+export function expectedOutput(steps: Step[]): { sha256: string; bytes: number } {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const add = (b: Buffer) => {
+    hash.update(b);
+    bytes += b.length;
+  };
+  const repeat = (block: Buffer, n: number) => {
+    for (let left = n; left > 0; left -= block.length) add(left >= block.length ? block : block.subarray(0, left));
+  };
+  for (const s of steps) {
+    if ("sleepMs" in s) continue;
+    if ("lines" in s) repeat(Buffer.from(LINE.repeat(Math.floor((1 << 20) / LINE.length))), s.lines);
+    else if ("flood" in s) repeat(Buffer.alloc(1 << 20, s.flood), s.bytes);
+    else add("file" in s ? readFileSync(s.file) : "hex" in s ? Buffer.from(s.hex, "hex") : Buffer.from(s.text, "utf8"));
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** SHA-256 and length of a file, read in pieces (serial.log may be hundreds of MB). */
+export async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** Deterministic pseudo-random bytes (xorshift32): "binary garbage" that is the same on every run. */
+export function garbage(bytes: number, seed = 0x9e3779b9): Buffer {
+  const out = Buffer.alloc(bytes);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
 
 /** Write an executable fake QEMU whose behaviour is `body` (ES module code; helpers: out, sleep, forever, lines, flood). */
 export function fakeQemu(dir: string, name: string, body: string): string {
