@@ -2,7 +2,10 @@ import type { ConsoleChunk } from "../console/lines.ts";
 import type { FailurePattern } from "../expectations/failure-patterns.ts";
 import type { Milestone, SendContext } from "../expectations/schema.ts";
 import { parseDuration } from "../expectations/duration.ts";
-import { compilePattern, describePattern, type TextTest } from "./pattern.ts";
+import { compileAny, compilePattern, describePattern, type TextTest } from "./pattern.ts";
+
+const NOTHING: Step = Object.freeze({ sends: Object.freeze([]) as unknown as string[] });
+const NON_BLANK = /\S/;
 
 export type BootOutcome = "pass" | "fail" | "hang" | "timeout" | "exited";
 
@@ -77,6 +80,9 @@ export class BootMatcher {
   private lastLine = "";
   /** Characters of the current unterminated line already used by a milestone. */
   private consumed = 0;
+  /** Length of the tail at the previous read: the part already searched. */
+  private tailSeen = 0;
+  private readonly anyFailure: TextTest;
   private final?: MatcherVerdict;
 
   constructor(
@@ -90,6 +96,7 @@ export class BootMatcher {
       withinS: milestone.within ? parseDuration(milestone.within) : undefined,
     }));
     this.failures = spec.failOn.map((pattern) => ({ pattern, test: compilePattern(pattern.match), seen: 0 }));
+    this.anyFailure = compileAny(spec.failOn.map((f) => f.match));
     this.records = spec.milestones.map((m) => ({ id: m.id }));
     this.lastOutputAt = startAt;
     this.lastMilestoneAt = startAt;
@@ -103,33 +110,33 @@ export class BootMatcher {
     return this.records;
   }
 
-  /** Feed what one read of the console produced. */
+  /** Feed what one read of the console produced. Called for every read (Xen writes byte by byte): no allocation unless something happens. */
   chunk(at: number, chunk: ConsoleChunk): Step {
-    const step: Step = { sends: [] };
-    if (this.final) return step;
+    if (this.final) return NOTHING;
     this.lastOutputAt = at;
-    chunk.lines.forEach((line, i) => {
-      if (this.final) return;
-      const offered = i === 0 ? line.slice(this.consumed) : line;
-      if (i === 0) this.consumed = 0;
+    const { lines, tail } = chunk;
+    let sends: string[] | undefined;
+    for (let i = 0; i < lines.length && !this.final; i++) {
+      const line = lines[i]!;
+      // The first line completes the tail we already looked at: what a milestone used is not offered again.
+      const offered = i === 0 && this.consumed ? line.slice(this.consumed) : line;
+      if (i === 0) this.consumed = this.tailSeen = 0;
       this.lastLine = line;
-      this.checkFailures(line, at) ?? this.checkMilestone(offered, at, step);
-    });
-    if (!this.final && chunk.tail) {
-      if (chunk.lines.length) this.consumed = 0;
-      if (chunk.tail.trim()) this.lastLine = chunk.tail;
-      // Only literals see the unterminated tail (a prompt); a RegExp waits for the whole line,
-      // so /Linux version 6\.1\b/ is not fooled by a line still arriving byte by byte.
-      const offered = chunk.tail.slice(this.consumed);
-      if (offered && this.checkMilestone(offered, at, step, { tail: true })) this.consumed = chunk.tail.length;
+      if (!this.checkFailures(line, at)) sends = this.checkMilestone(offered, at, sends);
     }
-    step.verdict = this.final ?? this.checkClocks(at);
-    return step;
+    if (!this.final && tail) {
+      if (lines.length) this.consumed = this.tailSeen = 0;
+      if (NON_BLANK.test(tail)) this.lastLine = tail;
+      sends = this.checkTail(tail, at, sends);
+    }
+    const verdict = this.final ?? this.checkClocks(at);
+    return sends || verdict ? { sends: sends ?? [], verdict } : NOTHING;
   }
 
   /** The clock moved without output: silence, `within` and budget deadlines. */
   tick(at: number): Step {
-    return { sends: [], verdict: this.final ?? this.checkClocks(at) };
+    const verdict = this.final ?? this.checkClocks(at);
+    return verdict ? { sends: [], verdict } : NOTHING;
   }
 
   /** QEMU is gone. Before the last milestone this is `exited` (a failure pattern seen earlier already decided). */
@@ -146,6 +153,7 @@ export class BootMatcher {
   }
 
   private checkFailures(line: string, at: number): MatcherVerdict | undefined {
+    if (!this.anyFailure(line)) return undefined;
     for (const f of this.failures) {
       if (!f.test(line)) continue;
       f.seen += 1;
@@ -155,16 +163,36 @@ export class BootMatcher {
     return undefined;
   }
 
-  private checkMilestone(text: string, at: number, step: Step, where = { tail: false }): boolean {
+  /** A whole line against the awaited milestone. */
+  private checkMilestone(text: string, at: number, sends: string[] | undefined): string[] | undefined {
     const awaited = this.milestones[this.next];
-    if (!awaited || (where.tail && typeof awaited.milestone.match !== "string") || !awaited.test(text)) return false;
+    return awaited && awaited.test(text) ? this.reach(awaited, text, at, sends) : sends;
+  }
+
+  /**
+   * The unterminated tail (a prompt) against the awaited milestone, if it is a literal: a RegExp
+   * waits for the whole line, so /Linux version 6\.1\b/ is not fooled by a line still arriving.
+   * The tail only grows between reads, so only its new end is searched.
+   */
+  private checkTail(tail: string, at: number, sends: string[] | undefined): string[] | undefined {
+    const awaited = this.milestones[this.next];
+    const literal = awaited?.milestone.match;
+    const from = Math.max(this.consumed, this.tailSeen - (typeof literal === "string" ? literal.length - 1 : 0));
+    this.tailSeen = tail.length;
+    if (typeof literal !== "string" || tail.indexOf(literal, from) < 0) return sends;
+    const offered = tail.slice(this.consumed);
+    this.consumed = tail.length;
+    return this.reach(awaited!, offered, at, sends);
+  }
+
+  private reach(awaited: CompiledMilestone, text: string, at: number, sends: string[] | undefined): string[] | undefined {
     this.records[this.next] = { id: awaited.milestone.id, at: at - this.startAt, line: text };
     this.lastMilestoneAt = at;
     this.next += 1;
     const send = awaited.milestone.send;
-    if (send) step.sends.push(typeof send === "function" ? send(this.context) : send);
+    if (send) (sends ??= []).push(typeof send === "function" ? send(this.context) : send);
     if (this.next === this.milestones.length) this.end(at, "pass", { kind: "all-milestones" });
-    return true;
+    return sends;
   }
 
   private checkClocks(at: number): MatcherVerdict | undefined {
