@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from "execa";
+import pTimeout from "p-timeout";
 
 export interface MachineExit {
   code: number | null;
@@ -47,6 +48,7 @@ function installExitHandlers(): void {
 }
 
 const STDERR_KEEP = 8 * 1024;
+const STOP_WAIT_MS = 10_000;
 
 /**
  * Start QEMU in its own process group with the serial console on stdin/stdout. `setpriv
@@ -85,7 +87,8 @@ export function startMachine(binary: string, argv: string[]): RunningMachine {
     stop: () => {
       killedByUs = true;
       killGroup(pid);
-      return exited;
+      // SIGKILL cannot be ignored, but a process stuck in the kernel can outlive it: say so rather than wait forever.
+      return pTimeout(exited, { milliseconds: STOP_WAIT_MS, message: `QEMU (pid ${pid}) still running ${STOP_WAIT_MS / 1000} s after SIGKILL` });
     },
   };
 }
