@@ -57,6 +57,10 @@ function scanRead(bytes: Uint8Array): { marks: number[] | undefined; ascii: bool
   return { marks, ascii: high < 0x80 };
 }
 
+// An escape sequence cut by the end of a read: held back from the tail until it completes.
+const INCOMPLETE_ESCAPE = /\x1b(\[[0-?]*[ -/]*)?$/;
+const MAX_HELD_ESCAPE = 64;
+
 /** The text a pattern sees: no ANSI sequences, no control characters. */
 export function cleanLine(raw: string): string {
   const text = raw.includes("\x1b") ? stripAnsi(raw) : raw;
@@ -112,6 +116,10 @@ export class LineSplitter {
       if (this.partial || this.partialTooLong) {
         this.append(text, start, end, dirty);
         raw = this.partial;
+      } else if (end - start > this.maxLineChars && dirty) {
+        // Clean before cutting, so a flood of escapes cannot push the text out of the cap.
+        raw = cleanLine(text.slice(start, end)).slice(0, this.maxLineChars);
+        this.partialDirty = false;
       } else {
         raw = end - start > this.maxLineChars ? text.slice(start, start + this.maxLineChars) : text.slice(start, end);
         this.partialDirty = dirty;
@@ -127,13 +135,25 @@ export class LineSplitter {
     }
     if (marks) m = nextMark(marks, start, m);
     this.append(text, start, text.length, !marks || m < marks.length);
-    return { lines, tail: this.partialDirty ? cleanLine(this.partial) : this.partial };
+    return { lines, tail: this.partialDirty ? cleanLine(this.partial.replace(INCOMPLETE_ESCAPE, "")) : this.partial };
   }
 
   private append(text: string, from: number, to: number, dirty: boolean): void {
     if (this.partialTooLong || from >= to) return;
     this.partialDirty ||= dirty;
     const room = this.maxLineChars - this.partial.length;
+    if (to - from > room && this.partialDirty) {
+      // ANSI and NUL floods do not count against the cap: clean what we have before cutting.
+      // A sequence cut by the end of this read is kept raw, to be cleaned once it completes.
+      const joined = this.partial + text.slice(from, to);
+      const cut = INCOMPLETE_ESCAPE.exec(joined);
+      const heldBack = cut && joined.length - cut.index <= MAX_HELD_ESCAPE ? joined.slice(cut.index) : "";
+      const cleaned = cleanLine(heldBack ? joined.slice(0, cut!.index) : joined);
+      this.partialTooLong = cleaned.length > this.maxLineChars;
+      this.partial = this.partialTooLong ? cleaned.slice(0, this.maxLineChars) : cleaned + heldBack;
+      this.partialDirty = !this.partialTooLong && heldBack !== "";
+      return;
+    }
     if (to - from > room) {
       this.partial += text.slice(from, from + room);
       this.partialTooLong = true;

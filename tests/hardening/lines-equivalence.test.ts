@@ -11,35 +11,31 @@ import { cleanLine, LineSplitter, type ConsoleChunk } from "../../harness/consol
 class ReferenceSplitter {
   private readonly decoder = new StringDecoder("utf8");
   private partial = "";
-  private cut = false;
   constructor(private readonly max = 16 * 1024) {}
   push(bytes: Buffer): ConsoleChunk {
     return this.split(this.decoder.write(bytes));
   }
   end(): ConsoleChunk {
     const rest = this.split(this.decoder.end());
-    const last = cleanLine(this.partial);
+    const last = this.cleaned(this.partial);
     this.partial = "";
-    this.cut = false;
     return { lines: last ? [...rest.lines, last] : rest.lines, tail: "" };
   }
   private split(text: string): ConsoleChunk {
     const lines: string[] = [];
     for (const ch of text) {
       if (ch === "\n" || ch === "\r") {
-        const line = cleanLine(this.partial);
+        const line = this.cleaned(this.partial);
         if (line) lines.push(line);
         this.partial = "";
-        this.cut = false;
-      } else if (!this.cut) {
-        // The cap counts UTF-16 units, like LineSplitter's.
-        if (this.partial.length + ch.length > this.max) {
-          this.partial += ch.slice(0, this.max - this.partial.length);
-          this.cut = true;
-        } else this.partial += ch;
-      }
+      } else this.partial += ch;
     }
-    return { lines, tail: cleanLine(this.partial) };
+    // An escape sequence cut by the end of a read is not in the tail until it completes.
+    return { lines, tail: this.cleaned(this.partial.replace(/\x1b(\[[0-?]*[ -/]*)?$/, "")) };
+  }
+  /** The cap counts what patterns see: the cleaned text, in UTF-16 units like LineSplitter's. */
+  private cleaned(raw: string): string {
+    return cleanLine(raw).slice(0, this.max);
   }
 }
 

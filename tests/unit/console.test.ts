@@ -184,3 +184,18 @@ describe("the line cap (memory bound)", () => {
     expect(r.lines).toEqual(["aaaaaaaa", "bbbbbbbb", "ccc"]);
   });
 });
+
+describe("floods and cut escapes", () => {
+  test("an escape sequence cut by the end of a read leaves nothing in the tail", () => {
+    const { tails } = feed(["/ # \x1b[", "6", "n"]);
+    expect(tails).toEqual(["/ # ", "/ # ", "/ # "]);
+  });
+
+  test("a NUL or ANSI flood before a line does not push the line out of the cap", () => {
+    for (const flood of ["\0".repeat(20_000), "\x1b[0m".repeat(5_000)]) {
+      const text = `${flood}(XEN) Xen version 4.17\r\n`;
+      expect(feed([text], new LineSplitter(1024)).lines, "in one read").toEqual(["(XEN) Xen version 4.17"]);
+      expect(feed(bytesOf(text, 4096), new LineSplitter(1024)).lines, "across reads").toEqual(["(XEN) Xen version 4.17"]);
+    }
+  });
+});
