@@ -1,17 +1,18 @@
-/** Shared bits of the benchmarks: one result line each, `name: figure (goal …) OK|MISSED`. */
+/** Shared bits of the benchmarks: one result line each, `name: figure (goal …) OK|MISSED|NOT MEASURED`. */
 import { pathToFileURL } from "node:url";
 
 export interface BenchResult {
   name: string;
   figure: string;
   goal: string;
-  ok: boolean;
+  /** undefined: not measured in this run. */
+  ok: boolean | undefined;
   /** Extra figures measured alongside (printed indented). */
   notes?: string[];
 }
 
 export function line(r: BenchResult): string {
-  return `${r.name}: ${r.figure} (goal ${r.goal}) ${r.ok ? "OK" : "MISSED"}`;
+  return `${r.name}: ${r.figure} (goal ${r.goal}) ${r.ok === undefined ? "NOT MEASURED" : r.ok ? "OK" : "MISSED"}`;
 }
 
 export function print(r: BenchResult): void {

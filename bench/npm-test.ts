@@ -10,7 +10,7 @@ const GOAL_S = 240;
 
 export async function npmTest(): Promise<BenchResult[]> {
   if (process.env.BENCH_NPM_TEST !== "1") {
-    return [{ name: "whole npm test, warm cache", figure: "not run (set BENCH_NPM_TEST=1; it takes minutes)", goal: `<= ${GOAL_S} s`, ok: true }];
+    return [{ name: "whole npm test, warm cache", figure: "not run (set BENCH_NPM_TEST=1; it takes minutes)", goal: `<= ${GOAL_S} s`, ok: undefined }];
   }
   const t0 = performance.now();
   const code = await new Promise<number | null>((resolve) => {
