@@ -82,26 +82,19 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const runDir = join(root, runId);
   makeRunDir(runDir);
   const queue = [...expectations];
-  const finals = new Map<string, BootResult>();
-  const allAttempts: BootResult[] = [];
+  const attemptsOf = new Map<string, BootResult[]>();
   const worker = async () => {
     for (let exp = queue.shift(); exp; exp = queue.shift()) {
       const name = exp.name;
-      const attempts = await runWithRetries(
-        exp,
-        { runDir, imageOverrides: opts.imageOverrides, onMilestone: (id, at) => opts.onMilestone?.(name, id, at) },
-        opts.retries ?? 0,
-        opts.onResult,
-      );
-      allAttempts.push(...attempts);
-      finals.set(name, attempts.at(-1)!);
+      const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
+      attemptsOf.set(name, await runWithRetries(exp, { runDir, imageOverrides: opts.imageOverrides, onMilestone }, opts.retries ?? 0, opts.onResult));
     }
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
   await Promise.all(Array.from({ length: jobs }, worker));
-  const results = expectations.map((e) => finals.get(e.name)!);
   // Every attempt goes into the combined JUnit (earlier ones as "<boot> (attempt N)"), in expectation order.
-  const attempts = expectations.flatMap((e) => allAttempts.filter((r) => r.name === e.name).sort((a, b) => a.attempt - b.attempt));
+  const attempts = expectations.flatMap((e) => attemptsOf.get(e.name)!);
+  const results = expectations.map((e) => attemptsOf.get(e.name)!.at(-1)!);
   await writeRunJunit(runDir, attempts).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
@@ -110,6 +103,6 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   } catch (error) {
     throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
   }
-  appendHistory(root, runId, results, allAttempts);
+  appendHistory(root, runId, results, attempts);
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }
