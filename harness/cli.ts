@@ -55,6 +55,7 @@ cli
       retries: Number(options.retries),
       imageOverrides: imageOverrides(options.image),
       onMilestone: printMilestone,
+      onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
     });
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);

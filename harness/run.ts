@@ -14,6 +14,7 @@ export interface RunManyOptions {
   /** Re-run a boot whose outcome was infra, up to this many more times. */
   retries?: number;
   onMilestone?: (boot: string, id: string, atS: number) => void;
+  onStatus?: (boot: string, text: string) => void;
   onResult?: (result: BootResult) => void;
 }
 
@@ -87,7 +88,9 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
     for (let exp = queue.shift(); exp; exp = queue.shift()) {
       const name = exp.name;
       const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
-      attemptsOf.set(name, await runWithRetries(exp, { runDir, imageOverrides: opts.imageOverrides, onMilestone }, opts.retries ?? 0, opts.onResult));
+      const onStatus = (text: string) => opts.onStatus?.(name, text);
+      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus };
+      attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
     }
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
