@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { cleanLine } from "../console/lines.ts";
+import { LineSplitter } from "../console/lines.ts";
 import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../run-boot.ts";
@@ -95,10 +95,11 @@ export interface BisectVerdict {
 
 const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** The console of a boot, as lines the matcher would see. */
+/** The console of a boot, as the lines the matcher saw. */
 function consoleLines(r: BootResult): string[] {
   try {
-    return readFileSync(r.serialLog, "utf8").split(/\r\n|\r|\n/).map(cleanLine);
+    const splitter = new LineSplitter();
+    return [...splitter.push(readFileSync(r.serialLog)).lines, ...splitter.end().lines];
   } catch {
     return [];
   }
