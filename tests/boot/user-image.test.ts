@@ -6,15 +6,21 @@ import { XMLParser } from "fast-xml-parser";
 import { prepareImages } from "../../harness/images/prepare.ts";
 import { machineArgs } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
+import type { Expectation } from "../../harness/expectations/loader.ts";
+import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import { runBoot } from "../../harness/run-boot.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
 
 const example = await expectationNamed("boot-wrapper-xen");
-const image = join(testRunDir("wrapper-image"), "xen-system.axf");
+const dir = testRunDir("wrapper-image");
+const image = join(dir, "xen-system.axf");
+/** The same image with an old guide's Xen console setting: the wrapper's banner, then silence forever. */
+const brokenImage = join(dir, "xen-system-old-dtuart.axf");
+const OLD_DTUART = "console=dtuart dtuart=/pl011,0x09000000 dom0_mem=512M";
 
 /** The parts come from the arm64-xen-dom0 boot: Debian's Xen and kernel, the busybox initramfs. */
-async function buildImageFromParts(): Promise<void> {
+async function buildImageFromParts(out: string, xenArgs?: string): Promise<void> {
   const parts = await expectationNamed("arm64-xen-dom0");
   const { images } = await prepareImages(parts);
   await buildWrapperImage(
@@ -24,14 +30,14 @@ async function buildImageFromParts(): Promise<void> {
       xen: images.xen!.path,
       kernel: images.kernel!,
       initrd: images.initrd!,
-      bootargs: { xen: parts.boot!.xen!, linux: parts.boot!.linux! },
+      bootargs: { xen: xenArgs ?? parts.boot!.xen!, linux: parts.boot!.linux! },
     },
-    image,
+    out,
   );
 }
 
 describe("boot-wrapper-xen with a user image the test builds from Debian's Xen, Linux and busybox", () => {
-  beforeAll(buildImageFromParts);
+  beforeAll(() => buildImageFromParts(image));
   const result = bootsOnce(example, { imageOverrides: { image } });
   milestoneTests(example, result);
 
@@ -40,6 +46,39 @@ describe("boot-wrapper-xen with a user image the test builds from Debian's Xen, 
     expect(r.outcome, r.summary).toBe("pass");
     expect(readFileSync(r.serialLog, "latin1")).toContain(WRAPPER_BANNER.trim());
     expect(r.qemu.argv).toEqual(expect.arrayContaining(["-kernel", resolve(image)]));
+  });
+
+  test("once fixed, the story's known-bad would be flagged: XPASS", () => {
+    const judgement = judgeKnownBad({ outcome: "hang", after: "boot-wrapper", reason: "Xen silent" }, result().verdict!);
+    expect(judgement.status).toBe("xpass");
+    expect(judgement.message).toMatch(/^known-bad boot now passes; remove knownBad/);
+  });
+});
+
+// The story bootlog was written for: "Boot-wrapper v0.2", then nothing, forever.
+describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as known-bad", () => {
+  const tracked: Expectation = {
+    ...example,
+    knownBad: { outcome: "hang", after: "boot-wrapper", reason: "old dtuart syntax: Xen has no console", tracking: "story" },
+  };
+  beforeAll(() => buildImageFromParts(brokenImage, OLD_DTUART));
+  const result = bootsOnce(tracked, { imageOverrides: { image: brokenImage } });
+
+  test("is called a hang after \"boot-wrapper\" within seconds of the silence, naming the last line", () => {
+    const r = result();
+    expect(r.summary).toMatch(/^KNOWN-BAD HANG after "boot-wrapper": silent 15\.\d s, last line "Boot-wrapper v0\.2 \(bootlog test image\)"$/);
+    const bannerAt = r.milestones[0]!.at!;
+    expect(r.verdict!.at - bannerAt).toBeGreaterThanOrEqual(tracked.silenceS);
+    expect(r.verdict!.at - bannerAt).toBeLessThanOrEqual(tracked.silenceS + 1);
+  });
+
+  test("JUnit records it as a known-bad skip; the whole log is kept", () => {
+    const r = result();
+    expect(r.ok).toBe(true);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8")).testsuites.testsuite;
+    const pending = suite.testcase.find((t: Record<string, string>) => t["@_name"] === "xen-banner");
+    expect(pending.skipped["@_message"]).toBe("known-bad: hang after boot-wrapper (old dtuart syntax: Xen has no console)");
+    expect(readFileSync(r.serialLog, "latin1")).toBe(WRAPPER_BANNER);
   });
 });
 
