@@ -40,13 +40,13 @@ export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, ima
     { set: "/chosen", property: "xen,dom0-bootargs", type: "s", values: [bootargs.linux ?? DEFAULT_DOM0_ARGS.aarch64] },
   ];
   const modules = [
-    { role: "kernel", node: "/chosen/module@0", compatible: "multiboot,kernel", addr: KERNEL_ADDR },
-    { role: "initrd", node: "/chosen/module@1", compatible: "multiboot,ramdisk", addr: INITRD_ADDR },
-  ].filter((m) => images[m.role as "kernel" | "initrd"]);
+    { image: images.kernel, node: "/chosen/module@0", compatible: "multiboot,kernel", addr: KERNEL_ADDR },
+    { image: images.initrd, node: "/chosen/module@1", compatible: "multiboot,ramdisk", addr: INITRD_ADDR },
+  ].filter((m) => m.image);
   if (modules.length) patches.push({ create: modules.map((m) => m.node) });
   for (const m of modules) {
     patches.push({ set: m.node, property: "compatible", type: "s", values: [m.compatible, "multiboot,module"] });
-    patches.push({ set: m.node, property: "reg", type: "x", values: ["0", m.addr.slice(2), "0", images[m.role as "kernel" | "initrd"]!.sizeHex] });
+    patches.push({ set: m.node, property: "reg", type: "x", values: ["0", m.addr.slice(2), "0", m.image!.sizeHex] });
   }
   return patches;
 }
