@@ -20,11 +20,18 @@ export interface Candidate {
 
 export const candidateName = (c: Candidate) => `${c.package} ${c.version}`;
 
-const GLOB = /[*?[]/;
+const GLOB = /[*?[{]/;
 
-/** Package names apt knows that match a glob (`linux-image-6.1.0-*-arm64`). */
+/** The glob as the regex apt-cache search takes: `*`, `?`, `[0-9]` and `{53,54}`. */
+function aptRegex(glob: string): string {
+  const escaped = glob.replace(/[.+^$()|\\]/g, "\\$&");
+  const braces = escaped.replace(/\{([^{}]*)\}/g, (_all, alternatives: string) => `(${alternatives.split(",").join("|")})`);
+  return `^${braces.replace(/\*/g, ".*").replace(/\?/g, ".")}$`;
+}
+
+/** Package names apt knows that match a glob (`linux-image-6.1.0-*-arm64`, `linux-image-6.1.0-{55,56}-arm64`). */
 async function packagesMatching(pattern: string): Promise<string[]> {
-  const regex = `^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`;
+  const regex = aptRegex(pattern);
   const { stdout, exitCode, stderr } = await execa("apt-cache", ["search", "--names-only", regex], { reject: false });
   if (exitCode !== 0) throw new Error(`apt-cache search failed: ${stderr.trim()}`);
   const match = picomatch(pattern);
