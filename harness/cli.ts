@@ -1,5 +1,6 @@
 import { cac } from "cac";
-import { ExpectationError, loadAllExpectations, selectExpectations, type Expectation } from "./expectations/loader.ts";
+import { loadAllExpectations, selectExpectations, type Expectation } from "./expectations/loader.ts";
+import { imageOverrides, list } from "./cli-options.ts";
 import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
@@ -10,18 +11,6 @@ const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
-const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
-
-/** `--image role=path` pairs. */
-function imageOverrides(value: unknown): Record<string, string> {
-  return Object.fromEntries(
-    list(value).map((pair) => {
-      const at = pair.indexOf("=");
-      if (at < 1) throw new ExpectationError("--image", "", `expected ROLE=PATH, got "${pair}"`);
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
-}
 
 async function pick(names: string[], tags: unknown, dir?: string): Promise<Expectation[]> {
   return selectExpectations(await loadAllExpectations(dir), names, list(tags));
@@ -53,7 +42,7 @@ cli
       artifactsDir: options.artifacts,
       jobs: options.jobs === undefined ? undefined : Number(options.jobs),
       retries: Number(options.retries),
-      imageOverrides: imageOverrides(options.image),
+      imageOverrides: imageOverrides(options.image, (message) => new Error(message)),
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,

@@ -10,8 +10,8 @@ import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
 import { formatHistory, historyOf, readHistory } from "./history-file.ts";
 import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
+import { imageOverrides, list } from "../cli-options.ts";
 
-const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 
 /**
  * The values of `--flag` exactly as typed. cac (through mri) turns values that look like
@@ -37,17 +37,6 @@ function number(value: unknown, flag: string, fallback: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new BisectUsageError(`${flag}: not a number: ${String(value)}`);
   return n;
-}
-
-/** `--image role=path` pairs, as for `bootlog run`. */
-function imageOverrides(value: unknown): Record<string, string> {
-  return Object.fromEntries(
-    list(value).map((pair) => {
-      const at = pair.indexOf("=");
-      if (at < 1) throw new BisectUsageError(`--image: expected ROLE=PATH, got "${pair}"`);
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
 }
 
 /**
@@ -122,7 +111,7 @@ export function registerHistoryCommands(cli: CAC): void {
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
         const retries = number(options.retries, "--retries", 1);
-        const overrides = imageOverrides(options.image);
+        const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
         let expectations;
         try {
           expectations = await loadForBisect(names.map(String), options.expectations);

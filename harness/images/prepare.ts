@@ -8,8 +8,6 @@ import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.t
 import { cachedDir, sha256File } from "./cache.ts";
 import { buildInitramfs, initScript } from "./initramfs.ts";
 
-export { ImageError } from "./apt.ts";
-
 export interface PreparedImage extends PreparedImageInfo {
   sha256: string;
 }
@@ -60,9 +58,7 @@ async function readEntry(dir: string): Promise<Entry> {
   return { file: join(dir, meta.file), sha256: meta.sha256 };
 }
 
-async function busyboxInitrd(debArch: string, initLines: string[] | undefined, packages: PackageVersion[], built: string[]): Promise<Entry> {
-  const busyboxPkg = await resolvePackage("busybox-static", debArch, {});
-  packages.push(busyboxPkg);
+async function busyboxInitrd(busyboxPkg: PackageVersion, initLines: string[] | undefined, built: string[]): Promise<Entry> {
   const busybox = await fileFromDeb(busyboxPkg, "bin/busybox", built);
   const script = initScript(initLines);
   const entry = await cachedDir("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
@@ -70,7 +66,7 @@ async function busyboxInitrd(debArch: string, initLines: string[] | undefined, p
     await rm(join(tmp, "work"), { recursive: true });
     await writeFile(join(tmp, "entry.json"), JSON.stringify({ file: "initrd.gz", sha256: await sha256File(join(tmp, "initrd.gz")) }));
   });
-  if (entry.built) built.push(`busybox initramfs (${debArch})`);
+  if (entry.built) built.push(`busybox initramfs (${busyboxPkg.arch})`);
   return readEntry(entry.dir);
 }
 
@@ -84,6 +80,20 @@ async function userFile(role: string, source: Extract<ImageSource, { kind: "file
   return { file, sha256: await sha256File(file) };
 }
 
+/** The Debian package an image comes from, as apt resolves it now (a user's file comes from none). */
+async function sourcePackage(source: ImageSource, debArch: string): Promise<PackageVersion | undefined> {
+  if (source.kind === "deb") return resolvePackage(source.package, debArch, source);
+  if (source.kind === "busybox-initrd") return resolvePackage("busybox-static", debArch, {});
+  return undefined;
+}
+
+/** The package versions an expectation's images would use, without downloading anything (a CI cache key). */
+export async function expectationPackages(exp: Expectation): Promise<PackageVersion[]> {
+  const debArch = DEB_ARCH[exp.machine.arch];
+  const packages = await Promise.all(Object.values(exp.images).map((source) => sourcePackage(source, debArch)));
+  return dedupe(packages.filter((p): p is PackageVersion => !!p)).sort((a, b) => a.package.localeCompare(b.package));
+}
+
 /** Fetch, unpack and build every image of an expectation, through the cache. */
 export async function prepareImages(exp: Expectation, overrides: Record<string, string> = {}): Promise<PreparedImages> {
   const debArch = DEB_ARCH[exp.machine.arch];
@@ -92,16 +102,12 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
   const images: Record<string, PreparedImage> = {};
   for (const [role, declared] of Object.entries(exp.images)) {
     const source: ImageSource = overrides[role] ? { kind: "file", path: overrides[role] } : declared;
-    let entry: Entry;
-    if (source.kind === "deb") {
-      const p = await resolvePackage(source.package, debArch, source);
-      packages.push(p);
-      entry = await fileFromDeb(p, source.path, built);
-    } else if (source.kind === "busybox-initrd") {
-      entry = await busyboxInitrd(debArch, source.initLines, packages, built);
-    } else {
-      entry = await userFile(role, source, exp);
-    }
+    const p = await sourcePackage(source, debArch);
+    if (p) packages.push(p);
+    const entry =
+      source.kind === "deb" ? await fileFromDeb(p!, source.path, built)
+      : source.kind === "busybox-initrd" ? await busyboxInitrd(p!, source.initLines, built)
+      : await userFile(role, source, exp);
     images[role] = await describe(entry.file, entry.sha256);
   }
   return { images, packages: dedupe(packages), built };
@@ -110,4 +116,3 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
 function dedupe(packages: PackageVersion[]): PackageVersion[] {
   return [...new Map(packages.map((p) => [`${p.package}:${p.arch}`, p])).values()];
 }
-

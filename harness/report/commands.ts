@@ -7,31 +7,18 @@
 import type { CAC } from "cac";
 import { join } from "node:path";
 import { ExpectationError, loadAllExpectations, selectExpectations, type Expectation } from "../expectations/loader.ts";
-import { DEB_ARCH } from "../expectations/schema.ts";
-import { resolvePackage } from "../images/apt.ts";
-import type { PackageVersion } from "../result.ts";
+import { expectationPackages } from "../images/prepare.ts";
+import { list } from "../cli-options.ts";
 import { artifactsRoot } from "../run.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { writeReport } from "./html.ts";
 import { exportLava } from "./lava.ts";
 
-const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 
 async function oneExpectation(name: string): Promise<Expectation> {
   const picked = selectExpectations(await loadAllExpectations(), [name]);
   if (picked.length !== 1) throw new ExpectationError(name, "", `names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
   return picked[0]!;
-}
-
-/** The package versions apt resolves for an expectation's images now, without downloading anything. */
-export async function expectationPackages(exp: Expectation): Promise<PackageVersion[]> {
-  const arch = DEB_ARCH[exp.machine.arch];
-  const out: PackageVersion[] = [];
-  for (const source of Object.values(exp.images)) {
-    if (source.kind === "deb") out.push(await resolvePackage(source.package, arch, source));
-    else if (source.kind === "busybox-initrd") out.push(await resolvePackage("busybox-static", arch, {}));
-  }
-  return [...new Map(out.map((p) => [`${p.package}:${p.arch}`, p])).values()].sort((a, b) => a.package.localeCompare(b.package));
 }
 
 async function emit(text: string, out: unknown): Promise<void> {
