@@ -12,6 +12,14 @@ export interface PackageVersion {
   arch: string;
 }
 
+/** The file booted for one image role: its sha256 and the package it came from. */
+export interface ImageRecord {
+  role: string;
+  sha256: string;
+  /** `name=version` of its Debian package; absent for a user's file. */
+  package?: string;
+}
+
 export interface BootResult {
   name: string;
   file: string;
@@ -31,6 +39,8 @@ export interface BootResult {
   durationS: number;
   qemu: { binary: string; version?: string; argv: string[] };
   packages: PackageVersion[];
+  /** Per image role, once the images were prepared. */
+  images?: ImageRecord[];
   reproduce: string;
   expectationHash: string;
   gitCommit?: string;

@@ -13,7 +13,7 @@ import { describeVerdict } from "./milestones/describe.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
 import { BootMatcher, type MatcherVerdict, type Step } from "./milestones/matcher.ts";
 import { writeBootArtifacts } from "./report/timeline.ts";
-import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
+import type { BootResult, ImageRecord, PackageVersion, ResultOutcome } from "./result.ts";
 
 export interface RunOptions {
   /** artifacts/<run-id>: this boot writes to <runDir>/<name>/. */
@@ -29,6 +29,7 @@ const TICK_MS = 100;
 
 /** The expectation's identity for reports: functions and RegExps included as their source. */
 export function expectationHash(exp: Expectation): string {
+  if (exp.declaredHash) return exp.declaredHash;
   return keyHash(JSON.parse(JSON.stringify(exp, (_k, v) => (v instanceof RegExp || typeof v === "function" ? String(v) : v))));
 }
 
@@ -152,6 +153,7 @@ interface Context {
   qemu?: QemuInfo;
   plan?: MachinePlan;
   packages: PackageVersion[];
+  images?: ImageRecord[];
   attempt: number;
 }
 
@@ -167,6 +169,7 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
     durationS: (Date.now() - c.startedAt.getTime()) / 1000,
     qemu: { binary, argv, ...(c.qemu ? { version: c.qemu.version } : {}) },
     packages: c.packages,
+    ...(c.images ? { images: c.images } : {}),
     reproduce: [binary, ...argv].map(shellQuote).join(" "),
     expectationHash: expectationHash(c.exp),
     ...((await gitCommit()) ? { gitCommit: await gitCommit() } : {}),
@@ -191,6 +194,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     c.qemu = await qemuFor(exp.machine.arch);
     const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
     c.packages = prepared.packages;
+    c.images = Object.entries(prepared.images).map(([role, i]) => ({ role, sha256: i.sha256, ...(i.package ? { package: `${i.package.package}=${i.package.version}` } : {}) }));
     c.plan = await planMachine(exp, prepared, c.qemu);
     opts.onStatus?.("booting");
     const run = await watchConsole(exp, c.plan, c.serialLog, opts);

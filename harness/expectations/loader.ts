@@ -15,6 +15,8 @@ export interface Expectation extends ParsedSpec {
   budgetS: number;
   failOn: NonNullable<ParsedSpec["failOn"]>;
   tags: string[];
+  /** Set when images were pinned to other package versions: the hash of the expectation as declared, which reports keep. */
+  declaredHash?: string;
 }
 
 /** A bad expectation: names the file and the field, before anything boots. */

@@ -69,6 +69,8 @@ const busyboxInitrdImage = z.strictObject({
   kind: z.literal("busybox-initrd"),
   /** Extra shell lines run by /init before the shell. */
   initLines: z.array(z.string()).optional(),
+  /** Pin busybox-static's version (default: apt's candidate). */
+  version: z.string().min(1).optional(),
 });
 
 const fileImage = z.strictObject({

@@ -1,5 +1,6 @@
 /** A comparison for people: plain text for a terminal, Markdown for a CI job summary. */
 import type { BootChange, ChangeKind, Comparison, Drift } from "./compare.ts";
+import { differencesLine } from "./changes.ts";
 
 const SECTIONS: { kind: ChangeKind; title: string }[] = [
   { kind: "regression", title: "Regressions" },
@@ -46,6 +47,7 @@ export function formatText(c: Comparison, exitCode: number): string {
     for (const change of changes) {
       out.push(`  ${change.boot}: ${change.message}`);
       for (const line of milestoneLines(change)) out.push(`    ${line}`);
+      if (change.differences) out.push(`    ${differencesLine(change.differences)}`);
     }
   }
   if (c.drift.length) {
@@ -69,6 +71,8 @@ export function formatMarkdown(c: Comparison, exitCode: number): string {
     out.push("", `#### ${title} (${changes.length})`, "", "| boot | before | now | what | milestones |", "|---|---|---|---|---|");
     for (const change of changes)
       out.push(`| ${cell(change.boot)} | ${cell(change.old ?? "—")} | ${cell(change.new ?? "—")} | ${cell(change.message)} | ${cell(milestoneLines(change).join("; ") || "—")} |`);
+    const changed = changes.filter((change) => change.differences);
+    if (changed.length) out.push("", ...changed.map((change) => `- \`${cell(change.boot)}\`: ${differencesLine(change.differences!)}`));
   }
   if (c.drift.length) {
     out.push("", `#### Timing drift (later by > ${c.thresholds.percent} % and > ${c.thresholds.seconds} s)`, "", "| boot | milestone | before | now | Δ |", "|---|---|---:|---:|---:|");

@@ -4,6 +4,7 @@
  */
 import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "./records.ts";
 import type { RunRecord } from "./read-run.ts";
+import { bootDifferences, type BootDifferences } from "./changes.ts";
 
 export interface DriftThresholds {
   /** A milestone drifted when it is reached more than this many percent later... */
@@ -36,6 +37,8 @@ export interface BootChange {
   milestones: MilestoneChange[];
   /** Counts toward the exit code: milestones that were reached before are not any more. */
   regressed: boolean;
+  /** What else changed between the two runs of this boot (packages, images, QEMU, expectation, commit); absent for new and removed boots. */
+  differences?: BootDifferences;
 }
 
 export interface Drift {
@@ -145,7 +148,7 @@ export function compareRuns(old: RunRecord, now: RunRecord, thresholds: DriftThr
       continue;
     }
     const change = compareBoot(before, b);
-    if (change) changes.push(change);
+    if (change) changes.push({ ...change, differences: bootDifferences(before, b) });
     else unchanged.push(b.name);
     if (judged(before) && judged(b)) drift.push(...driftOf(before, b, thresholds));
   }

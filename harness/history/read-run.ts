@@ -56,6 +56,19 @@ function properties(suite: Node): Record<string, string> {
   return Object.fromEntries(list.map((p) => [String(p.name), String(p.value ?? "")]));
 }
 
+/** `image.<role>.sha256` and `image.<role>.package` properties, by role. */
+function imagesOf(props: Record<string, string>): BootRecord["images"] {
+  const images: BootRecord["images"] = {};
+  for (const [key, value] of Object.entries(props)) {
+    const m = /^image\.(.+)\.(sha256|package)$/.exec(key);
+    if (!m) continue;
+    const image = (images[m[1]!] ??= { sha256: "", package: null });
+    if (m[2] === "sha256") image.sha256 = value;
+    else image.package = value;
+  }
+  return images;
+}
+
 function recordFromSuite(suite: Node): BootRecord {
   const props = properties(suite);
   const cases = (suite.testcase as Node[] | undefined) ?? [];
@@ -106,6 +119,8 @@ function recordFromSuite(suite: Node): BootRecord {
         .filter(([k]) => k.startsWith("package."))
         .map(([k, v]) => [k.slice("package.".length), v.replace(/ \([^)]*\)$/, "")]),
     ),
+    images: imagesOf(props),
+    file: props["expectation.file"] ?? null,
     gitCommit: props["git.commit"] ?? null,
     qemuVersion: props["qemu.version"] ?? null,
     expectationHash: props["expectation.hash"] ?? null,

@@ -30,6 +30,10 @@ export interface BootRecord {
   milestones: MilestonePoint[];
   /** Package name → version. */
   packages: Record<string, string>;
+  /** Image role → its sha256 and `name=version` of its package (null: a user's file); empty when the run did not record them. */
+  images: Record<string, { sha256: string; package: string | null }>;
+  /** The expectation file as the run recorded it (relative to where it ran). */
+  file: string | null;
   gitCommit: string | null;
   qemuVersion: string | null;
   expectationHash: string | null;
@@ -87,6 +91,8 @@ export function recordFromTimeline(t: Timeline): BootRecord {
       : null,
     milestones: t.milestones.map((m, i) => ({ id: m.id, at: m.at === null ? null : round(m.at), status: statuses[i]! })),
     packages: Object.fromEntries(t.packages.map((p) => [p.package, p.version])),
+    images: Object.fromEntries((t.images ?? []).map((i) => [i.role, { sha256: i.sha256, package: i.package ?? null }])),
+    file: t.file ?? null,
     gitCommit: t.gitCommit,
     qemuVersion: t.qemu.version,
     expectationHash: t.expectationHash,

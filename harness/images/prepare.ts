@@ -10,6 +10,8 @@ import { buildInitramfs, initScript } from "./initramfs.ts";
 
 export interface PreparedImage extends PreparedImageInfo {
   sha256: string;
+  /** The Debian package the image comes from (a user's file comes from none). */
+  package?: PackageVersion;
 }
 
 export interface PreparedImages {
@@ -83,7 +85,7 @@ async function userFile(role: string, source: Extract<ImageSource, { kind: "file
 /** The Debian package an image comes from, as apt resolves it now (a user's file comes from none). */
 async function sourcePackage(source: ImageSource, debArch: string): Promise<PackageVersion | undefined> {
   if (source.kind === "deb") return resolvePackage(source.package, debArch, source);
-  if (source.kind === "busybox-initrd") return resolvePackage("busybox-static", debArch, {});
+  if (source.kind === "busybox-initrd") return resolvePackage("busybox-static", debArch, source.version ? { version: source.version } : {});
   return undefined;
 }
 
@@ -108,7 +110,7 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
       source.kind === "deb" ? await fileFromDeb(p!, source.path, built)
       : source.kind === "busybox-initrd" ? await busyboxInitrd(p!, source.initLines, built)
       : await userFile(role, source, exp);
-    images[role] = await describe(entry.file, entry.sha256);
+    images[role] = { ...(await describe(entry.file, entry.sha256)), ...(p ? { package: p } : {}) };
   }
   return { images, packages: dedupe(packages), built };
 }

@@ -64,6 +64,10 @@ export function suiteProperties(r: BootResult): [string, string][] {
   if (r.knownBad) props.push(["knownBad", `${r.knownBad.outcome} after ${r.knownBad.after}: ${r.knownBad.reason}`]);
   if (r.knownBad?.judgement) props.push(["knownBad.status", r.knownBad.judgement.status]);
   for (const p of r.packages) props.push([`package.${p.package}`, `${p.version} (${p.arch})`]);
+  for (const i of r.images ?? []) {
+    props.push([`image.${i.role}.sha256`, i.sha256]);
+    if (i.package) props.push([`image.${i.role}.package`, i.package]);
+  }
   return props;
 }
 

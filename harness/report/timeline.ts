@@ -27,6 +27,7 @@ export function timelineJson(r: BootResult) {
     verdict: r.verdict ?? null,
     knownBad: r.knownBad ?? null,
     packages: r.packages,
+    images: r.images ?? [],
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
     reproduce: r.reproduce,
     expectationHash: r.expectationHash,
