@@ -6,6 +6,8 @@ import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { registerCulpritCommands } from "./history/culprit-commands.ts";
+import { parsePin, pinPackages } from "./history/pins.ts";
 
 const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -32,12 +34,14 @@ cli
   .command("run [...names]", "Boot expectations (names or globs; default all) and judge their consoles")
   .option("--tag <tag>", "Only expectations with this tag (arch, firmware, xen, or declared tags); repeatable")
   .option("--image <role=path>", "Boot this file for an image role (e.g. image=xen-system.axf); repeatable")
+  .option("--pin <package=version>", "Boot this version of a package (the image it feeds: kernel, xen, busybox initramfs); repeatable")
   .option("--jobs <n>", "Boots at once (default: number of cores)")
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (names: string[], options) => {
-    const expectations = await pick(names, options.tag, options.expectations);
+    const pins = list(options.pin).map(parsePin);
+    const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
       jobs: options.jobs === undefined ? undefined : Number(options.jobs),
@@ -93,6 +97,7 @@ cli
 
 registerReportCommands(cli);
 registerHistoryCommands(cli);
+registerCulpritCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {

@@ -39,7 +39,7 @@ async function packagesMatching(pattern: string): Promise<string[]> {
 }
 
 /** The versions apt can download of several packages, in one `apt-cache madison` (each apt-cache call parses every package list: seconds). */
-async function madison(names: string[], debArch: string): Promise<Candidate[]> {
+export async function madison(names: string[], debArch: string): Promise<Candidate[]> {
   if (!names.length) return [];
   const { stdout } = await execa("apt-cache", ["madison", ...names.map((n) => `${n}:${debArch}`)], { reject: false });
   const rows = stdout.split("\n").map((line) => line.split("|").map((field) => field.trim()));

@@ -11,6 +11,7 @@ import { formatHistory, historyOf, readHistory } from "./history-file.ts";
 import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { imageOverrides, list } from "../cli-options.ts";
+import { parsePin, pinPackages } from "./pins.ts";
 
 
 /**
@@ -139,6 +140,7 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--path <path>", "The file inside the package, when the expectation's image is not a deb")
     .option("--bad-if <symptom>", "As for bisect; repeatable")
     .option("--bad-if-line <pattern>", "As for bisect (e.g. /Linux version 6\\.1\\.0-5[3-9]/); repeatable")
+    .option("--pin <package=version>", "Boot this version of another package meanwhile (e.g. Xen, while bisecting the kernel); repeatable")
     .option("--no-verify", "Do not boot the good and bad ends first")
     .option("--list", "Only list the versions, oldest first")
     .option("--expectations <dir>", "Directory of expectation files for names")
@@ -151,7 +153,7 @@ export function registerHistoryCommands(cli: CAC): void {
         if (!pkg) throw new BisectUsageError("--package is required");
         const picked = await loadForBisect([String(name)], options.expectations);
         if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
-        const exp = picked[0];
+        const exp = pinPackages(picked[0]!, typed("pin", options.pin).map(parsePin));
         if (options.list) {
           for (const c of await listCandidates(pkg, DEB_ARCH[exp!.machine.arch])) console.log(candidateName(c));
           return;
