@@ -96,7 +96,7 @@ export function bootDifferences(old: BootRecord, now: BootRecord): BootDifferenc
     return before && before.sha256 && image.sha256 && before.sha256 !== image.sha256 ? [{ role, old: before.sha256, new: image.sha256, package: image.package }] : [];
   });
   return {
-    packages: packageChanges(old.packages, now.packages),
+    packages: unrecorded.includes("package versions") ? [] : packageChanges(old.packages, now.packages),
     images,
     qemuVersion: valueChange(old.qemuVersion, now.qemuVersion),
     expectationHash: valueChange(old.expectationHash, now.expectationHash),
@@ -130,6 +130,7 @@ export function describeDifferences(d: BootDifferences): string[] {
 /** One line: "changed: A; B; nothing else", or "nothing recorded changed". */
 export function differencesLine(d: BootDifferences): string {
   const parts = describeDifferences(d);
-  const unknown = d.unrecorded.length ? ` (not recorded by both runs: ${d.unrecorded.join(", ")})` : "";
-  return parts.length ? `changed: ${parts.join("; ")}${unknown ? unknown : "; nothing else"}` : `nothing recorded changed${unknown}`;
+  const unknown = `not recorded by both runs: ${d.unrecorded.join(", ")}`;
+  if (!parts.length) return d.unrecorded.length ? `nothing recorded changed (${unknown})` : "nothing recorded changed";
+  return `changed: ${parts.join("; ")}; ${d.unrecorded.length ? `unknown, ${unknown}` : "nothing else"}`;
 }

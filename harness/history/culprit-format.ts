@@ -4,6 +4,7 @@ import type { BootCulprit, CulpritReport } from "./culprit.ts";
 import { describeDifferences } from "./changes.ts";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const shorten = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const ICON: Record<BootCulprit["status"], string> = { culprit: "🎯", "not-reproducible": "❔", "not-a-package": "➡️", inconclusive: "❔", infra: "⚠️" };
 
 function bootMarkdown(b: BootCulprit): string[] {
@@ -14,7 +15,7 @@ function bootMarkdown(b: BootCulprit): string[] {
   for (const note of b.notes) out.push(`- note: ${note}`);
   if (b.steps.length) {
     out.push("", "| # | step | booted | verdict | why | runs |", "|---:|---|---|---|---|---|");
-    b.steps.forEach((s, i) => out.push(`| ${i + 1} | ${s.step} | ${cell(s.what)} | ${s.verdict} | ${cell(s.reason)} | ${s.runs.length} |`));
+    b.steps.forEach((s, i) => out.push(`| ${i + 1} | ${s.step} | ${cell(s.what)} | ${s.verdict} | ${cell(shorten(s.reason))} | ${s.runs.length} |`));
   }
   if (b.gitBisect) out.push("", "Next, bisect the commits:", "", "```sh", b.gitBisect, "```");
   if (b.reproduce.length) out.push("", "Reproduce by hand:", "", "```sh", ...b.reproduce, "```");

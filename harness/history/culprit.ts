@@ -327,8 +327,7 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
       }
       result.confidence = { level: "confirmed", text: `first bad ${candidateName(firstBad)} bad in 2 of 2 boots, last good ${candidateName(lastGood)} good in 2 of 2; every other step one boot` };
     }
-    const walked = `${walk.steps.length} bisect boot(s)`;
-    return done("culprit", `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}); ${guilty.pattern} changed ${describePackageChange(guilty).slice(guilty.pattern.length + 1)}; ${walked}`);
+    return done("culprit", `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}), among ${span.length} versions of ${guilty.pattern} from OLD's to NEW's; ${result.steps.length} boot(s)`);
   } catch (error) {
     if (!(error instanceof OutOfBoots)) throw error;
     return done("inconclusive", `${error.message} before a culprit was named (raise --max-boots)`);
