@@ -117,6 +117,8 @@ async function expectationFor(record: BootRecord, source: string, dir?: string):
   );
 }
 
+const isBootlogExpectation = (exp: Expectation) => !relative(EXPECTATIONS_DIR, resolve(exp.file)).startsWith("..");
+
 /** The symptom NEW showed, as --bad-if takes it. */
 function symptomOf(record: BootRecord): string {
   return `${record.outcome} after ${record.after ?? "start"}`;
@@ -247,7 +249,9 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
     log(`${step.padEnd(9)} ${verdict.kind.toUpperCase().padEnd(4)} ${what}: ${verdict.reason}`);
     return verdict.kind;
   };
-  const runCommand = (pins: Map<string, Candidate>) => command([...opts.bootlog.split(" "), "run", "--expectations", dirname(exp.file), exp.name, ...pinArgs(pins.values())]);
+  // bootlog's own expectations are found by name; others by their directory.
+  const where = isBootlogExpectation(exp) ? [] : ["--expectations", dirname(exp.file)];
+  const runCommand = (pins: Map<string, Candidate>) => command([...opts.bootlog.split(" "), "run", ...where, exp.name, ...pinArgs(pins.values())]);
 
   try {
     // 1. Reproduce.
@@ -352,7 +356,7 @@ function notAPackage(
   if (gitCommit || hash) {
     const good = before.gitCommit ?? "OLD_COMMIT";
     const bad = after.gitCommit ?? "NEW_COMMIT";
-    const inside = !relative(EXPECTATIONS_DIR, resolve(exp.file)).startsWith("..");
+    const inside = isBootlogExpectation(exp);
     const target = inside ? exp.name : exp.file;
     const bootlog = inside ? opts.bootlog.split(" ") : ["node", resolve(import.meta.dirname, "../../bin/bootlog.mjs")];
     result.gitBisect = `git bisect start ${bad} ${good} && git bisect run ${command([...bootlog, "bisect", target, ...result.badIf])}; git bisect reset`;
