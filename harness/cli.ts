@@ -6,7 +6,7 @@ import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
-import { registerCulpritCommands } from "./history/culprit-commands.ts";
+import { registerCulpritCommands, USAGE_EXIT } from "./history/culprit-commands.ts";
 import { parsePin, pinPackages } from "./history/pins.ts";
 
 const EXIT_INFRA = 125;
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // Bad input is infra for bisect: nothing was judged.
     console.error(`bootlog: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT_INFRA;
+    process.exitCode = USAGE_EXIT[cli.matchedCommandName ?? ""] ?? EXIT_INFRA;
   }
 }
 

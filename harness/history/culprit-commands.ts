@@ -12,6 +12,9 @@ import { culpritMarkdown, culpritText } from "./culprit-format.ts";
 import { RunReadError } from "./read-run.ts";
 import { parseSelectors, verdict } from "./verdict.ts";
 
+/** Exit codes for a command line cac rejects (a missing argument): culprit's usage code, and verdict's, which must stop git bisect. */
+export const USAGE_EXIT: Record<string, number> = { culprit: 2, verdict: 128 };
+
 /** What fits a nightly shard: a few reverts, a bisection over a handful of versions and the confirmation. */
 export const DEFAULT_MAX_BOOTS = 12;
 

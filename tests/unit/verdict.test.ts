@@ -87,17 +87,21 @@ describe("bootlog verdict", () => {
     expect((await verdict([cases[0]![0], file("hang2.xml", junitForBoots([bootResult("hang", { reached: 2 })]))], none)).exitCode).toBe(1);
   });
 
-  test("the CLI: exit codes as git bisect run reads them; no file is a usage mistake (128: git bisect stops)", async () => {
+  test("the CLI: exit codes as git bisect run reads them; no file is a usage mistake (128: git bisect stops)", { timeout: 30_000 }, async () => {
     const hang = file("cli-hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
-    const [bad, skip, usage] = await Promise.all([
+    const [bad, skip, usage, culpritUsage] = await Promise.all([
       execa("node", [BOOTLOG, "verdict", hang, "--bad-if-testcase", "linux-banner"], { reject: false }),
       execa("node", [BOOTLOG, "verdict", hang, "--bad-if-message", "/Kernel panic/"]),
       execa("node", [BOOTLOG, "verdict"], { reject: false }),
+      execa("node", [BOOTLOG, "culprit", hang], { reject: false }),
     ].map((p) => Promise.resolve(p).catch((e: { exitCode: number; stdout: string; stderr: string }) => e)));
     expect(bad.exitCode, bad.stderr).toBe(1);
     expect(bad.stdout).toContain("verdict: bad (exit 1): 1 failing testcase(s) with the selected symptom");
     expect(skip.exitCode, skip.stderr).toBe(125);
     expect(usage.exitCode).toBe(128);
     expect(usage.stderr).toContain("name at least one JUnit file");
+    // culprit without NEW: a usage error (2), before anything is read.
+    expect(culpritUsage.exitCode).toBe(2);
+    expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
   });
 });
