@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { CulpritReport } from "../../harness/history/culprit.ts";
+import { findCulprit, type CulpritOptions, type CulpritReport } from "../../harness/history/culprit.ts";
 import { newestKernels, type AptKernel } from "../helpers/apt-versions.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");
@@ -108,20 +108,28 @@ describe("bootlog culprit on two real runs", () => {
     expect(readFileSync(join(night, "artifacts", "latest", "junit.xml"), "utf8")).toContain(`name="package.${now.pkg}"`);
   });
 
-  test("--max-boots stops the hunt: inconclusive, exit 1, says to raise it", { timeout: 60_000 }, async () => {
-    const run = await bootlog(night, ["culprit", "previous", "artifacts/latest", "--max-boots", "1", "--out", join(work, "c-max")]);
-    expect(run.exitCode, run.all).toBe(1);
-    expect(run.stdout).toContain("INCONCLUSIVE: --max-boots 1 reached before a culprit was named (raise --max-boots)");
+  // In-process from here on: the CLI around findCulprit is what the test above drives.
+  const hunt = (old: string, now: string, options: Partial<CulpritOptions>) =>
+    findCulprit(join(night, old), join(night, now), { maxBoots: 12, confirm: true, artifactsDir: join(work, "hunts"), bootlog: "npx bootlog", log: () => {}, ...options });
+
+  test("--max-boots stops the hunt: inconclusive (exit 1), says to raise it", { timeout: 60_000 }, async () => {
+    const report = await hunt("previous", "artifacts/latest", { maxBoots: 1, expectationsDir: join(night, "exps") });
+    expect(report.exitCode).toBe(1);
+    expect(report.bootsUsed).toBe(1);
+    expect(report.boots[0]).toMatchObject({ status: "inconclusive", message: "--max-boots 1 reached before a culprit was named (raise --max-boots)" });
   });
 
   test("not reproducible: the expectation was fixed since, NEW's versions boot fine → exit 1", { timeout: 60_000 }, async () => {
-    const fixed = join(work, "fixed");
-    cpSync(night, fixed, { recursive: true, dereference: true, filter: (src) => !src.includes(`${night}/artifacts/culprit`) });
-    writeFileSync(join(fixed, "exps", "culprit-linux.ts"), expectation([]));
-    const run = await bootlog(fixed, ["culprit", "previous", "artifacts/latest", "--out", join(work, "c-fixed")]);
-    expect(run.exitCode, run.all).toBe(1);
-    expect(run.stdout).toContain("culprit-linux: NOT-REPRODUCIBLE: not reproducible: NEW's versions booted fine (PASS");
-    expect(run.stdout).toContain("is not the expectation NEW booted");
+    const fixed = join(work, "fixed-exps");
+    mkdirSync(fixed);
+    writeFileSync(join(fixed, "culprit-linux.ts"), expectation([]));
+    const report = await hunt("previous", "artifacts/latest", { expectationsDir: fixed });
+    expect(report.exitCode).toBe(1);
+    const boot = report.boots[0]!;
+    expect(boot.status).toBe("not-reproducible");
+    expect(boot.message).toMatch(/^not reproducible: NEW's versions booted fine \(PASS: every milestone seen in [\d.]+ s\); 1 run\(s\)$/);
+    expect(boot.steps.map((s) => [s.step, s.verdict, s.runs.length])).toEqual([["reproduce", "good", 1]]);
+    expect(boot.notes.join("\n")).toContain("is not the expectation NEW booted");
   });
 
   test("bad input: unrelated boots and a hand-written JUnit without properties exit 2; versions apt no longer offers exit 125 naming them, before any boot", { timeout: 60_000 }, async () => {
