@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
 import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
-import { gitCommit } from "../run-boot.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
 import { runMany, type RunSummary } from "../run.ts";
 
 export const EXIT_GOOD = 0;

@@ -1,14 +1,15 @@
 /** The CLI of history/: compare, history, bisect, bisect-versions. */
 import type { CAC } from "cac";
 import { ExpectationError } from "../expectations/loader.ts";
-import { artifactsRoot } from "../run.ts";
-import { gitCommit } from "../run-boot.ts";
+import { artifactsRoot } from "../artifacts/run-dir.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
 import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
 import { bisectVersions, candidateName, listCandidates } from "./bisect-versions.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
 import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
-import { formatHistory, historyOf, readHistory } from "./history-file.ts";
-import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
+import { readHistory } from "../artifacts/history.ts";
+import { formatHistory, historyOf } from "./history-file.ts";
+import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { imageOverrides, list } from "../cli-options.ts";
 

@@ -2,8 +2,8 @@
  * Compare two runs boot by boot and milestone by milestone: what regressed, what got fixed,
  * how known-bad boots changed, which boots came or went, and which milestones drifted later.
  */
-import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "./records.ts";
-import type { RunRecord } from "./read-run.ts";
+import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../artifacts/records.ts";
+import type { RunRecord } from "../artifacts/read-run.ts";
 
 export interface DriftThresholds {
   /** A milestone drifted when it is reached more than this many percent later... */

@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../report/atomic-write.ts";
+import writeFileAtomic from "write-file-atomic";
 import type { PackageVersion } from "../result.ts";
 import { cacheRoot, keyHash } from "./cache.ts";
 

@@ -2,12 +2,13 @@ import type { ConsoleChunk } from "../console/lines.ts";
 import type { FailurePattern } from "../expectations/failure-patterns.ts";
 import type { Milestone, SendContext } from "../expectations/schema.ts";
 import { parseDuration } from "../expectations/duration.ts";
+import type { BootOutcome } from "../vocabulary.ts";
 import { compileAny, compilePattern, describePattern, type TextTest } from "./pattern.ts";
 
 const NOTHING: Step = Object.freeze({ sends: Object.freeze([]) as unknown as string[] });
 const NON_BLANK = /\S/;
 
-export type BootOutcome = "pass" | "fail" | "hang" | "timeout" | "exited";
+export type { BootOutcome };
 
 /** Why the boot ended; every variant carries what a person needs to see in one line. */
 export type Cause =

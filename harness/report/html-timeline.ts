@@ -5,7 +5,7 @@
  */
 import type { HistoryPoint } from "./html-data.ts";
 import { outcomeColor, seriesColor } from "./html-style.ts";
-import type { Timeline } from "./timeline.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
 
 const W = 1000;
 const CHAR_W = 6.7; // 11px monospace

@@ -17,7 +17,7 @@ import { LineSplitter } from "../../harness/console/lines.ts";
 import { SliceRecorder } from "../../harness/console/slices.ts";
 import type { Expectation } from "../../harness/expectations/loader.ts";
 import { BootMatcher } from "../../harness/milestones/matcher.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/run-boot.ts";
 import { expectedOutput, fakeExpectation, fakePids, fileDigest, garbage, LINE, playingQemu, running, type Step } from "./fake-qemu.ts";
