@@ -40,10 +40,11 @@
  *                          ^ and $ per line ((?m), $ before \r\n), `.` not across lines (pexpect adds DOTALL).
  *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
  */
+import { knownBadProperty } from "../artifacts/junit.ts";
+import { outcomeAfter } from "../vocabulary.ts";
 import { isAbsolute, basename } from "node:path";
 import { statSync } from "node:fs";
 import { stringify } from "yaml";
-import { parseDuration } from "../expectations/duration.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import type { Milestone, Pattern, SendContext } from "../expectations/schema.ts";
 import { sha256File } from "../images/cache.ts";
@@ -292,14 +293,14 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
       ...(failures.length ? { failures } : {}),
       wait_for_prompt: false,
     };
-    const within = m.within === undefined ? undefined : parseDuration(m.within);
+    const within = m.withinS;
     const open = groups.at(-1);
     if (within !== undefined || !open || open.within !== undefined) groups.push({ within, steps: [step], first: m.id });
     else open.steps.push(step);
     command = sendText(m, input.sendContext, notes) ?? null;
   });
   if (command !== null) notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
-  if (exp.knownBad) notes.push(`knownBad (${exp.knownBad.outcome} after ${exp.knownBad.after}) is not mapped: LAVA reports the failure as is`);
+  if (exp.knownBad) notes.push(`knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`);
 
   const deploySeconds = opts.deploySeconds ?? 300;
   const tests: LavaAction[] = groups.map((g) => ({
@@ -315,7 +316,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     "bootlog.silence": exp.silence,
   };
   if (input.expectationHash) metadata["bootlog.expectation_hash"] = input.expectationHash;
-  if (exp.knownBad) metadata["bootlog.known_bad"] = `${exp.knownBad.outcome} after ${exp.knownBad.after}: ${exp.knownBad.reason}`;
+  if (exp.knownBad) metadata["bootlog.known_bad"] = knownBadProperty(exp.knownBad);
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 
   const job: LavaJob = {

@@ -9,6 +9,7 @@ import picomatch from "picomatch";
 import { DEB_ARCH, type ImageSource } from "../expectations/schema.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import { aptCache } from "../images/apt.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import type { BootResult } from "../result.ts";
 import { runMany } from "../run.ts";
 import { BisectUsageError, checkSymptoms, judgeForBisect, type BadIf, type BisectKind, type BisectVerdict } from "./bisect.ts";
@@ -173,7 +174,7 @@ export interface VersionBisectReport {
 
 /** 0: the first bad version was found; 1: the ends are not good and bad; 125: skipped versions hide the answer. */
 export function versionBisectExitCode(result: WalkResult): number {
-  return result.status === "found" ? 0 : result.status === "endpoints" ? 1 : 125;
+  return result.status === "found" ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
 }
 
 export async function bisectVersions(exp: Expectation, opts: VersionBisectOptions): Promise<VersionBisectReport> {

@@ -12,6 +12,7 @@ import { formatHistory, historyOf } from "./history-file.ts";
 import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { imageOverrides, list } from "../cli-options.ts";
+import { EXIT_USAGE } from "../vocabulary.ts";
 
 
 /**
@@ -79,7 +80,7 @@ export function registerHistoryCommands(cli: CAC): void {
       } catch (error) {
         if (!(error instanceof RunReadError || error instanceof BisectUsageError)) throw error;
         console.error(`bootlog compare: ${error.message}`);
-        process.exitCode = 2;
+        process.exitCode = EXIT_USAGE;
         return;
       }
       const comparison = compareRuns(...runs, thresholds);
@@ -175,7 +176,7 @@ export function registerHistoryCommands(cli: CAC): void {
         process.exitCode = report.exitCode;
       } catch (error) {
         console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? 2 : EXIT_SKIP;
+        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? EXIT_USAGE : EXIT_SKIP;
       }
     });
 }
