@@ -6,10 +6,10 @@
  *
  *   name                 → job_name "bootlog <name>"; metadata bootlog.* (file, hash, versions, budget, silence)
  *   machine.arch         → device_type qemu; context.arch arm64 | amd64
- *   machine (argv)       → context.machine / cpu / memory (MB) (arm64: LAVA's qemu template turns them into
+ *   plan.machine         → context.machine / cpu / memory (MB) (arm64: LAVA's qemu template turns them into
  *                          -machine/-cpu/-m); -smp, -no-reboot and x86's -machine/-cpu go to context.extra_options;
  *                          x86 sets context.no_kvm (the template would add -enable-kvm -cpu host)
- *   images + QEMU argv   → deploy to: tmpfs, one image per file QEMU loads (xen, kernel, ramdisk = initrd,
+ *   plan.boot + images   → deploy to: tmpfs, one image per file QEMU loads (xen, kernel, ramdisk = initrd,
  *                          dtb = the patched DTB, bios = U-Boot), each with url (file:// of the prepared file, or
  *                          --url-base), sha256sum, and image_arg: the exact QEMU option of the bootlog run with the
  *                          file replaced by {label} (LAVA's qemu convention, e.g. "-kernel {xen}",
