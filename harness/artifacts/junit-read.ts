@@ -1,0 +1,116 @@
+/**
+ * Reads JUnit back into boot records: ours (its properties name outcome, knownBad, packages),
+ * or any JUnit with one testsuite per boot and one testcase per milestone.
+ */
+import { XMLParser } from "fast-xml-parser";
+import { endIndexOf, isResultOutcome, lastAttempts, roundSeconds, type ResultOutcome } from "../vocabulary.ts";
+import { bootOfSuiteName, PACKAGE_PREFIX, parseKnownBadProperty, versionOfPackageProperty } from "./junit.ts";
+import { milestoneStatuses, type BootRecord } from "./records.ts";
+
+/** A file that is not what it should be: not XML, not JUnit, not a timeline. */
+export class RunReadError extends Error {
+  override name = "RunReadError";
+}
+
+type Node = Record<string, unknown>;
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
+});
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/** `<skipped/>` parses as "", `<skipped message=".."/>` as an object: both mean present. */
+const has = (node: Node, child: string) => child in node;
+
+/** What a testcase says about its milestone. */
+function caseState(c: Node): { reached: boolean; kind: "pass" | "failure" | "error" | "skipped"; type?: string } {
+  if (has(c, "error")) return { reached: false, kind: "error" };
+  if (has(c, "failure")) {
+    const failure = c.failure as Node | string;
+    const type = typeof failure === "object" ? str(failure.type) : undefined;
+    // XPASS: the boot reached everything; the last case fails only because knownBad is stale.
+    return { reached: type === "xpass", kind: "failure", type };
+  }
+  if (has(c, "skipped")) return { reached: false, kind: "skipped" };
+  return { reached: true, kind: "pass" };
+}
+
+function properties(suite: Node): Record<string, string> {
+  const list = ((suite.properties as Node | undefined)?.property as Node[] | undefined) ?? [];
+  return Object.fromEntries(list.map((p) => [String(p.name), String(p.value ?? "")]));
+}
+
+function recordFromSuite(suite: Node): BootRecord {
+  const props = properties(suite);
+  const cases = (suite.testcase as Node[] | undefined) ?? [];
+  const states = cases.map(caseState);
+  const ids = cases.map((c) => String(c.name));
+  const reached = states.map((s) => s.reached);
+  // Our testcase times are seconds since the previous milestone: their running sum is the time from QEMU start.
+  let clock = 0;
+  const at = cases.map((c, i) => {
+    if (!reached[i]) return null;
+    clock += Number(c.time ?? 0) || 0;
+    return roundSeconds(clock);
+  });
+  const outcome: ResultOutcome = isResultOutcome(props.outcome ?? "")
+    ? (props.outcome as ResultOutcome)
+    : states.some((s) => s.kind === "error")
+      ? "infra"
+      : states.some((s) => s.kind === "failure")
+        ? "fail"
+        : "pass";
+  const failedAt = states.findIndex((s) => s.kind === "failure" && s.type !== "xpass");
+  const endIndex = outcome === "pass" ? -1 : failedAt >= 0 ? failedAt : reached.indexOf(false);
+  const pending = endIndex >= 0 ? (ids[endIndex] ?? null) : null;
+  const lastReached = reached.lastIndexOf(true);
+  const judged = outcome !== "infra" && outcome !== "skip";
+  const statuses = milestoneStatuses(outcome, reached, endIndexOf(ids, reached, pending));
+  const knownBadText = props.knownBad ? parseKnownBadProperty(props.knownBad) : null;
+  const kbStatus = props["knownBad.status"];
+  const name = props.expectation ?? bootOfSuiteName(String(suite.name ?? ""));
+  return {
+    name,
+    outcome,
+    ok: kbStatus ? kbStatus === "reproduced" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
+    summary: props.summary ?? outcome,
+    after: judged ? (lastReached >= 0 ? ids[lastReached]! : "start") : null,
+    pending: judged ? pending : null,
+    knownBad: knownBadText
+      ? {
+          ...knownBadText,
+          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" ? kbStatus : null,
+        }
+      : null,
+    milestones: ids.map((id, i) => ({ id, at: at[i]!, status: statuses[i]! })),
+    packages: Object.fromEntries(
+      Object.entries(props)
+        .filter(([k]) => k.startsWith(PACKAGE_PREFIX))
+        .map(([k, v]) => [k.slice(PACKAGE_PREFIX.length), versionOfPackageProperty(v)]),
+    ),
+    gitCommit: props["git.commit"] ?? null,
+    qemuVersion: props["qemu.version"] ?? null,
+    expectationHash: props["expectation.hash"] ?? null,
+    attempt: Number(props.attempt ?? 1) || 1,
+    startedAt: str(suite.timestamp) ?? null,
+    durationS: suite.time === undefined ? null : Number(suite.time),
+  };
+}
+
+/** Every testsuite of a JUnit document as a boot record (the last attempt of each boot). */
+export function recordsFromJunit(xml: string): BootRecord[] {
+  let doc: Node;
+  try {
+    doc = parser.parse(xml, true) as Node;
+  } catch (error) {
+    throw new RunReadError(`not valid XML: ${(error as Error).message}`);
+  }
+  const root = (doc.testsuites as Node | undefined) ?? doc;
+  const suites = (root.testsuite as Node[] | undefined) ?? [];
+  if (!doc.testsuites && !doc.testsuite) throw new RunReadError("no <testsuites> or <testsuite> element: not a JUnit file");
+  return lastAttempts(suites.map(recordFromSuite));
+}
+
