@@ -5,7 +5,7 @@
  * regression; culprit narrows a regression down to one of these changes.
  */
 import { compareDebianVersions } from "./debian-version.ts";
-import type { BootRecord } from "./records.ts";
+import type { BootRecord } from "../artifacts/records.ts";
 
 export interface PackageRef {
   package: string;

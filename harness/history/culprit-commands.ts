@@ -4,16 +4,17 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { list } from "../cli-options.ts";
 import { ExpectationError } from "../expectations/loader.ts";
-import { writeFileAtomic } from "../report/atomic-write.ts";
-import { artifactsRoot } from "../run.ts";
-import { BisectUsageError, EXIT_ABORT } from "./bisect.ts";
-import { CulpritUsageError, EXIT_INFRA, EXIT_USAGE, findCulprit } from "./culprit.ts";
+import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import { artifactsRoot } from "../artifacts/run-dir.ts";
+import { BisectUsageError } from "./bisect.ts";
+import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE } from "../vocabulary.ts";
+import { CulpritUsageError, findCulprit } from "./culprit.ts";
 import { culpritMarkdown, culpritText } from "./culprit-format.ts";
-import { RunReadError } from "./read-run.ts";
+import { RunReadError } from "../artifacts/read-run.ts";
 import { parseSelectors, verdict } from "./verdict.ts";
 
 /** Exit codes for a command line cac rejects (a missing argument): culprit's usage code, and verdict's, which must stop git bisect. */
-export const USAGE_EXIT: Record<string, number> = { culprit: 2, verdict: 128 };
+export const USAGE_EXIT: Record<string, number> = { culprit: EXIT_USAGE, verdict: EXIT_ABORT };
 
 /** What fits a nightly shard: a few reverts, a bisection over a handful of versions and the confirmation. */
 export const DEFAULT_MAX_BOOTS = 12;

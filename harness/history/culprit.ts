@@ -12,21 +12,22 @@
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { DEB_ARCH } from "../expectations/schema.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, EXIT_USAGE, outcomeAfter } from "../vocabulary.ts";
 import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import { runMany } from "../run.ts";
-import { expectationHash } from "../run-boot.ts";
+import { expectationHash } from "../artifacts/provenance.ts";
 import { judgeForBisect, parseBadIf, type BadIf, type BisectKind } from "./bisect.ts";
 import { candidateName, listCandidates, madison, walkVersions, type Candidate } from "./bisect-versions.ts";
 import { bootDifferences, describeDifferences, describePackageChange, type BootDifferences, type PackageChange } from "./changes.ts";
 import { compareRuns } from "./compare.ts";
-import { readRun, type RunRecord } from "./read-run.ts";
-import type { BootRecord } from "./records.ts";
+import { readRun, type RunRecord } from "../artifacts/read-run.ts";
+import type { BootRecord } from "../artifacts/records.ts";
 import { pinArgs, pinRole, pinRoles } from "./pins.ts";
 
-export const EXIT_NAMED = 0;
-export const EXIT_NOT_NAMED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INFRA = 125;
+/** 0: a culprit named; 1: not reproducible or not named; 2: usage; 125: infra. */
+export const EXIT_NAMED = EXIT_OK;
+export const EXIT_NOT_NAMED = EXIT_FAIL;
+export { EXIT_INFRA, EXIT_USAGE };
 
 /** A mistake in the command or its input files (the same however often it runs): exit 2. */
 export class CulpritUsageError extends Error {
@@ -121,7 +122,7 @@ const isBootlogExpectation = (exp: Expectation) => !relative(EXPECTATIONS_DIR, r
 
 /** The symptom NEW showed, as --bad-if takes it. */
 function symptomOf(record: BootRecord): string {
-  return `${record.outcome} after ${record.after ?? "start"}`;
+  return outcomeAfter(record.outcome, record.after ?? "start");
 }
 
 /** NEW's package versions as pins by image role: from image.<role>.package, else each package to the image it feeds. */

@@ -5,7 +5,7 @@
  * pinned run and a plain one of the same file compare as the same expectation.
  */
 import type { Expectation } from "../expectations/loader.ts";
-import { expectationHash } from "../run-boot.ts";
+import { expectationHash } from "../artifacts/provenance.ts";
 import { BisectUsageError } from "./bisect.ts";
 import { roleFor, withPackage, type Candidate } from "./bisect-versions.ts";
 

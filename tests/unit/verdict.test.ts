@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { junitForBoots } from "../../harness/report/junit.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { parseSelectors, verdict } from "../../harness/history/verdict.ts";
 import { bootResult } from "../helpers/history-results.ts";
 
