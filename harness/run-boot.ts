@@ -10,6 +10,7 @@ import { planMachine, type MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
 import { qemuFor, type QemuInfo } from "./machines/qemu.ts";
 import { describeVerdict } from "./milestones/describe.ts";
+import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
 import { BootMatcher, type MatcherVerdict, type Step } from "./milestones/matcher.ts";
 import { writeBootArtifacts } from "./report/timeline.ts";
@@ -26,6 +27,8 @@ export interface RunOptions {
 }
 
 const TICK_MS = 100;
+/** A tick this late means the event loop was blocked: reads may be queued behind it. */
+const STALL_MS = 4 * TICK_MS;
 
 /** The expectation's identity for reports: functions and RegExps included as their source. */
 export function expectationHash(exp: Expectation): string {
@@ -70,16 +73,19 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
+    let logOpen = true;
     let logError: string | undefined;
     let announced = 0;
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
       clearInterval(timer);
+      stopWatchingSignals();
       const exit = await machine.stop().catch((error: Error): MachineExit => {
         logError ??= error.message; // a QEMU that will not die: infra, said plainly
         return { code: null, signal: null, killedByUs: true, stderr: "" };
       });
+      logOpen = false;
       try {
         closeSync(log);
       } catch {
@@ -94,8 +100,9 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       if (step.verdict) void finish(step.verdict);
     };
     machine.onData((bytes) => {
-      if (finished) return;
+      if (!logOpen || logError) return;
       try {
+        // Every byte QEMU wrote until it is gone, even after the verdict: serial.log is the record.
         writeAll(log, bytes);
       } catch (error) {
         // A log we cannot keep is a boot we cannot judge: stop QEMU now rather than read on blind.
@@ -103,6 +110,8 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         void finish();
         return;
       }
+      if (finished) return;
+      lastByteAt = performance.now();
       const chunk = splitter.push(bytes);
       const step = matcher.chunk(now(), chunk);
       slices.add(chunk.lines);
@@ -114,7 +123,22 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       }
       apply(step);
     });
-    const timer = setInterval(() => apply(matcher.tick(now())), TICK_MS);
+    // The silence clock counts bytes arriving, not the matcher's progress: when the event loop
+    // was held up (a slow pattern, a loaded machine), bytes may be waiting unread, so the
+    // tick that follows judges nothing until a read has had its turn.
+    let lastByteAt = performance.now();
+    let lastTickAt = performance.now();
+    const timer = setInterval(() => {
+      const at = performance.now();
+      const stalled = at - lastTickAt > STALL_MS;
+      lastTickAt = at;
+      if (stalled) return void setImmediate(() => !finished && performance.now() - lastByteAt > STALL_MS && apply(matcher.tick(now())));
+      apply(matcher.tick(now()));
+    }, TICK_MS);
+    const stopWatchingSignals = onInterrupt((signal) => {
+      logError ??= interruptionReason(signal);
+      void finish();
+    });
     void machine.exited.then((exit) => {
       if (!exit.killedByUs) apply(matcher.exit(now(), exit.code, exit.signal));
     });
@@ -187,11 +211,15 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
   let result: BootResult;
   try {
     mkdirSync(dir, { recursive: true });
+    const stopped = interruptedBy();
+    if (stopped) throw new Error(interruptionReason(stopped));
     opts.onStatus?.("preparing images");
     c.qemu = await qemuFor(exp.machine.arch);
     const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
     c.packages = prepared.packages;
     c.plan = await planMachine(exp, prepared, c.qemu);
+    const stoppedWhilePreparing = interruptedBy();
+    if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     opts.onStatus?.("booting");
     const run = await watchConsole(exp, c.plan, c.serialLog, opts);
     c.startedAt = run.startedAt;

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
+import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { makeDirProblem } from "./make-dir.ts";
 import { dirname, join, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import type { Expectation } from "./expectations/loader.ts";
@@ -6,6 +7,8 @@ import { writeRunJunit } from "./report/timeline.ts";
 import { appendHistory } from "./history/history-file.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
+import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
+import { installExitHandlers } from "./machines/process.ts";
 
 export interface RunManyOptions {
   artifactsDir?: string;
@@ -40,28 +43,36 @@ export function exitCodeFor(results: BootResult[]): number {
   return 0;
 }
 
-/** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
 function makeRunDir(runDir: string): void {
-  try {
-    mkdirSync(runDir, { recursive: true });
-  } catch (error) {
-    let first = runDir;
-    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
-    let reason = (error as Error).message;
-    try {
-      mkdirSync(first);
-    } catch (direct) {
-      reason = (direct as Error).message;
-    }
-    throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
-  }
+  const reason = makeDirProblem(runDir);
+  if (reason) throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
 }
 
-/** Point artifacts/latest at this run (replaced atomically). */
-function markLatest(root: string, runId: string): void {
-  const tmp = join(root, `.latest-${process.pid}`);
-  symlinkSync(runId, tmp);
-  renameSync(tmp, join(root, "latest"));
+/**
+ * Point artifacts/latest at this run (replaced atomically), unless a run that started later
+ * already took it: with concurrent runs, latest is the newest started (run ids sort by start
+ * time). Returns a warning when latest cannot be set; the run's verdict never depends on it.
+ */
+export function markLatest(root: string, runId: string): string | undefined {
+  const latest = join(root, "latest");
+  const current = (() => {
+    try {
+      return lstatSync(latest).isSymbolicLink() ? readlinkSync(latest) : null;
+    } catch {
+      return undefined; // no latest yet
+    }
+  })();
+  if (current === null) return `${latest} is not a symbolic link (a directory or file put there by hand?): left as it is, not pointed at ${runId}`;
+  if (current !== undefined && current > runId) return undefined;
+  const tmp = join(root, `.latest-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    symlinkSync(runId, tmp);
+    renameSync(tmp, latest);
+    return undefined;
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    return `cannot point ${latest} at ${runId}: ${(error as Error).message}`;
+  }
 }
 
 async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
@@ -71,7 +82,7 @@ async function runWithRetries(exp: Expectation, opts: RunOptions, retries: numbe
     const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
     attempts.push(result);
     onResult?.(result);
-    if (result.outcome !== "infra") break;
+    if (result.outcome !== "infra" || interruptedBy()) break;
   }
   return attempts;
 }
@@ -82,6 +93,8 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const runId = newRunId();
   const runDir = join(root, runId);
   makeRunDir(runDir);
+  installExitHandlers(); // Ctrl-C from here on is recorded as an interrupted boot
+  const stopRecording = onInterrupt(() => {});
   const queue = [...expectations];
   const attemptsOf = new Map<string, BootResult[]>();
   const worker = async () => {
@@ -101,11 +114,11 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   await writeRunJunit(runDir, attempts).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
-  try {
-    markLatest(root, runId);
-  } catch (error) {
-    throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
-  }
-  appendHistory(root, runId, results, attempts);
+  const warning = markLatest(root, runId);
+  if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
+  // An interrupted boot says nothing about the guest: kept in its run directory, left out of the trend.
+  const judged = results.filter((r) => !isInterruption(r.error));
+  appendHistory(root, runId, judged, attempts.filter((a) => judged.some((r) => r.name === a.name)));
+  stopRecording();
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

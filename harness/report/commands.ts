@@ -6,25 +6,29 @@
  */
 import type { CAC } from "cac";
 import { join } from "node:path";
-import { ExpectationError, loadAllExpectations, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import { existsSync, statSync } from "node:fs";
+import type { Expectation } from "../expectations/loader.ts";
+import { pickExpectations } from "../cli-select.ts";
 import { expectationPackages } from "../images/prepare.ts";
-import { list } from "../cli-options.ts";
+import { list, UsageError } from "../cli-options.ts";
 import { artifactsRoot } from "../run.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { writeReport } from "./html.ts";
 import { exportLava } from "./lava.ts";
 
 
-async function oneExpectation(name: string): Promise<Expectation> {
-  const picked = selectExpectations(await loadAllExpectations(), [name]);
-  if (picked.length !== 1) throw new ExpectationError(name, "", `names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
+async function oneExpectation(name: string, dir?: string): Promise<Expectation> {
+  const picked = await pickExpectations([name], [], dir);
+  if (picked.length !== 1) throw new UsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
   return picked[0]!;
 }
 
 async function emit(text: string, out: unknown): Promise<void> {
   if (out === undefined || out === "-") process.stdout.write(text);
   else {
-    await writeFileAtomic(String(out), text);
+    await writeFileAtomic(String(out), text).catch((error: Error) => {
+      throw new Error(`cannot write ${String(out)}: ${error.message}`);
+    });
     console.error(`wrote ${String(out)}`);
   }
 }
@@ -38,8 +42,11 @@ export function registerReportCommands(cli: CAC): void {
     .action(async (runDir: string | undefined, options) => {
       const dir = runDir ?? join(artifactsRoot(), "latest");
       const limit = Number(options.history);
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--history: expected a positive integer, got "${options.history}"`);
-      const { file, run } = await writeReport(dir, { out: options.out, historyLimit: limit, historyRoots: list(options.historyDir) });
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--history: expected a positive integer, got "${options.history}"`);
+      const historyRoots = list(options.historyDir);
+      for (const root of historyRoots)
+        if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--history-dir ${root}: ${existsSync(root) ? "not a directory" : "no such directory"}`);
+      const { file, run } = await writeReport(dir, { out: options.out, historyLimit: limit, historyRoots });
       const points = Math.max(...run.boots.map((b) => run.history.get(b.timeline.name)?.length ?? 0));
       console.log(`report: ${file} (${run.boots.length} boot${run.boots.length === 1 ? "" : "s"}, trend over up to ${points} run${points === 1 ? "" : "s"})`);
     });
@@ -48,8 +55,10 @@ export function registerReportCommands(cli: CAC): void {
     .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
     .option("--out <file>", "Write to a file instead of stdout")
     .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
+    .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file")
     .action(async (format: string, boot: string, options) => {
-      const exp = await oneExpectation(boot);
+      if (format !== "lava" && format !== "packages") throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
+      const exp = await oneExpectation(String(boot), options.expectations);
       if (format === "lava") {
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);
@@ -58,6 +67,5 @@ export function registerReportCommands(cli: CAC): void {
         const packages = await expectationPackages(exp);
         return emit(packages.map((p) => `${p.package}=${p.version} ${p.arch}\n`).join(""), options.out);
       }
-      throw new Error(`export: unknown format "${format}" (lava, packages)`);
     });
 }

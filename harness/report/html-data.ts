@@ -9,6 +9,7 @@ import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import stripAnsi from "strip-ansi";
 import type { Timeline } from "./timeline.ts";
+import { isInterruption } from "../interrupt.ts";
 
 export interface BootView {
   timeline: Timeline;
@@ -182,7 +183,8 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     const points: HistoryPoint[] = [];
     for (const [dir, run] of runs) {
       const same = run.boots.find((x) => x.timeline.name === b.timeline.name);
-      if (same) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
+      // Another run's interrupted boot is no point of the trend: it says nothing about the guest.
+      if (same && (dir === real || !isInterruption(same.timeline.error))) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
     }
     points.sort((x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current));
     // The newest N, always ending at (and including) the current run.
