@@ -23,7 +23,7 @@ export async function pickExpectations(names: string[], tags: string[], dir?: st
     try {
       named = selectExpectations(await loadAllExpectations(root), selectors, tags);
     } catch (error) {
-      if (error instanceof SelectionError) throw new UsageError(error.file === EXPECTATIONS_DIR ? `${error.problem} in ${root}` : error.message);
+      if (error instanceof SelectionError) throw new UsageError(error.file === EXPECTATIONS_DIR ? `${error.problem.replace(/ \(bootlog list shows them\)$/, "")} in ${root} (bootlog list shows them)` : error.message);
       throw error;
     }
   }

@@ -120,7 +120,8 @@ async function main(): Promise<void> {
     normalizeOptions(cli, process.argv);
     await cli.runMatchedCommand();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // cac names an unknown option camel-cased (--badIff): say it as it was typed.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^Unknown option `--([^`]+)`/, (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``);
     // A mistake in the command line is 2 (bisect: 128, git bisect stops); anything else is infra: nothing was judged.
     const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
     console.error(`bootlog: ${message}`);
