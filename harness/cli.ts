@@ -7,11 +7,10 @@ import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
+import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
-const EXIT_INFRA = 125;
-const EXIT_USAGE = 2;
-const EXIT_BISECT_STOP = 128;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -71,7 +70,7 @@ cli
       path: expectationPath(e) ?? e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}` : null,
+      knownBad: e.knownBad ? outcomeAfter(e.knownBad.outcome, e.knownBad.after) : null,
       tags: e.tags,
       file: e.file,
     }));
@@ -105,6 +104,7 @@ cli
   });
 
 registerReportCommands(cli);
+registerExportCommands(cli);
 registerHistoryCommands(cli);
 cli.help();
 
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     // A mistake in the command line is 2 (bisect: 128, git bisect stops); anything else is infra: nothing was judged.
     const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
     console.error(`bootlog: ${message}`);
-    process.exitCode = usage ? (cli.matchedCommandName === "bisect" ? EXIT_BISECT_STOP : EXIT_USAGE) : EXIT_INFRA;
+    process.exitCode = usage ? (cli.matchedCommandName === "bisect" ? EXIT_ABORT : EXIT_USAGE) : EXIT_INFRA;
   }
 }
 

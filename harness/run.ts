@@ -1,14 +1,13 @@
-import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { makeDirProblem } from "./make-dir.ts";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
+import { appendHistory } from "./artifacts/history.ts";
+import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "./artifacts/run-dir.ts";
 import type { Expectation } from "./expectations/loader.ts";
-import { writeRunJunit } from "./report/timeline.ts";
-import { appendHistory } from "./history/history-file.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
 import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
 import { installExitHandlers } from "./machines/process.ts";
+import { exitCodeFor } from "./vocabulary.ts";
 
 export interface RunManyOptions {
   artifactsDir?: string;
@@ -28,57 +27,10 @@ export interface RunSummary {
   exitCode: number;
 }
 
-export function artifactsRoot(dir?: string): string {
-  return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? "artifacts");
-}
-
-function newRunId(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
-}
-
-/** 0 when every boot is ok; 1 when any boot really failed; 125 (git bisect: skip) when the only problems are infra. */
-export function exitCodeFor(results: BootResult[]): number {
-  if (results.some((r) => !r.ok && r.outcome !== "infra")) return 1;
-  if (results.some((r) => r.outcome === "infra")) return 125;
-  return 0;
-}
-
-function makeRunDir(runDir: string): void {
-  const reason = makeDirProblem(runDir);
-  if (reason) throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
-}
-
-/**
- * Point artifacts/latest at this run (replaced atomically), unless a run that started later
- * already took it: with concurrent runs, latest is the newest started (run ids sort by start
- * time). Returns a warning when latest cannot be set; the run's verdict never depends on it.
- */
-export function markLatest(root: string, runId: string): string | undefined {
-  const latest = join(root, "latest");
-  const current = (() => {
-    try {
-      return lstatSync(latest).isSymbolicLink() ? readlinkSync(latest) : null;
-    } catch {
-      return undefined; // no latest yet
-    }
-  })();
-  if (current === null) return `${latest} is not a symbolic link (a directory or file put there by hand?): left as it is, not pointed at ${runId}`;
-  if (current !== undefined && current > runId) return undefined;
-  const tmp = join(root, `.latest-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  try {
-    symlinkSync(runId, tmp);
-    renameSync(tmp, latest);
-    return undefined;
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    return `cannot point ${latest} at ${runId}: ${(error as Error).message}`;
-  }
-}
-
 async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
-    const dir = attempt === 1 ? opts.runDir : join(opts.runDir, `retry-${attempt}`);
+    const dir = attemptDir(opts.runDir, attempt);
     const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
     attempts.push(result);
     onResult?.(result);

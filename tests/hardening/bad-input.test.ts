@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { oneKernelFlavour } from "../../harness/history/bisect-versions.ts";
 import { userImageProblem } from "../../harness/images/user-image.ts";
-import { markLatest } from "../../harness/run.ts";
+import { markLatest } from "../../harness/artifacts/run-dir.ts";
 import { runBoot } from "../../harness/run-boot.ts";
 import { expectedOutput, fakeExpectation, fakePids, fakeSpec, fileDigest, playingQemu, running, type Step } from "./fake-qemu.ts";
 import { DEFINE } from "./fake-cli.ts";

@@ -12,12 +12,12 @@ import { describe, expect, test } from "vitest";
 import { LineSplitter } from "../../harness/console/lines.ts";
 import { compareRuns } from "../../harness/history/compare.ts";
 import { formatMarkdown } from "../../harness/history/compare-format.ts";
-import { recordsFromJunit } from "../../harness/history/read-run.ts";
+import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { renderReport } from "../../harness/report/html.ts";
 import type { RunView } from "../../harness/report/html-data.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
-import { timelineJson } from "../../harness/report/timeline.ts";
-import { xmlSafe } from "../../harness/report/xml-text.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { timelineJson } from "../../harness/artifacts/timeline.ts";
+import { xmlSafe } from "../../harness/artifacts/xml-text.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { bootResult, IDS, infraResult } from "../helpers/history-results.ts";
 

@@ -9,9 +9,9 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { appendHistory } from "../../harness/history/history-file.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
-import { writeBootArtifacts } from "../../harness/report/timeline.ts";
+import { appendHistory } from "../../harness/artifacts/history.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import { bootResult } from "../helpers/history-results.ts";
 import { fakeImage, waitFor } from "./fake-qemu.ts";
 import { bootlog, DEFINE, fakeApt, fakeExpectationFile, fakeQemu, HANGING, PASSING, ROOT, versionedExpectationFile, versionedQemu, type CliResult } from "./fake-cli.ts";
