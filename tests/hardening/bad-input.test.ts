@@ -5,7 +5,7 @@
  * `latest` the newest started run and never a reason to fail; expectation files that export
  * nothing, never settle, or give impossible durations.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
@@ -15,7 +15,10 @@ import { userImageProblem } from "../../harness/images/user-image.ts";
 import { markLatest } from "../../harness/artifacts/run-dir.ts";
 import { runBoot } from "../../harness/run-boot.ts";
 import { expectedOutput, fakeExpectation, fakePids, fakeSpec, fileDigest, playingQemu, running, type Step } from "./fake-qemu.ts";
-import { DEFINE } from "./fake-cli.ts";
+import { DEFINE, fakeExpectationFile } from "./fake-cli.ts";
+import { cac } from "cac";
+import { normalizeOptions } from "../../harness/cli-options.ts";
+import { checkImageRoles, pickExpectations } from "../../harness/cli-select.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-bad-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,5 +158,63 @@ describe("expectation files", () => {
       vi.resetModules();
     }
   });
-  void existsSync;
+});
+
+describe("command-line options are checked before anything is written", () => {
+  /** What an action would receive for `run ARGS`. */
+  function parse(args: string[]): Record<string, unknown> {
+    const argv = ["node", "bootlog", "run", ...args];
+    const cli = cac("bootlog");
+    cli.command("run [...names]").option("--jobs <n>", "").option("--retries <n>", "", { default: 0 }).option("--artifacts <dir>", "").option("--expectations <dir>", "").option("--last <n>", "").option("--drift-percent <n>", "");
+    cli.parse(argv, { run: false });
+    normalizeOptions(cli, argv);
+    return cli.options;
+  }
+
+  test.each([
+    [["--jobs", "0"], /--jobs: expected a positive integer, got "0"/],
+    [["--jobs", "-1"], /--jobs: expected a positive integer, got "-1"/],
+    [["--jobs=1.5"], /--jobs: expected a positive integer, got "1.5"/],
+    [["--jobs", "abc"], /--jobs: expected a positive integer, got "abc"/],
+    [["--retries", "abc"], /--retries: expected a whole number ≥ 0, got "abc"/],
+    [["--retries=-1"], /--retries: expected a whole number ≥ 0, got "-1"/],
+    [["--last", "0"], /--last: expected a positive integer, got "0"/],
+    [["--drift-percent", "-5"], /--drift-percent: expected a number ≥ 0, got "-5"/],
+    [["--artifacts", ""], /--artifacts: empty value/],
+  ])("%j is a usage error", (args, problem) => {
+    expect(() => parse(args)).toThrow(problem);
+  });
+
+  test("paths stay the strings typed; numbers become numbers", () => {
+    expect(parse(["--artifacts", "2024", "--expectations=007", "--jobs", "2", "--drift-percent", "2.5"])).toMatchObject({ artifacts: "2024", expectations: "007", jobs: 2, retries: 0, driftPercent: 2.5 });
+  });
+});
+
+describe("selections", () => {
+  const mine = join(dir, "selections");
+  fakeExpectationFile(mine, "my-boot");
+  const empty = join(dir, "selections-empty");
+  mkdirSync(empty, { recursive: true });
+
+  test.each([
+    ["a typo'd name", ["my-bot"], [], mine, /no expectation named "my-bot" in \S+selections \(bootlog list shows them\)/],
+    ["a name and a tag that do not overlap", ["my-boot"], ["x86_64"], mine, /nothing selected: "my-boot" with --tag x86_64 matches no expectation/],
+    ["a typo'd tag", [], ["arm46"], mine, /nothing selected: --tag arm46 matches no expectation/],
+    ["an empty directory", [], [], empty, /nothing selected: no expectation files in \S+selections-empty/],
+    ["a missing directory", [], [], join(dir, "nope"), /nope: no such directory/],
+    ["a missing file", ["/missing/boot.ts"], [], mine, /no such file: \/missing\/boot\.ts/],
+  ])("%s: a usage error", async (_what, names, tags, from, problem) => {
+    await expect(pickExpectations(names, tags, from)).rejects.toThrow(problem);
+  });
+
+  test("the path-like names README and `list` show select as names do", async () => {
+    expect((await pickExpectations(["known-bad/*"], [])).map((e) => e.name).sort()).toEqual(["arm64-uboot-xen-old-dtuart", "arm64-xen-no-dom0-module", "arm64-xen-virt-off", "x86_64-xen-cpu-max"]);
+    expect((await pickExpectations(["examples/boot-wrapper-xen"], [])).map((e) => e.name)).toEqual(["boot-wrapper-xen"]);
+  });
+
+  test("--image with a role no selected expectation declares names the roles", async () => {
+    const picked = await pickExpectations([], [], mine);
+    expect(() => checkImageRoles(picked, { kernel: "/x" }, (m) => new Error(m))).toThrow('--image kernel=…: no selected expectation has an image "kernel" (roles: image)');
+    expect(() => checkImageRoles(picked, { image: "/x" }, (m) => new Error(m))).not.toThrow();
+  });
 });
