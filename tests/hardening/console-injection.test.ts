@@ -86,7 +86,7 @@ describe("the guest cannot forge the JUnit", () => {
     expect(systemOuts(xml)[0]).toBe(hostile);
   });
 
-  test("property: testcases and results never change with console content; system-out is the console text (every outcome, 300 cases)", () => {
+  test("property: testcases and results never change with console content; system-out is the console text (every outcome, 200 cases)", () => {
     const baseline = new Map(KINDS.map(([kind, r]) => [kind, testcases(junitForBoots([withConsole(r, "plain")]))]));
     fc.assert(
       fc.property(consoleText, fc.constantFrom(...KINDS), (text, [kind, r]) => {
@@ -99,7 +99,7 @@ describe("the guest cannot forge the JUnit", () => {
         const safe = xmlSafe(text);
         return systemOuts(xml).every((out) => out === "" || out === safe || out === `${safe}\n${safe}`);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -110,7 +110,7 @@ describe("the guest cannot forge the JUnit", () => {
         const [plain] = recordsFromJunit(junitForBoots([withConsole(r, "plain")]));
         return hostile!.outcome === plain!.outcome && JSON.stringify(hostile!.milestones) === JSON.stringify(plain!.milestones);
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 });
@@ -133,7 +133,7 @@ function html(r: BootResult, text: string): string {
 const count = (text: string, c: string) => text.split(c).length - 1;
 
 describe("console text is text in the HTML report and the Markdown summary", () => {
-  test("property: the HTML gains no tag or attribute quote from the console (300 cases)", () => {
+  test("property: the HTML gains no tag or attribute quote from the console (150 cases)", () => {
     fc.assert(
       fc.property(consoleText, fc.constantFrom(...KINDS), (text, [, r]) => {
         // The same text with every markup character replaced: any difference in markup comes from the console.
@@ -141,11 +141,11 @@ describe("console text is text in the HTML report and the Markdown summary", () 
         const [a, b] = [html(r, text), html(r, inert)];
         return count(a, "<") === count(b, "<") && count(a, '"') === count(b, '"') && !a.includes("<script>alert");
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
-  test("property: a Markdown summary's table rows keep their cells, and console punctuation is escaped (300 cases)", () => {
+  test("property: a Markdown summary's table rows keep their cells, and console punctuation is escaped (150 cases)", () => {
     const oldRun = { source: "old.xml", runId: null, boots: recordsFromJunit(junitForBoots([bootResult("pass")])) };
     fc.assert(
       fc.property(consoleText, (text) => {
@@ -157,7 +157,7 @@ describe("console text is text in the HTML report and the Markdown summary", () 
         const unescaped = (c: string) => [...rows[0]!.matchAll(/(\\*)(.)/gs)].filter(([, slashes, ch]) => ch === c && slashes!.length % 2 === 0).length;
         return unescaped("|") === 6 && ["<", ">", "[", "]", "*", "_", "`", "&", "$", "!"].every((c) => unescaped(c) === 0) && !md.split("\n")[2]!.includes("\n");
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

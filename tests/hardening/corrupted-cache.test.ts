@@ -11,6 +11,8 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { cachedEntry, cacheRoot, setVerifyCache, sha256File, writeEntry } from "../../harness/images/cache.ts";
 import { runBoot } from "../../harness/run-boot.ts";
+import { resolvePackage } from "../../harness/images/apt.ts";
+import { fakeApt } from "./fake-cli.ts";
 import { fakeExpectation, fakeQemu } from "./fake-qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-cache-"));
@@ -68,6 +70,14 @@ describe("cache entries are verified before use", () => {
     mounts.push(at);
     process.env.BOOTLOG_CACHE = join(at, "cache");
     await expect(cachedEntry("t", "k", build("x"))).rejects.toThrow(/image cache \S+: cannot create .*EROFS/);
+    // Resolving a package version (what `export packages` does) downloads nothing: a read-only cache is no obstacle.
+    const savedPath = process.env.PATH;
+    process.env.PATH = fakeApt(join(dir, "apt"), { "some-package": { "1.0": "pass", "1.1": "pass" } });
+    try {
+      expect(await resolvePackage("some-package", "arm64", {})).toEqual({ package: "some-package", arch: "arm64", version: "1.1" });
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 });
 
