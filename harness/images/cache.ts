@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 import { makeDirProblem } from "../make-dir.ts";
 import { homedir } from "node:os";
@@ -48,7 +48,7 @@ export interface EntryMeta {
 export async function writeEntry(dir: string, name: string): Promise<void> {
   const sha256 = await sha256File(join(dir, name));
   const { size, mtimeMs } = await stat(join(dir, name));
-  await writeFile(join(dir, "entry.json"), JSON.stringify({ file: name, sha256, size, mtimeMs } satisfies EntryMeta));
+  await writeFileAtomic(join(dir, "entry.json"), JSON.stringify({ file: name, sha256, size, mtimeMs } satisfies EntryMeta));
 }
 
 /**
@@ -116,9 +116,21 @@ export async function cachedDir(
   }
 }
 
-/** A cachedDir whose build records one file with writeEntry: the file, verified on every use. */
-export async function cachedEntry(kind: string, key: unknown, build: (dir: string) => Promise<void>): Promise<{ file: string; sha256: string; built: boolean; repaired?: string }> {
+/**
+ * A cachedDir whose build records one file with writeEntry: the file, verified on every use.
+ * `legacyFile`: an entry made before entries recorded themselves holds this file and no
+ * entry.json; it is recorded as it is (nothing to verify it against) rather than rebuilt under
+ * a run that may be using it.
+ */
+export async function cachedEntry(
+  kind: string,
+  key: unknown,
+  build: (dir: string) => Promise<void>,
+  legacyFile?: string,
+): Promise<{ file: string; sha256: string; built: boolean; repaired?: string }> {
   const problemOf = async (dir: string) => {
+    if (legacyFile && !(await exists(join(dir, "entry.json"))) && ((await stat(join(dir, legacyFile)).catch(() => undefined))?.size ?? 0) > 0)
+      await writeEntry(dir, legacyFile).catch(() => {});
     const entry = await verifiedEntry(dir);
     return "problem" in entry ? entry.problem : undefined;
   };

@@ -22,6 +22,6 @@ export async function patchedDtb(qemu: { binary: string; version: string }, mach
     await execa(qemu.binary, [...machineArgs, "-machine", `dumpdtb=${file}`, "-nographic"]);
     for (const patch of patches) await execa("fdtput", fdtputArgs(file, patch));
     await writeEntry(tmp, "virt.dtb");
-  });
+  }, "virt.dtb");
   return file;
 }

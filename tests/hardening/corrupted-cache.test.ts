@@ -63,6 +63,15 @@ describe("cache entries are verified before use", () => {
     expect(await sha256File(verified.file)).toBe(first.sha256);
   });
 
+  test("an entry made before entries recorded themselves (no entry.json) is recorded, not rebuilt under a run using it", async () => {
+    process.env.BOOTLOG_CACHE = join(dir, "legacy");
+    const first = await cachedEntry("t", "k", build("old"), "image.bin");
+    rmSync(join(first.file, "..", "entry.json"));
+    const again = await cachedEntry("t", "k", build("new"), "image.bin");
+    expect(again).toMatchObject({ built: false, sha256: first.sha256 });
+    expect(readFileSync(again.file, "utf8")).toBe("old");
+  });
+
   test.skipIf(process.getuid?.() !== 0)("a read-only cache says EROFS, not ENOENT", async () => {
     const at = join(dir, "ro");
     mkdirSync(at);
