@@ -1,6 +1,7 @@
 /** A comparison for people: plain text for a terminal, Markdown for a CI job summary. */
 import type { BootChange, ChangeKind, Comparison, Drift } from "./compare.ts";
 import { differencesLine } from "./changes.ts";
+import { markdownText } from "./markdown-text.ts";
 
 const SECTIONS: { kind: ChangeKind; title: string }[] = [
   { kind: "regression", title: "Regressions" },
@@ -59,12 +60,12 @@ export function formatText(c: Comparison, exitCode: number): string {
   return out.join("\n");
 }
 
-/** Markdown cells must not break the table. */
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Markdown cells must not break the table, and console text stays text. */
+const cell = markdownText;
 
 export function formatMarkdown(c: Comparison, exitCode: number): string {
   const icon = c.regressed ? "❌" : "✅";
-  const out = [`### ${icon} bootlog compare`, "", `\`${cell(runName(c.old))}\` → \`${cell(runName(c.new))}\``, "", `**${verdictLine(c, exitCode)}**`];
+  const out = [`### ${icon} bootlog compare`, "", `${cell(runName(c.old))} → ${cell(runName(c.new))}`, "", `**${verdictLine(c, exitCode)}**`];
   for (const { kind, title } of SECTIONS) {
     const changes = c.changes.filter((x) => x.kind === kind);
     if (!changes.length) continue;
@@ -72,14 +73,14 @@ export function formatMarkdown(c: Comparison, exitCode: number): string {
     for (const change of changes)
       out.push(`| ${cell(change.boot)} | ${cell(change.old ?? "—")} | ${cell(change.new ?? "—")} | ${cell(change.message)} | ${cell(milestoneLines(change).join("; ") || "—")} |`);
     const changed = changes.filter((change) => change.differences);
-    if (changed.length) out.push("", ...changed.map((change) => `- \`${cell(change.boot)}\`: ${differencesLine(change.differences!)}`));
+    if (changed.length) out.push("", ...changed.map((change) => `- ${cell(change.boot)}: ${cell(differencesLine(change.differences!))}`));
   }
   if (c.drift.length) {
     out.push("", `#### Timing drift (later by > ${c.thresholds.percent} % and > ${c.thresholds.seconds} s)`, "", "| boot | milestone | before | now | Δ |", "|---|---|---:|---:|---:|");
     for (const d of c.drift)
       out.push(`| ${cell(d.boot)} | ${cell(d.milestone)} | ${seconds(d.oldAt)} | ${seconds(d.newAt)} | ${signed(d.deltaS, " s")} (${Number.isFinite(d.percent) ? signed(d.percent, " %", 0) : "from 0"}) |`);
   }
-  if (c.unchanged.length) out.push("", `Unchanged: ${c.unchanged.map((n) => `\`${cell(n)}\``).join(", ")}`);
+  if (c.unchanged.length) out.push("", `Unchanged: ${c.unchanged.map(cell).join(", ")}`);
   return `${out.join("\n")}\n`;
 }
 

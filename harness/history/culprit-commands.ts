@@ -13,9 +13,6 @@ import { culpritMarkdown, culpritText } from "./culprit-format.ts";
 import { RunReadError } from "../artifacts/read-run.ts";
 import { parseSelectors, verdict } from "./verdict.ts";
 
-/** Exit codes for a command line cac rejects (a missing argument): culprit's usage code, and verdict's, which must stop git bisect. */
-export const USAGE_EXIT: Record<string, number> = { culprit: EXIT_USAGE, verdict: EXIT_ABORT };
-
 /** What fits a nightly shard: a few reverts, a bisection over a handful of versions and the confirmation. */
 export const DEFAULT_MAX_BOOTS = 12;
 

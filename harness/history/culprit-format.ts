@@ -2,17 +2,19 @@
 import { candidateName } from "./bisect-versions.ts";
 import type { BootCulprit, CulpritReport } from "./culprit.ts";
 import { describeDifferences } from "./changes.ts";
+import { markdownText } from "./markdown-text.ts";
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Console lines and file names are untrusted: escaped wherever they are not in a code span. */
+const cell = markdownText;
 const shorten = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const ICON: Record<BootCulprit["status"], string> = { culprit: "🎯", "not-reproducible": "❔", "not-a-package": "➡️", inconclusive: "❔", infra: "⚠️" };
 
 function bootMarkdown(b: BootCulprit): string[] {
-  const out = [`#### ${ICON[b.status]} ${b.boot}: ${b.status}`, "", b.message, ""];
-  out.push(`- regression: ${b.regression}`, `- symptom judged: \`${b.badIf.join(" ")}\``, `- changed: ${describeDifferences(b.differences).join("; ") || "nothing recorded"}`);
-  if (b.culprit) out.push(`- **first bad: \`${candidateName(b.culprit.firstBad)}\`**, last good: \`${candidateName(b.culprit.lastGood)}\``, `- confidence: ${b.confidence.level} — ${b.confidence.text}`);
-  if (b.suspects.length) out.push(`- suspects: ${b.suspects.join("; ")}`);
-  for (const note of b.notes) out.push(`- note: ${note}`);
+  const out = [`#### ${ICON[b.status]} ${cell(b.boot)}: ${b.status}`, "", cell(b.message), ""];
+  out.push(`- regression: ${cell(b.regression)}`, `- symptom judged: \`${b.badIf.join(" ")}\``, `- changed: ${cell(describeDifferences(b.differences).join("; ") || "nothing recorded")}`);
+  if (b.culprit) out.push(`- **first bad: \`${candidateName(b.culprit.firstBad)}\`**, last good: \`${candidateName(b.culprit.lastGood)}\``, `- confidence: ${b.confidence.level} — ${cell(b.confidence.text)}`);
+  if (b.suspects.length) out.push(`- suspects: ${cell(b.suspects.join("; "))}`);
+  for (const note of b.notes) out.push(`- note: ${cell(note)}`);
   if (b.steps.length) {
     out.push("", "| # | step | booted | verdict | why | runs |", "|---:|---|---|---|---|---|");
     b.steps.forEach((s, i) => out.push(`| ${i + 1} | ${s.step} | ${cell(s.what)} | ${s.verdict} | ${cell(shorten(s.reason))} | ${s.runs.length} |`));
@@ -24,7 +26,7 @@ function bootMarkdown(b: BootCulprit): string[] {
 
 export function culpritMarkdown(r: CulpritReport): string {
   const icon = r.exitCode === 0 ? "🎯" : r.exitCode === 125 ? "⚠️" : "❔";
-  const out = [`### ${icon} bootlog culprit`, "", `\`${cell(r.old)}\` → \`${cell(r.new)}\`: ${r.message} → exit ${r.exitCode}`];
+  const out = [`### ${icon} bootlog culprit`, "", `${cell(r.old)} → ${cell(r.new)}: ${cell(r.message)} → exit ${r.exitCode}`];
   for (const b of r.boots) out.push("", ...bootMarkdown(b));
   return `${out.join("\n")}\n`;
 }

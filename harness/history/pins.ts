@@ -6,13 +6,14 @@
  */
 import type { Expectation } from "../expectations/loader.ts";
 import { expectationHash } from "../artifacts/provenance.ts";
+import { UsageError } from "../cli-options.ts";
 import { BisectUsageError } from "./bisect.ts";
 import { roleFor, withPackage, type Candidate } from "./bisect-versions.ts";
 
 /** `PACKAGE=VERSION`. */
 export function parsePin(spec: string): Candidate {
   const at = spec.indexOf("=");
-  if (at < 1 || at === spec.length - 1) throw new BisectUsageError(`--pin: expected PACKAGE=VERSION, got "${spec}"`);
+  if (at < 1 || at === spec.length - 1) throw new UsageError(`--pin: expected PACKAGE=VERSION, got "${spec}"`);
   return { package: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
@@ -31,7 +32,7 @@ export function pinRoles(exp: Expectation, pins: Map<string, Candidate>): Expect
   for (const [role, c] of pins) {
     const declared = exp.images[role];
     if (declared?.kind === "busybox-initrd") {
-      if (c.package !== "busybox-static") throw new BisectUsageError(`images.${role} of ${exp.name} is a busybox initramfs: only busybox-static can be pinned there, not ${c.package}`);
+      if (c.package !== "busybox-static") throw new UsageError(`images.${role} of ${exp.name} is a busybox initramfs: only busybox-static can be pinned there, not ${c.package}`);
       pinned = { ...pinned, images: { ...pinned.images, [role]: { ...declared, version: c.version } } };
     } else pinned = withPackage(pinned, role, c);
   }
@@ -41,7 +42,14 @@ export function pinRoles(exp: Expectation, pins: Map<string, Candidate>): Expect
 /** `--pin` values applied to an expectation: each package to the image it feeds. */
 export function pinPackages(exp: Expectation, pins: Candidate[]): Expectation {
   if (!pins.length) return exp;
-  return pinRoles(exp, new Map(pins.map((c) => [pinRole(exp, c.package), c])));
+  const role = (pkg: string) => {
+    try {
+      return pinRole(exp, pkg);
+    } catch (error) {
+      throw error instanceof BisectUsageError ? new UsageError(`--pin ${pkg}: ${error.message}`) : error;
+    }
+  };
+  return pinRoles(exp, new Map(pins.map((c) => [role(c.package), c])));
 }
 
 export const pinArgs = (pins: Iterable<Candidate>): string[] => [...pins].flatMap((c) => ["--pin", `${c.package}=${c.version}`]);
