@@ -133,29 +133,35 @@ describe("bootlog culprit on two real runs", () => {
     expect(boot.notes.join("\n")).toContain("is not the expectation NEW booted");
   });
 
-  test("bad input: unrelated boots and a hand-written JUnit without properties exit 2; versions apt no longer offers exit 125 naming them, before any boot", { timeout: 60_000 }, async () => {
+  test("bad input: unrelated boots, a hand-written JUnit, a bootlog JUnit without package properties exit 2; versions apt no longer offers exit 125 naming them, before any boot", { timeout: 60_000 }, async () => {
     const dir = join(work, "bad-input");
     mkdirSync(dir);
-    const junit = (name: string, failure: string) =>
-      `<?xml version="1.0"?>\n<testsuites><testsuite name="${name}" tests="1"><testcase classname="${name}" name="linux-banner" time="1">${failure}</testcase></testsuite></testsuites>\n`;
-    writeFileSync(join(dir, "other.xml"), junit("some-other-boot", ""));
-    writeFileSync(join(dir, "bare-old.xml"), junit("culprit-linux", ""));
-    writeFileSync(join(dir, "bare-new.xml"), junit("culprit-linux", `<failure message="hang" type="hang"/>`));
+    const oldJunit = readFileSync(join(night, "previous", "junit.xml"), "utf8");
     const newJunit = readFileSync(join(night, "artifacts", "latest", "junit.xml"), "utf8");
+    writeFileSync(join(dir, "other.xml"), oldJunit.replaceAll("culprit-linux", "some-other-boot"));
+    writeFileSync(
+      join(dir, "hand-written.xml"),
+      `<?xml version="1.0"?>\n<testsuites><testsuite name="culprit-linux" tests="1"><testcase classname="culprit-linux" name="linux-banner" time="1"/></testsuite></testsuites>\n`,
+    );
+    writeFileSync(join(dir, "no-packages.xml"), oldJunit.replace(/<property name="package\.[^"]*" value="[^"]*"\/>/g, ""));
     const [old, now] = [kernels[0]!, kernels[3]!];
     const gone = (xml: string, k: AptKernel) => xml.replaceAll(`${k.version} (arm64)`, `${k.version}~gone1 (arm64)`).replaceAll(`${k.pkg}=${k.version}`, `${k.pkg}=${k.version}~gone1`);
     writeFileSync(join(dir, "gone-new.xml"), gone(newJunit, now));
-    writeFileSync(join(dir, "gone-old.xml"), gone(readFileSync(join(night, "previous", "junit.xml"), "utf8"), old));
+    writeFileSync(join(dir, "gone-old.xml"), gone(oldJunit, old));
 
-    const [unrelated, bare, offered] = await Promise.all([
-      bootlog(night, ["culprit", join(dir, "other.xml"), "artifacts/latest", "--out", join(work, "c-bad")]),
-      bootlog(night, ["culprit", join(dir, "bare-old.xml"), join(dir, "bare-new.xml"), "--out", join(work, "c-bad")]),
+    const latest = join(night, "artifacts", "latest", "junit.xml");
+    const [unrelated, handWritten, noPackages, offered] = await Promise.all([
+      bootlog(night, ["culprit", join(dir, "other.xml"), latest, "--out", join(work, "c-bad")]),
+      bootlog(night, ["culprit", join(dir, "hand-written.xml"), latest, "--out", join(work, "c-bad")]),
+      bootlog(night, ["culprit", join(dir, "no-packages.xml"), latest, "--out", join(work, "c-bad")]),
       bootlog(night, ["culprit", join(dir, "gone-old.xml"), join(dir, "gone-new.xml"), "--out", join(work, "c-gone")]),
     ]);
     expect(unrelated.exitCode, unrelated.all).toBe(2);
     expect(unrelated.stderr).toContain("share no boot (OLD: some-other-boot; NEW: culprit-linux)");
-    expect(bare.exitCode, bare.all).toBe(2);
-    expect(bare.stderr).toContain(`${join(dir, "bare-old.xml")}: boot "culprit-linux" has no package.* properties`);
+    expect(handWritten.exitCode, handWritten.all).toBe(2);
+    expect(handWritten.stderr).toContain(`${join(dir, "hand-written.xml")}: testsuite "culprit-linux" was not written by bootlog (no expectation.hash property)`);
+    expect(noPackages.exitCode, noPackages.all).toBe(2);
+    expect(noPackages.stderr).toContain(`${join(dir, "no-packages.xml")}: boot "culprit-linux" has no package.* properties`);
     expect(offered.exitCode, offered.all).toBe(125);
     expect(offered.stdout).toContain(`apt no longer offers ${now.pkg} ${now.version}~gone1 (NEW), ${old.pkg} ${old.version}~gone1 (OLD)`);
     const report = JSON.parse(readFileSync(join(work, "c-gone", "culprit.json"), "utf8")) as CulpritReport;
