@@ -36,7 +36,14 @@ cli
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--postmortem <when>", "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off", { default: "on" })
+  .option("--keep-ram", "Keep the guest RAM file after the post-mortem (its path is in postmortem.json)")
   .action(async (names: string[], options) => {
+    if (!["on", "always", "off"].includes(String(options.postmortem))) {
+      console.error(`bootlog: --postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
+      process.exitCode = 2;
+      return;
+    }
     const expectations = await pick(names, options.tag, options.expectations);
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
@@ -46,6 +53,7 @@ cli
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
+      postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
     });
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
     process.exitCode = summary.exitCode;

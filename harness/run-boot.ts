@@ -13,6 +13,9 @@ import { describeVerdict } from "./milestones/describe.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
 import { BootMatcher, type MatcherVerdict, type Step } from "./milestones/matcher.ts";
 import { writeBootArtifacts } from "./report/timeline.ts";
+import { adoptRamFile, captureAlive, concludePostMortem, memoryShows, planPostMortem, recoveredLines, releasePostMortem, wantsPostMortem, type PostMortem, type PostMortemOptions, type PostMortemSetup } from "./postmortem/index.ts";
+import type { LiveCapture } from "./postmortem/capture.ts";
+import { missingPostMortem } from "./postmortem/summary.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
 
 export interface RunOptions {
@@ -23,6 +26,8 @@ export interface RunOptions {
   onMilestone?: (id: string, atS: number) => void;
   onStatus?: (text: string) => void;
   attempt?: number;
+  /** --postmortem and --keep-ram. */
+  postmortem?: PostMortemOptions;
 }
 
 const TICK_MS = 100;
@@ -50,6 +55,8 @@ interface ConsoleRun {
   slices: Record<string, string>;
   exit: MachineExit;
   startedAt: Date;
+  /** What the post-mortem learnt while QEMU still ran. */
+  live?: LiveCapture;
 }
 
 /** Every byte or an error: a short write (disk filling up) is retried until it fails outright. */
@@ -58,7 +65,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** Start QEMU and judge its console until a verdict; serial.log gets every byte as it arrives. */
-async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions): Promise<ConsoleRun> {
+async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions, pm?: PostMortemSetup): Promise<ConsoleRun> {
   const log = openSync(serialLog, "w");
   const splitter = new LineSplitter();
   const slices = new SliceRecorder();
@@ -66,7 +73,10 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
   const matcher = new BootMatcher(exp, plan.sendContext);
-  const machine = startMachine(plan.binary, plan.argv);
+  const machine = startMachine(plan.binary, [...plan.argv, ...(plan.postMortemArgv ?? [])]);
+  // After the verdict the console belongs to the post-mortem's live keys.
+  let tap: ((bytes: Buffer) => void) | undefined;
+  let xenSpoke = false;
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
@@ -76,6 +86,14 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       if (finished) return;
       finished = true;
       clearInterval(timer);
+      let live: LiveCapture | undefined;
+      if (verdict && verdict.outcome !== "exited" && wantsPostMortem(pm, verdict.outcome)) {
+        // Keys only where a console answered and something may still listen: a hang or timeout with Xen's voice heard.
+        const keys = (verdict.outcome === "hang" || verdict.outcome === "timeout") && xenSpoke;
+        const hvcSysrq = keys && /\bsysrq_always_enabled\b/.test(exp.boot?.linux ?? "");
+        const console = { write: (text: string) => machine.write(text), listen: (l: (b: Buffer) => void) => ((tap = l), () => (tap = undefined)) };
+        live = await captureAlive(pm, console, keys ? { xen: true, hvcSysrq } : undefined);
+      }
       const exit = await machine.stop().catch((error: Error): MachineExit => {
         logError ??= error.message; // a QEMU that will not die: infra, said plainly
         return { code: null, signal: null, killedByUs: true, stderr: "" };
@@ -87,14 +105,15 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       }
       const tail = splitter.end();
       slices.add(tail.lines);
-      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), matcher, slices: slices.finish(), exit, startedAt });
+      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), matcher, slices: slices.finish(), exit, startedAt, ...(live ? { live } : {}) });
     };
     const apply = (step: Step) => {
       for (const text of step.sends) machine.write(text);
       if (step.verdict) void finish(step.verdict);
     };
     machine.onData((bytes) => {
-      if (finished) return;
+      if (finished) return tap?.(bytes);
+      if (!xenSpoke && bytes.includes("(XEN)")) xenSpoke = true;
       try {
         writeAll(log, bytes);
       } catch (error) {
@@ -114,7 +133,10 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       }
       apply(step);
     });
-    const timer = setInterval(() => apply(matcher.tick(now())), TICK_MS);
+    const timer = setInterval(() => {
+      if (pm) adoptRamFile(pm);
+      apply(matcher.tick(now()));
+    }, TICK_MS);
     void machine.exited.then((exit) => {
       if (!exit.killedByUs) apply(matcher.exit(now(), exit.code, exit.signal));
     });
@@ -132,10 +154,12 @@ function infraExit(run: ConsoleRun): string | undefined {
   return undefined;
 }
 
-function outcomeOf(exp: Expectation, verdict: MatcherVerdict): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
-  const summary = describeVerdict(verdict);
+function outcomeOf(exp: Expectation, verdict: MatcherVerdict, postmortem?: PostMortem, consoleLines: string[] = []): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
+  const shows = postmortem ? memoryShows(postmortem, !!exp.images.xen) : "";
+  const summary = describeVerdict(verdict) + shows;
   if (!exp.knownBad) return { outcome: verdict.outcome, ok: verdict.outcome === "pass", summary };
-  const judgement = judgeKnownBad(exp.knownBad, verdict);
+  const evidence = { lines: [...consoleLines, ...recoveredLines(postmortem)], cause: shows ? shows.replace(/^ — /, "") : "" };
+  const judgement = judgeKnownBad(exp.knownBad, verdict, evidence);
   return {
     outcome: verdict.outcome,
     ok: judgement.status === "reproduced",
@@ -185,6 +209,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
   const dir = join(opts.runDir, exp.name);
   const c: Context = { exp, dir, serialLog: join(dir, "serial.log"), startedAt: new Date(), packages: [], attempt: opts.attempt ?? 1 };
   let result: BootResult;
+  let pmSetup: PostMortemSetup | undefined;
   try {
     mkdirSync(dir, { recursive: true });
     opts.onStatus?.("preparing images");
@@ -192,20 +217,28 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
     c.packages = prepared.packages;
     c.plan = await planMachine(exp, prepared, c.qemu);
+    const pm = planPostMortem(exp, c.plan, dir, opts.postmortem);
+    pmSetup = pm.setup;
     opts.onStatus?.("booting");
-    const run = await watchConsole(exp, c.plan, c.serialLog, opts);
+    const run = await watchConsole(exp, c.plan, c.serialLog, opts, pm.setup);
     c.startedAt = run.startedAt;
     const infra = infraExit(run);
+    const wanted = !infra && run.verdict && (pm.problem ? opts.postmortem?.mode !== "off" && run.verdict.outcome !== "pass" : wantsPostMortem(pm.setup, run.verdict.outcome));
+    if (wanted) opts.onStatus?.("post-mortem");
+    const postmortem = !wanted ? undefined : pm.setup ? await concludePostMortem(exp, pm.setup, run.live, dir) : missingPostMortem(pm.problem!);
     result = {
       ...(await baseResult(c)),
       milestones: [...run.matcher.reached],
       slices: run.slices,
       ...(run.verdict ? { verdict: run.verdict } : {}),
-      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict)),
+      ...(postmortem ? { postmortem } : {}),
+      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict, postmortem, Object.values(run.slices).flatMap((t) => t.split("\n")))),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { ...(await baseResult(c)), ...notBooted(error instanceof UserImageMissing ? "skip" : "infra", message) };
+  } finally {
+    releasePostMortem(pmSetup);
   }
   try {
     await writeBootArtifacts(result);

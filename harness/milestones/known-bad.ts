@@ -1,5 +1,6 @@
 import type { KnownBad } from "../expectations/schema.ts";
 import type { BootOutcome, MatcherVerdict } from "./matcher.ts";
+import { compilePattern, describePattern } from "./pattern.ts";
 
 export type KnownBadStatus = "reproduced" | "xpass" | "different";
 
@@ -16,10 +17,30 @@ function symptom(outcome: BootOutcome | "infra", after: string): string {
  * A known-bad boot that goes wrong exactly as recorded (same outcome, after the same milestone)
  * is reproduced; one that passes is XPASS; anything else is a different failure.
  */
-export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict): KnownBadJudgement {
+/** What the boot showed besides its verdict: the console and the recovered lines, and the cause they name. */
+export interface KnownBadEvidence {
+  lines: string[];
+  /** The cause as the summary states it (the telling lines), for the message when it differs. */
+  cause: string;
+}
+
+/**
+ * A known-bad boot that goes wrong exactly as recorded (same outcome, after the same milestone,
+ * and showing its `shows` text when it names one) is reproduced; one that passes is XPASS;
+ * anything else is a different failure, and a different cause says both causes.
+ */
+export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict, evidence?: KnownBadEvidence): KnownBadJudgement {
   const expected = symptom(knownBad.outcome, knownBad.after);
   if (verdict.outcome === "pass")
     return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
+  if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after && knownBad.shows !== undefined) {
+    const test = compilePattern(knownBad.shows);
+    if (!evidence?.lines.some(test))
+      return {
+        status: "different",
+        message: `known-bad boot failed with another cause: expected it to show ${describePattern(knownBad.shows)} (${knownBad.reason}), but ${evidence?.cause || "neither the console nor the post-mortem shows it"}`,
+      };
+  }
   if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after)
     return { status: "reproduced", message: `known-bad: ${knownBad.outcome} after ${knownBad.after} (${knownBad.reason})` };
   return {
