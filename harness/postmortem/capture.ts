@@ -118,7 +118,8 @@ export async function examineRam(setup: PostMortemSetup, deadline: number): Prom
   const path = setup.ramFd !== undefined ? `/proc/self/fd/${setup.ramFd}` : setup.ram.path;
   if (setup.ramFd === undefined && !existsSync(path)) return { how, problem: `RAM image missing: ${setup.ram.path} does not exist` };
   const xen = new XenRingPass();
-  const linux = new PrintkPass();
+  const images = setup.vcpuContext.loads.filter((l) => !l.image.startsWith("U-Boot")).map((l) => ({ start: l.start - setup.base, end: l.end - setup.base }));
+  const linux = new PrintkPass((offset) => images.some((r) => offset >= r.start && offset < r.end));
   try {
     const stats = await scanRam(path, [xen, linux], deadline);
     const [ring, log] = [xen.result(), linux.result()];

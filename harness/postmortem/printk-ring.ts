@@ -47,8 +47,15 @@ interface Info {
 
 const printable = (c: number | undefined) => c !== undefined && ((c >= 0x20 && c < 0x7f) || c === 0x09 || c >= 0xa0);
 
+/** Records that are text, as a log is: a chain of anything else is a coincidence of numbers. */
+const TEXT = /^[\t\n\x20-\x7e\u00a0-\uffff]*$/u;
+const MIN_RECORDS = 4;
+
 export class PrintkPass implements RamScanPass {
   private readonly blocks: Block[] = [];
+
+  /** @param ignore file offsets that hold loaded images, not logs (a kernel image carries numbers and text too). */
+  constructor(private readonly ignore: (offset: number) => boolean = () => false) {}
   /** Entries that begin three consecutive seq numbers at 88-byte strides. */
   private readonly infoHits: (Info & { offset: number; seq: number })[] = [];
 
@@ -82,8 +89,8 @@ export class PrintkPass implements RamScanPass {
   }
 
   result(): PrintkLog | undefined {
-    const chain = longestChain(this.blocks);
-    if (chain.length < 2) return undefined;
+    const chain = longestChain(this.blocks.filter((b) => !this.ignore(b.offset)));
+    if (chain.length < MIN_RECORDS) return undefined;
     const infos = infoArray(this.infoHits);
     const seqBase = seqOffset(chain, infos);
     // Blocks before the first record the info array knows are leftovers of an earlier buffer.
@@ -99,6 +106,8 @@ export class PrintkPass implements RamScanPass {
         text: block.raw.toString("utf8", 0, length),
       };
     });
+    const text = records.filter((r) => r.text && TEXT.test(r.text)).length;
+    if (records.length < MIN_RECORDS || text < records.length * 0.9) return undefined;
     return { offset: chain[0]!.offset, records, lengths: seqBase === undefined ? "nul" : "printk_info" };
   }
 }

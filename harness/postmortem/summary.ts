@@ -92,7 +92,7 @@ export function missingPostMortem(reason: string): PostMortem {
 
 /** Every recovered line, for knownBad `shows`. */
 export function recoveredLines(pm: PostMortem | undefined): string[] {
-  return pm ? [...pm.telling.map((t) => t.line), ...pm.tails.xen, ...pm.tails.linux, ...pm.tails.liveKeys] : [];
+  return pm ? [...pm.telling.map((t) => t.line), ...pm.vcpus.map((v) => v.text), ...pm.tails.xen, ...pm.tails.linux, ...pm.tails.liveKeys] : [];
 }
 
 const vcpuBrief = (v: VcpuState) => `vCPU${v.index} ${v.level}${v.halted ? " halted" : ""} ${v.owner.replace(/^the /, "")}`;

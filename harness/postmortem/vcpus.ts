@@ -47,7 +47,8 @@ function arm64Owner(el: number, pc: string, ctx: VcpuContext): string {
   const kernel = ctx.xen ? "the dom0 kernel" : "the kernel";
   if (el === 3) return ctx.firmware ?? "firmware (EL3)";
   if (el === 2) return ctx.xen ? "Xen" : (ctx.firmware ?? "a hypervisor or firmware (EL2)");
-  if (el === 1) return pc.startsWith("ffff") ? kernel : ctx.xen ? "the dom0 kernel (early, identity-mapped)" : (ctx.firmware ?? kernel);
+  if (/^0+$/.test(pc)) return "nothing yet (PC 0: never started, or powered off)";
+  if (el === 1) return pc.startsWith("ffff") ? kernel : (ctx.firmware ?? "code outside any loaded image");
   return ctx.xen ? "dom0 user space" : "user space";
 }
 

@@ -1,0 +1,10 @@
+import { scanRam } from "/work/wt/postmortem/harness/postmortem/ram-scan.ts";
+import { XenRingPass } from "/work/wt/postmortem/harness/postmortem/xen-ring.ts";
+import { PrintkPass } from "/work/wt/postmortem/harness/postmortem/printk-ring.ts";
+const xen = new XenRingPass(), pk = new PrintkPass();
+const t = performance.now();
+const stats = await scanRam(process.argv[2], [xen, pk], performance.now() + 30000);
+const x = xen.result(), p = pk.result();
+console.log(stats, performance.now() - t, "rss", process.memoryUsage().rss >> 20);
+console.log("xen", x?.offset.toString(16), x?.bytes, x?.wrapped, x?.lines.length, x?.lines.slice(0, 3), x?.lines.slice(-3), xen.runs.map(r => [r.offset.toString(16), r.text.length]));
+console.log("printk", p?.offset.toString(16), p?.lengths, p?.records.length, p?.records.slice(0, 3), p?.records.slice(-4));
