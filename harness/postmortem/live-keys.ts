@@ -1,9 +1,10 @@
 /**
  * Keys typed into a console that still answers, before QEMU is stopped: Xen's debug keys and
- * Linux's SysRq over hvc. QEMU's -nographic multiplexes its monitor on stdio with Ctrl-A as
- * escape, so each Ctrl-A meant for Xen is sent twice (Ctrl-A Ctrl-A types one); three of them
- * switch Xen's serial input to Xen, three more give it back to dom0. Never Ctrl-A followed by
- * anything else: Ctrl-A x would quit QEMU.
+ * Linux's SysRq over hvc. Three Ctrl-A switch Xen's serial input to Xen, three more give it back
+ * to dom0. QEMU's -nographic multiplexes its monitor on stdio with Ctrl-A as escape, but with
+ * stdin a pipe (as bootlog runs it) every Ctrl-A reaches the guest as typed: doubling them, as a
+ * person at a terminal would, switches twice (measured: Xen says "Serial input to Xen" and at
+ * once "Serial input to DOM0").
  */
 
 export interface LiveConsole {
@@ -21,7 +22,7 @@ export interface LiveKeysResult {
   answered: boolean;
 }
 
-const SWITCH = "\x01\x01".repeat(3);
+const SWITCH = "\x01\x01\x01";
 const CTRL_O = "\x0f";
 
 interface Key {
