@@ -117,3 +117,9 @@ export function postMortemText(pm: PostMortem): string {
   out.push(...section("Xen console ring", pm.tails.xen), ...section("guest kernel log", pm.tails.linux), ...section("live keys", pm.tails.liveKeys));
   return out.join("\n");
 }
+
+/** For timeline.json and history: what was found and the telling lines, without the logs (those are in their files). */
+export function postMortemSummary(pm: PostMortem) {
+  const { tails: _tails, ...rest } = pm;
+  return rest;
+}

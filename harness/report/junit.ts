@@ -1,6 +1,7 @@
 import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
 import type { BootResult } from "../result.ts";
 import { xmlSafe } from "./xml-text.ts";
+import { postMortemText } from "../postmortem/summary.ts";
 
 /** What one milestone's testcase reports, by the rules of DESIGN.md "Outcomes". */
 export type CaseVerdict =
@@ -46,6 +47,8 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
     if (out) testCase.standardOutput(xmlSafe(out));
+    // What the machine said after the verdict goes with the testcase where the boot ended.
+    if (i === end && r.postmortem && retriedAs === undefined) testCase.standardError(xmlSafe(postMortemText(r.postmortem)));
   });
 }
 
@@ -64,6 +67,9 @@ export function suiteProperties(r: BootResult): [string, string][] {
   if (r.knownBad) props.push(["knownBad", `${r.knownBad.outcome} after ${r.knownBad.after}: ${r.knownBad.reason}`]);
   if (r.knownBad?.judgement) props.push(["knownBad.status", r.knownBad.judgement.status]);
   for (const p of r.packages) props.push([`package.${p.package}`, `${p.version} (${p.arch})`]);
+  if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
+  if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);
+  if (r.postmortem?.telling.length) props.push(["postmortem.cause", r.postmortem.telling.map((t) => t.line).join(" | ")]);
   return props;
 }
 

@@ -315,6 +315,9 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   };
   if (input.expectationHash) metadata["bootlog.expectation_hash"] = input.expectationHash;
   if (exp.knownBad) metadata["bootlog.known_bad"] = `${exp.knownBad.outcome} after ${exp.knownBad.after}: ${exp.knownBad.reason}`;
+  if (exp.knownBad?.shows) metadata["bootlog.known_bad_shows"] = String(exp.knownBad.shows instanceof RegExp ? exp.knownBad.shows : typeof exp.knownBad.shows === "string" ? exp.knownBad.shows : exp.knownBad.shows.regex);
+  // The post-mortem reads guest RAM and QMP on bootlog's own host: a LAVA worker offers neither.
+  metadata["bootlog.postmortem"] = "local only: bootlog run examines guest RAM and vCPUs after a failed boot; LAVA jobs do not";
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 
   const job: LavaJob = {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { BootResult } from "../result.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { junitForBoots, secondsSincePrevious } from "./junit.ts";
+import { postMortemSummary } from "../postmortem/summary.ts";
 
 export interface TimelineMilestone {
   id: string;
@@ -26,6 +27,7 @@ export function timelineJson(r: BootResult) {
     milestones: timelineMilestones(r),
     verdict: r.verdict ?? null,
     knownBad: r.knownBad ?? null,
+    postmortem: r.postmortem ? postMortemSummary(r.postmortem) : null,
     packages: r.packages,
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
     reproduce: r.reproduce,
