@@ -16,6 +16,8 @@ export interface PostMortemOptions {
   mode?: PostMortemMode;
   /** Leave the guest RAM file in place (its path is in postmortem.json). */
   keepRam?: boolean;
+  /** Where file-backed RAM goes (default /dev/shm, or $BOOTLOG_SHM_DIR): tests point it at a full or missing one. */
+  shmDir?: string;
 }
 
 /** Decided before QEMU starts: where RAM goes, the QMP socket, and the extra QEMU options for both. */
@@ -36,6 +38,8 @@ export interface PostMortemSetup {
 /** What was learnt while QEMU still ran. */
 export interface LiveCapture {
   vcpus: VcpuState[];
+  /** QEMU's `info registers -a`, as it printed it. */
+  registers?: string;
   problems: string[];
   liveKeys?: LiveKeysResult;
   qmpMs: number;
@@ -45,9 +49,9 @@ export interface LiveCapture {
 export const CAPTURE_TIMEOUT_MS = 10_000;
 const QMP_TIMEOUT_MS = 2_000;
 
-export function setUpPostMortem(opts: { mode: PostMortemMode; keepRam: boolean; dir: string; name: string; bytes: number; vcpuContext: VcpuContext }): PostMortemSetup | undefined {
+export function setUpPostMortem(opts: { mode: PostMortemMode; keepRam: boolean; dir: string; name: string; bytes: number; vcpuContext: VcpuContext; shmDir?: string }): PostMortemSetup | undefined {
   if (opts.mode === "off") return undefined;
-  const ram = placeRam(opts.bytes, opts.name, opts.dir);
+  const ram = placeRam(opts.bytes, opts.name, opts.dir, opts.shmDir);
   const qmpSocket = qmpSocketPath();
   const base = opts.vcpuContext.arch === "aarch64" ? 0x4000_0000 : 0;
   return { mode: opts.mode, keepRam: opts.keepRam, ram, base, bytes: opts.bytes, qmpSocket, argv: postMortemArgv(ram, opts.bytes, qmpSocket), vcpuContext: opts.vcpuContext };
@@ -84,6 +88,7 @@ export async function captureAlive(setup: PostMortemSetup, console: LiveConsole 
     qmp = await QmpClient.connect(setup.qmpSocket, QMP_TIMEOUT_MS);
     await qmp.execute("stop");
     const registers = await qmp.hmp("info registers -a");
+    capture.registers = registers.replace(/\r/g, "");
     capture.vcpus = parseVcpus(registers, setup.vcpuContext);
     if (!capture.vcpus.length) capture.problems.push("QEMU's info registers named no vCPU");
     capture.qmpMs = performance.now() - started;
@@ -144,5 +149,5 @@ export function releasePostMortem(setup: PostMortemSetup | undefined): void {
   rmSync(setup.qmpSocket, { force: true });
 }
 
-export const POSTMORTEM_FILES = { json: "postmortem.json", xen: "xen-ring.log", linux: "guest-kernel.log", liveKeys: "live-keys.log" } as const;
+export const POSTMORTEM_FILES = { json: "postmortem.json", xen: "xen-ring.log", linux: "guest-kernel.log", liveKeys: "live-keys.log", registers: "vcpu-registers.log" } as const;
 export const postMortemFile = (dir: string, key: keyof typeof POSTMORTEM_FILES) => join(dir, POSTMORTEM_FILES[key]);

@@ -33,7 +33,7 @@ function freeBytes(dir: string): number | Error {
   }
 }
 
-export function placeRam(bytes: number, name: string, fallbackDir: string, shmDir = process.env.BOOTLOG_SHM_DIR || SHM_DIR, free = freeBytes(shmDir)): RamPlacement {
+export function placeRam(bytes: number, name: string, fallbackDir: string, shmDir = process.env.BOOTLOG_SHM_DIR || SHM_DIR, free: number | Error = freeBytes(shmDir)): RamPlacement {
   const unique = `bootlog-${process.pid}-${name}-${randomBytes(3).toString("hex")}.ram`;
   if (typeof free === "number" && free >= bytes + SHM_MARGIN) return { kind: "file", path: join(shmDir, unique) };
   const why =

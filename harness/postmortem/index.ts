@@ -15,6 +15,7 @@ export function planPostMortem(exp: Expectation, plan: MachinePlan, dir: string,
     const setup = setUpPostMortem({
       mode: opts.mode ?? "on",
       keepRam: opts.keepRam ?? false,
+      ...(opts.shmDir ? { shmDir: opts.shmDir } : {}),
       dir,
       name: exp.name,
       bytes: memoryBytes(exp.machine.memory),

@@ -48,6 +48,7 @@ export async function finishPostMortem(
   if (xenLines.length) files.push(POSTMORTEM_FILES.xen);
   if (linuxLines.length) files.push(POSTMORTEM_FILES.linux);
   if (liveLines.length) files.push(POSTMORTEM_FILES.liveKeys);
+  if (live?.registers) files.push(POSTMORTEM_FILES.registers);
   const pm: PostMortem = {
     ...(problems.length ? { missing: problems.join("; ") } : {}),
     vcpus: live?.vcpus ?? [],
@@ -81,6 +82,7 @@ export async function finishPostMortem(
   await writeFile(postMortemFile(dir, "json"), `${JSON.stringify(pm, null, 2)}\n`);
   if (xenLines.length) await writeFile(postMortemFile(dir, "xen"), `${xenLines.join("\n")}\n`);
   if (found.linux && linuxLines.length) await writeFile(postMortemFile(dir, "linux"), `${found.linux.records.map(kernelLine).join("\n")}\n`);
+  if (live?.registers) await writeFile(postMortemFile(dir, "registers"), live.registers);
   if (liveLines.length) await writeFile(postMortemFile(dir, "liveKeys"), `# typed: ${live!.liveKeys!.sent}\n${liveLines.join("\n")}\n`);
   return pm;
 }
