@@ -44,6 +44,8 @@ export interface LiveCapture {
   liveKeys?: LiveKeysResult;
   qmpMs: number;
   pmemsaveMs?: number;
+  /** All of it: live keys, QMP, pmemsave. */
+  ms: number;
 }
 
 export const CAPTURE_TIMEOUT_MS = 10_000;
@@ -81,7 +83,7 @@ const short = (error: unknown) => (error instanceof Error ? error.message : Stri
  */
 export async function captureAlive(setup: PostMortemSetup, console: LiveConsole | undefined, liveKeys: { xen: boolean; hvcSysrq: boolean } | undefined): Promise<LiveCapture> {
   const started = performance.now();
-  const capture: LiveCapture = { vcpus: [], problems: [], qmpMs: 0 };
+  const capture: LiveCapture = { vcpus: [], problems: [], qmpMs: 0, ms: 0 };
   if (console && liveKeys && (liveKeys.xen || liveKeys.hvcSysrq)) capture.liveKeys = await typeLiveKeys(console, liveKeySequence(liveKeys.xen, liveKeys.hvcSysrq));
   let qmp: QmpClient | undefined;
   const work = (async () => {
@@ -106,6 +108,7 @@ export async function captureAlive(setup: PostMortemSetup, console: LiveConsole 
   } finally {
     qmp?.close();
   }
+  capture.ms = performance.now() - started;
   return capture;
 }
 

@@ -133,7 +133,7 @@ function longestChain(blocks: Block[]): Block[] {
       }
     }
   }
-  const chains: Block[][] = [];
+  let chains: Block[][] = [];
   for (const b of blocks) {
     if (hasPrevious.has(b)) continue;
     const chain = [b];
@@ -145,6 +145,8 @@ function longestChain(blocks: Block[]): Block[] {
   // leaves its id there and its text at the start).
   const joined: Block[][] = [];
   const used = new Set<Block[]>();
+  // Lone blocks are coincidences (numbers in range followed by text): they join nothing.
+  chains = chains.filter((c) => c.length > 1);
   for (const chain of chains.sort((a, b) => a[0]!.id - b[0]!.id)) {
     if (used.has(chain)) continue;
     let whole = chain;

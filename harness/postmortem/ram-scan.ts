@@ -33,15 +33,17 @@ export interface RamScanStats {
 }
 
 const CHUNK = 8 << 20;
+/** Reads in flight: a hole reads back as zeros at memory speed, and libuv's threads copy in parallel. */
+const IN_FLIGHT = 4;
 const BLOCK = 64 << 10;
 const ZERO = Buffer.alloc(BLOCK);
 
 /**
- * Stream the file in 8 MiB reads (two in flight) and hand the passes only its non-zero 64 KiB
+ * Stream the file in 8 MiB reads (four in flight) and hand the passes only its non-zero 64 KiB
  * blocks, merged into spans. Node has no lseek(SEEK_DATA), and a hole in tmpfs reads back as
  * zeros at memory speed, so skipping zero blocks after the read costs about what skipping holes
  * would, and also skips pages the guest zeroed (Xen scrubs all of RAM at boot). Memory use is
- * two chunks, never the file.
+ * four chunks, never the file.
  */
 export async function scanRam(path: string, passes: RamScanPass[], deadline: number): Promise<RamScanStats> {
   const started = performance.now();
@@ -63,17 +65,22 @@ export async function scanRam(path: string, passes: RamScanPass[], deadline: num
         return out;
       },
     };
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    const readChunk = (i: number) => file.read(buffers[i % 2]!, 0, Math.min(CHUNK, size - i * CHUNK), i * CHUNK);
+    const buffers = Array.from({ length: IN_FLIGHT }, () => Buffer.allocUnsafe(CHUNK));
+    const readChunk = (i: number) => file.read(buffers[i % IN_FLIGHT]!, 0, Math.min(CHUNK, size - i * CHUNK), i * CHUNK);
     const chunks = Math.ceil(size / CHUNK);
     let dataBytes = 0;
-    let next = chunks > 0 ? readChunk(0) : undefined;
+    const pending = new Map<number, ReturnType<typeof readChunk>>();
+    for (let i = 0; i < Math.min(IN_FLIGHT - 1, chunks); i++) pending.set(i, readChunk(i));
     for (let i = 0; i < chunks; i++) {
-      if (performance.now() > deadline) throw new Error(`RAM scan of ${path} ran out of time after ${i * (CHUNK >> 20)} MiB`);
-      const { bytesRead } = await next!;
-      const buffer = buffers[i % 2]!;
-      // Reading the next chunk overlaps with looking at this one; it goes into the other buffer.
-      next = i + 1 < chunks ? readChunk(i + 1) : undefined;
+      if (performance.now() > deadline) {
+        await Promise.allSettled(pending.values());
+        throw new Error(`RAM scan of ${path} ran out of time after ${i * (CHUNK >> 20)} MiB`);
+      }
+      // The chunk IN_FLIGHT-1 ahead is read while this one is looked at, into a buffer no pass holds.
+      if (i + IN_FLIGHT - 1 < chunks) pending.set(i + IN_FLIGHT - 1, readChunk(i + IN_FLIGHT - 1));
+      const { bytesRead } = await pending.get(i)!;
+      pending.delete(i);
+      const buffer = buffers[i % IN_FLIGHT]!;
       for (let at = 0; at < bytesRead; ) {
         while (at < bytesRead && isZero(buffer, at, Math.min(at + BLOCK, bytesRead))) at += BLOCK;
         const start = at;

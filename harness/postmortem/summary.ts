@@ -21,7 +21,10 @@ export interface PostMortem {
   tails: { xen: string[]; linux: string[]; liveKeys: string[] };
   /** File names next to serial.log. */
   files: string[];
+  /** Milliseconds after QEMU stopped (reading RAM, writing files). */
   ms: number;
+  /** Milliseconds while QEMU still ran (live keys, QMP, pmemsave), before it was stopped. */
+  liveMs?: number;
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -78,6 +81,7 @@ export async function finishPostMortem(
     tails: { xen: xenLines.slice(-TAIL), linux: linuxLines.slice(-TAIL), liveKeys: liveLines.slice(-TAIL) },
     files,
     ms: Math.round(performance.now() - started),
+    ...(live ? { liveMs: Math.round(live.ms) } : {}),
   };
   await writeFile(postMortemFile(dir, "json"), `${JSON.stringify(pm, null, 2)}\n`);
   if (xenLines.length) await writeFile(postMortemFile(dir, "xen"), `${xenLines.join("\n")}\n`);
