@@ -70,6 +70,16 @@ export function adoptRamFile(setup: PostMortemSetup): void {
   }
 }
 
+/** Adopt the RAM file as soon as QEMU has made it (it does before the guest runs); returns a stop function. */
+export function adoptRamFileSoon(setup: PostMortemSetup): () => void {
+  if (setup.ram.kind !== "file" || setup.keepRam) return () => {};
+  const timer = setInterval(() => {
+    adoptRamFile(setup);
+    if (setup.ramFd !== undefined) clearInterval(timer);
+  }, 50);
+  return () => clearInterval(timer);
+}
+
 export function wantsPostMortem(setup: PostMortemSetup | undefined, outcome: string): setup is PostMortemSetup {
   return !!setup && (setup.mode === "always" || outcome !== "pass");
 }

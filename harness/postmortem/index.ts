@@ -6,7 +6,7 @@ import { CAPTURE_TIMEOUT_MS, examineRam, setUpPostMortem, type LiveCapture, type
 import { memoryBytes } from "./guest-ram.ts";
 import { finishPostMortem, missingPostMortem, type PostMortem } from "./summary.ts";
 
-export { adoptRamFile, captureAlive, releasePostMortem, wantsPostMortem, type PostMortemMode, type PostMortemOptions, type PostMortemSetup } from "./capture.ts";
+export { adoptRamFile, adoptRamFileSoon, captureAlive, releasePostMortem, wantsPostMortem, type PostMortemMode, type PostMortemOptions, type PostMortemSetup } from "./capture.ts";
 export { memoryShows, postMortemText, recoveredLines, type PostMortem } from "./summary.ts";
 
 /** Decide where RAM goes and add QEMU's options for it to the plan; a problem here only costs the post-mortem. */

@@ -1,5 +1,5 @@
 import { escapeHtml as esc } from "./html-timeline.ts";
-import type { Timeline } from "./timeline.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
 
 /** The recovered logs a boot's panel shows (their last lines), read next to serial.log. */
 export interface RecoveredLogs {
