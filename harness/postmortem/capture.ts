@@ -54,7 +54,7 @@ const QMP_TIMEOUT_MS = 2_000;
 export function setUpPostMortem(opts: { mode: PostMortemMode; keepRam: boolean; dir: string; name: string; bytes: number; vcpuContext: VcpuContext; shmDir?: string }): PostMortemSetup | undefined {
   if (opts.mode === "off") return undefined;
   const ram = placeRam(opts.bytes, opts.name, opts.dir, opts.shmDir);
-  const qmpSocket = qmpSocketPath();
+  const qmpSocket = qmpSocketPath(opts.dir);
   const base = opts.vcpuContext.arch === "aarch64" ? 0x4000_0000 : 0;
   return { mode: opts.mode, keepRam: opts.keepRam, ram, base, bytes: opts.bytes, qmpSocket, argv: postMortemArgv(ram, opts.bytes, qmpSocket), vcpuContext: opts.vcpuContext };
 }

@@ -1,6 +1,6 @@
 import { statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 
 /**
@@ -43,9 +43,10 @@ export function placeRam(bytes: number, name: string, fallbackDir: string, shmDi
   return { kind: "pmemsave", path: join(fallbackDir, "guest-ram.bin"), why };
 }
 
-/** A unix socket path short enough for sun_path (108 bytes), whatever the artifacts path. */
-export function qmpSocketPath(): string {
-  return join(tmpdir(), `bootlog-qmp-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
+/** The QMP socket next to serial.log, or under the temporary directory when that path is too long for sun_path (108 bytes). */
+export function qmpSocketPath(dir: string): string {
+  const beside = resolve(dir, "qmp.sock");
+  return beside.length < 100 ? beside : join(tmpdir(), `bootlog-qmp-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
 }
 
 /** The QEMU options that make a boot examinable: RAM in the file (when placed there) and a QMP socket. */
