@@ -42,7 +42,7 @@ cli
   .action(async (names: string[], options) => {
     if (!["on", "always", "off"].includes(String(options.postmortem))) {
       console.error(`bootlog: --postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
-      process.exitCode = 2;
+      process.exitCode = EXIT_USAGE;
       return;
     }
     const expectations = await pick(names, options.tag, options.expectations);
