@@ -3,7 +3,7 @@ import type { Pattern } from "../expectations/schema.ts";
 import { POSTMORTEM_FILES, postMortemFile, type LiveCapture, type PostMortemSetup, type RamFindings } from "./capture.ts";
 import { tellingLines, type TellingLine } from "./patterns.ts";
 import type { PrintkLog } from "./printk-ring.ts";
-import type { VcpuState } from "./vcpus.ts";
+import { parseVcpus, type VcpuState } from "./vcpus.ts";
 
 const TAIL = 50;
 
@@ -52,9 +52,11 @@ export async function finishPostMortem(
   if (linuxLines.length) files.push(POSTMORTEM_FILES.linux);
   if (liveLines.length) files.push(POSTMORTEM_FILES.liveKeys);
   if (live?.registers) files.push(POSTMORTEM_FILES.registers);
+  // Xen's ring in RAM says Xen ran, even where bootlog could not know it would (a user's all-in-one image).
+  const vcpus = found.xen && !setup.vcpuContext.xen && live?.registers ? parseVcpus(live.registers, { ...setup.vcpuContext, xen: true }) : (live?.vcpus ?? []);
   const pm: PostMortem = {
     ...(problems.length ? { missing: problems.join("; ") } : {}),
-    vcpus: live?.vcpus ?? [],
+    vcpus,
     ...(found.stats
       ? {
           ram: {
