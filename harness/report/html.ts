@@ -171,7 +171,7 @@ ${knownBadNote(t)}${error}
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
 ${logTailHtml(b)}
-${postMortemPanel(t, b.recovered)}
+${postMortemPanel(t, b.recovered ?? { xen: [], linux: [] })}
 <p>${link}${attempts}</p>
 ${detailsHtml(b)}
 ${trendHtml(t.name, run.history.get(t.name) ?? [], t, run.historyLimit)}

@@ -95,7 +95,7 @@ for (const { name, summary, xenRing, kernelLog, vcpus } of cases) {
     test("post-mortem in the reports: JUnit system-err of the failing testcase, timeline.json", () => {
       const r = result();
       const junit = readFileSync(join(r.dir, "junit.xml"), "utf8");
-      expect(junit).toMatch(/<system-err><!\[CDATA\[== what the machine says \(post-mortem\) ==\nvCPU0: /);
+      expect(junit).toMatch(/<system-err>== what the machine says \(post-mortem\) ==\nvCPU0: /);
       expect(junit).toMatch(/<property name="postmortem.files" value="postmortem.json/);
       const timeline = JSON.parse(readFileSync(join(r.dir, "timeline.json"), "utf8"));
       expect(timeline.postmortem.vcpus).toHaveLength(exp.machine.cpus);

@@ -70,7 +70,8 @@ test("the summary gains what memory shows", () => {
 test("JUnit: the failing testcase's system-err holds the vCPU table and the recovered lines; properties name the files and the cause", () => {
   const r = withPostMortem(bootResult("hang", { reached: 2 }));
   const xml = junitForBoots([r]);
-  const err = /<testcase classname="arm64-xen" name="linux-banner"[^>]*>[\s\S]*?<system-err><!\[CDATA\[([\s\S]*?)\]\]><\/system-err>/.exec(xml)?.[1];
+  const escaped = /<testcase classname="arm64-xen" name="linux-banner"[^>]*>[\s\S]*?<system-err>([\s\S]*?)<\/system-err>/.exec(xml)?.[1];
+  const err = escaped?.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
   expect(err).toBe(postMortemText(pm));
   expect(err).toContain("vCPU1: EL1, in the dom0 kernel (PC ffffc3a5d4c98d98)\n");
   expect(err).toContain("-- Xen console ring (last 3) --\n(XEN) Unable to find device\n");
