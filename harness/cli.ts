@@ -6,6 +6,7 @@ import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { registerImportCommands } from "./import/commands.ts";
 
 const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -93,6 +94,7 @@ cli
 
 registerReportCommands(cli);
 registerHistoryCommands(cli);
+registerImportCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {
