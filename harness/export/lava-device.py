@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Render the LAVA device configuration for a job, as a LAVA server does, without a LAVA server.
 
     python3 harness/export/lava-device.py job.yaml > device.yaml

@@ -21,23 +21,27 @@
  *                          milestone before it would be gone before the test could see it. Without prompts a
  *                          qemu boot only starts QEMU (LAVA allows that when no shell test definition follows).
  *   milestones           → test actions of type interactive, read from the first byte of the console. One step
- *                          per milestone, in order: name = milestone id, successes = its pattern, command = the
- *                          previous milestone's `send` (LAVA sends it with a newline), wait_for_prompt: false.
- *                          LAVA expects prompts + failures + successes at once and takes the earliest match, which
- *                          is bootlog's ordered matching. A milestone that is itself a prompt has no successes:
- *                          matching the prompt passes it.
- *   prompts              → the interactive scripts' prompts: the literal milestones ending like a shell prompt
- *                          ("/ # ", "=> ") that type something, else the last milestone.
+ *                          per milestone, in order: name = milestone id, successes = its pattern followed by the rest
+ *                          of the line already on screen (a line satisfies one milestone), command = the previous
+ *                          milestone's `send` (LAVA sends it with a newline), wait_for_prompt: false. LAVA expects
+ *                          prompts + failures + successes at once and takes the earliest match, which is bootlog's
+ *                          ordered matching. The shell prompt is a success like any other milestone.
+ *   prompts              → one pattern that never matches (NO_PROMPT): a prompt seen before the awaited success
+ *                          fails that step in LAVA ("Matched a prompt (was expecting a success)"), while for bootlog
+ *                          a prompt that is not the awaited milestone is just output.
  *   within               → a milestone with `within` gets its own test action with timeout = within (LAVA times
  *                          an action from its start, i.e. from the previous milestone); milestones without share
  *                          one test action with timeout = budget.
  *   budget               → timeouts.action and the boot action; timeouts.job = deploy (5 min) + budget + 1 min.
  *   silence              → timeouts.connection (LAVA's limit for one read; an interactive test keeps reading until
  *                          its action timeout, so a hang fails by the action timeout, not after `silence`).
+ *   what LAVA cannot say → the header's notes and metadata bootlog.lava.unmapped.N (nth failures, silence,
+ *                          known-bad, a send without newline).
  *   failOn               → failures of every step with exception TestError (the job stops, like fail);
  *                          patterns with nth > 1 (a second U-Boot banner) cannot be said in LAVA and are left out.
- *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>),
- *                          ^ and $ per line ((?m), $ before \r\n), `.` not across lines (pexpect adds DOTALL).
+ *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>);
+ *                          a RegExp stays on one line as bootlog tests it: ^ and $ are lookarounds on CR or LF (LAVA's
+ *                          pty turns QEMU's CR LF into CR CR LF), and `.`, \s, \D, \W, [^…] take no CR or LF.
  *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
  */
 import { isAbsolute, basename } from "node:path";
