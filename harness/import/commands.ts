@@ -20,8 +20,14 @@ export function registerImportCommands(cli: CAC): void {
         process.exitCode = 2;
         return;
       }
-      const { importLava } = await import("./lava.ts");
-      const summary = await importLava(paths, { artifactsDir: options.artifacts, runId: options.runId });
+      const { importLava, LavaImportError } = await import("./lava.ts");
+      const summary = await importLava(paths, { artifactsDir: options.artifacts, runId: options.runId }).catch((error: Error) => {
+        if (!(error instanceof LavaImportError)) throw error;
+        console.error(`bootlog import lava: ${error.message}`);
+        process.exitCode = 2; // the paths named are not a LAVA job: a usage error
+        return undefined;
+      });
+      if (!summary) return;
       for (const r of summary.results) console.log(`${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name}: ${r.summary}\n     artifacts: ${r.dir}`);
       console.log(`imported ${summary.results.length} LAVA job${summary.results.length === 1 ? "" : "s"} as run ${summary.runId}; junit: ${summary.runDir}/junit.xml`);
       process.exitCode = summary.exitCode;

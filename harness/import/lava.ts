@@ -199,7 +199,8 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
       const limitS = Number(timedOut[1]);
       const lastOutput = [...lines].reverse().find((l) => l.t <= (failed.t ?? endT))?.t;
       const silentS = round(((failed.t ?? endT) - (lastOutput ?? qemuStart ?? startT)) / 1000);
-      if (silenceS !== undefined && silentS >= silenceS) verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
+      // Only a log can show silence; results alone say "timed out", nothing more.
+      if (job.log.length && silenceS !== undefined && silentS >= silenceS) verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
       else verdict = end("timeout", budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS }, at);
     } else if (error === "Connection closed" && lines.length) {
       verdict = end("exited", { kind: "exit", code: null, signal: null }, at);
