@@ -48,8 +48,15 @@ export function registerReportCommands(cli: CAC): void {
     .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
     .option("--out <file>", "Write to a file instead of stdout")
     .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
+    .option("--bundle <dir>", "lava: write <dir>/job.yaml and copies of the image files it names, for a lab to pick up")
     .action(async (format: string, boot: string, options) => {
       const exp = await oneExpectation(boot);
+      if (format === "lava" && options.bundle !== undefined) {
+        const { writeLavaBundle } = await import("../export/lava-bundle.ts");
+        const out = await writeLavaBundle(exp, String(options.bundle), options.urlBase);
+        console.error(`wrote ${String(options.bundle)}/job.yaml and ${out.files.length} image files`);
+        return;
+      }
       if (format === "lava") {
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);
