@@ -52,7 +52,9 @@ const isDoc = (v: unknown): v is Doc => typeof v === "object" && v !== null && !
 /** LAVA writes timestamps without a zone, in UTC. */
 function time(value: unknown): number | undefined {
   if (typeof value !== "string" || !value) return undefined;
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  // "2026-11-26T18:23:26.310223" (dispatcher) or "2026-11-26 18:23:26.310223+00:00" (server): ISO with ms.
+  const iso = value.trim().replace(" ", "T").replace(/(\.\d{3})\d+/, "$1");
+  const t = Date.parse(/[zZ]$|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
   return Number.isNaN(t) ? undefined : t;
 }
 

@@ -63,8 +63,17 @@ describe("import lava: a milestone that timed out while the console kept printin
     expect(history.at(-1)).toMatchObject({ runId: "run-1", boot: "arm64-linux", outcome: "timeout" });
   });
 
-  test("the server's output.yaml (the log as a YAML list) reads the same", async () => {
-    const yamlLog = logText.split("\n").filter((l) => l.startsWith("{")).map((l) => `- ${l}`).join("\n");
+  test("the log as `lavacli jobs logs ID --raw` prints it (PyYAML, double-quoted flow mappings) reads the same", async () => {
+    // lavacli's print_logs, with the yaml module of Debian's python3-yaml.
+    const program = [
+      "import sys, yaml",
+      "for line in sys.stdin:",
+      "    if line.startswith('{'):",
+      "        entry = yaml.safe_load(line)",
+      "        print('- ' + yaml.dump(entry, default_flow_style=True, default_style='\"', width=10 ** 6, Dumper=yaml.SafeDumper)[:-1])",
+    ].join("\n");
+    const yamlLog = (await execa("/usr/bin/python3", ["-c", program], { input: logText })).stdout;
+    expect(yamlLog).toMatch(/^- \{"dt": "2026-/);
     const d = await jobDir("server-log", { "output.yaml": yamlLog });
     await copyFile(join(FIXTURE, "job.yaml"), join(d, "job.yaml"));
     const { results } = await importLava([d], { artifactsDir: join(dir, "art"), runId: "run-2" });
