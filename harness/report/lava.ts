@@ -40,8 +40,9 @@
  *   failOn               → failures of every step with exception TestError (the job stops, like fail);
  *                          patterns with nth > 1 (a second U-Boot banner) cannot be said in LAVA and are left out.
  *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>);
- *                          a RegExp stays on one line as bootlog tests it: ^ and $ are lookarounds on CR or LF (LAVA's
- *                          pty turns QEMU's CR LF into CR CR LF), and `.`, \s, \D, \W, [^…] take no CR or LF.
+ *                          a RegExp stays on one line as bootlog tests it: ^ and $ are lookarounds on CR or LF (a dom0
+ *                          console ends its lines in CR CR LF: Xen adds a CR to Linux's CR LF), and `.`, \s, \D, \W,
+ *                          [^…] take no CR or LF.
  *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
  */
 import { isAbsolute, basename } from "node:path";
@@ -92,8 +93,10 @@ const PY_META = /[.*+?^${}()|[\]\\]/g;
 
 /**
  * Line semantics in a Python regex: bootlog tests a RegExp on one line (CR LF, lone CR and LF all
- * end a line), pexpect searches the raw console stream, where LAVA's pty turns QEMU's "\r\n" into
- * "\r\r\n". So nothing may cross a line end and the anchors are line ends of either kind.
+ * end a line), pexpect searches the raw console stream, where a dom0's lines end in "\r\r\n" (Xen's
+ * console adds a CR to Linux's "\r\n"). A `$` that allowed one CR matched only when a read happened
+ * to end between the two CRs, so the prompt after the line usually won. So nothing may cross a
+ * line end and the anchors are line ends of any kind.
  */
 const LINE_START = "(?<![^\\r\\n])";
 const LINE_END = "(?=[\\r\\n])";

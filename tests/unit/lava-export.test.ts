@@ -107,8 +107,9 @@ function replay(j: LavaJob, consoleText: string): { results: Record<string, "pas
 }
 
 /**
- * What the console of a good arm64-xen-dom0 boot looks like to LAVA: QEMU writes CR LF and LAVA's
- * pty adds a CR of its own (CR CR LF); the prompt has no newline and ESC[6n after it.
+ * What the console of a good arm64-xen-dom0 boot looks like (tests/fixtures/arm64-xen-dom0-good): dom0's
+ * lines end in CR CR LF (Xen's console adds a CR to Linux's CR LF); the prompt has no newline and
+ * ESC[6n after it.
  */
 const GOOD_LINES = [
   " Xen 4.17.7",
