@@ -93,9 +93,10 @@ const PY_META = /[.*+?^${}()|[\]\\]/g;
 
 /**
  * Line semantics in a Python regex: bootlog tests a RegExp on one line (CR LF, lone CR and LF all
- * end a line), pexpect searches the raw console stream, where a dom0's lines end in "\r\r\n" (Xen's
- * console adds a CR to Linux's "\r\n"). A `$` that allowed one CR matched only when a read happened
- * to end between the two CRs, so the prompt after the line usually won. So nothing may cross a
+ * end a line), pexpect searches the raw console stream, where lines can end in "\r\r\n" (Xen's
+ * console adds a CR to Linux's "\r\n", as does a terminal that maps LF to CR LF). A `$` that allowed
+ * one CR matched only when a read happened to end between the two CRs, so the prompt after the
+ * line usually won. So nothing may cross a
  * line end and the anchors are line ends of any kind.
  */
 const LINE_START = "(?<![^\\r\\n])";
