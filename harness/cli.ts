@@ -5,10 +5,11 @@ import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
+import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
+import { EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
-const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -63,7 +64,7 @@ cli
       name: e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}` : null,
+      knownBad: e.knownBad ? outcomeAfter(e.knownBad.outcome, e.knownBad.after) : null,
       tags: e.tags,
       file: e.file,
     }));
@@ -93,6 +94,7 @@ cli
   });
 
 registerReportCommands(cli);
+registerExportCommands(cli);
 registerHistoryCommands(cli);
 registerImportCommands(cli);
 cli.help();
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     cli.parse(process.argv, { run: false });
     if (!cli.matchedCommand) {
       cli.outputHelp();
-      process.exitCode = cli.args.length ? 2 : 0;
+      process.exitCode = cli.args.length ? EXIT_USAGE : 0;
       return;
     }
     await cli.runMatchedCommand();

@@ -9,8 +9,8 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Expectation } from "../expectations/loader.ts";
-import { writeFileAtomic } from "../report/atomic-write.ts";
-import { exportLava, type LavaExport } from "../report/lava.ts";
+import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import { exportLava, type LavaExport } from "./lava.ts";
 
 export async function writeLavaBundle(exp: Expectation, dir: string, urlBase?: string): Promise<LavaExport> {
   const root = resolve(dir);

@@ -20,17 +20,17 @@
  *                                     (judged again against the imported verdict)
  *   the job log's console lines                                  → serial.log and the per-milestone slices
  */
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { appendHistory } from "../artifacts/history.ts";
+import { parseKnownBadProperty } from "../artifacts/junit.ts";
+import { artifactsRoot, bootDir, makeRunDir, markLatest, newRunId, serialLogPath, writeBootArtifacts, writeRunJunit } from "../artifacts/run-dir.ts";
 import { parseDuration } from "../expectations/duration.ts";
 import type { KnownBad } from "../expectations/schema.ts";
-import { appendHistory } from "../history/history-file.ts";
-import { describeVerdict } from "../milestones/describe.ts";
-import { judgeKnownBad } from "../milestones/known-bad.ts";
+import { judgedVerdict } from "../milestones/known-bad.ts";
 import type { BootOutcome, Cause, MatcherVerdict, MilestoneRecord } from "../milestones/matcher.ts";
-import { writeBootArtifacts, writeRunJunit } from "../report/timeline.ts";
 import type { BootResult, PackageVersion } from "../result.ts";
-import { artifactsRoot, exitCodeFor } from "../run.ts";
+import { exitCodeFor, isResultOutcome } from "../vocabulary.ts";
 import { LavaImportError, readLavaJob, type LavaJobFiles, type LavaResult, type LogEntry } from "./lava-job.ts";
 
 export { LavaImportError } from "./lava-job.ts";
@@ -70,9 +70,10 @@ function stepsOfDefinition(def: Doc | undefined): Step[] | undefined {
 const metadataOf = (def: Doc | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(def && isDoc(def.metadata) ? def.metadata : {}).map(([k, v]) => [k, String(v)]));
 
+/** The known-bad of the job's metadata (written with the JUnit property's format). */
 function knownBadOf(meta: Record<string, string>): KnownBad | undefined {
-  const m = /^(fail|hang|timeout|exited) after (\S+): (.*)$/s.exec(meta["bootlog.known_bad"] ?? "");
-  return m ? ({ outcome: m[1], after: m[2], reason: m[3] } as KnownBad) : undefined;
+  const kb = parseKnownBadProperty(meta["bootlog.known_bad"] ?? "");
+  return kb && isResultOutcome(kb.outcome) ? ({ ...kb } as KnownBad) : undefined;
 }
 
 function packagesOf(meta: Record<string, string>): PackageVersion[] {
@@ -213,21 +214,12 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   }
 
   const knownBad = knownBadOf(meta);
-  const dir = join(runDir, name);
-  const serialLog = join(dir, "serial.log");
-  let judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error">;
-  if (!verdict) judged = { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
-  else if (!knownBad) judged = { outcome: verdict.outcome, ok: verdict.outcome === "pass", summary: describeVerdict(verdict) };
-  else {
-    const judgement = judgeKnownBad(knownBad, verdict);
-    const summary = describeVerdict(verdict);
-    judged = {
-      outcome: verdict.outcome,
-      ok: judgement.status === "reproduced",
-      summary: judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
-      knownBad: { ...knownBad, judgement },
-    };
-  }
+  const dir = bootDir(runDir, name);
+  const serialLog = serialLogPath(dir);
+  const judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error"> = verdict
+    ? judgedVerdict(verdict, knownBad)
+    : { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
+
 
   // Slices: the console lines up to each milestone's result.
   const slices: Record<string, string> = {};
@@ -283,8 +275,6 @@ export interface ImportSummary {
   exitCode: number;
 }
 
-const newRunId = () => `${new Date().toISOString().replace(/[:.]/g, "-")}-lava-${process.pid}`;
-
 /** Import LAVA jobs (one per path: a directory or a file) as one bootlog run. */
 export async function importLava(paths: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   if (!paths.length) throw new LavaImportError("import lava: name at least one job directory or results file");
@@ -292,6 +282,7 @@ export async function importLava(paths: string[], opts: ImportOptions = {}): Pro
   const root = artifactsRoot(opts.artifactsDir);
   const runId = opts.runId ?? newRunId();
   const runDir = join(root, runId);
+  makeRunDir(runDir);
   const results: BootResult[] = [];
   for (const job of jobs) {
     const { result, serial } = bootFromLava(job, runDir);
@@ -302,9 +293,7 @@ export async function importLava(paths: string[], opts: ImportOptions = {}): Pro
     results.push(result);
   }
   await writeRunJunit(runDir, results);
-  const tmp = join(root, `.latest-${process.pid}`);
-  symlinkSync(runId, tmp);
-  renameSync(tmp, join(root, "latest"));
+  markLatest(root, runId);
   appendHistory(root, runId, results);
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

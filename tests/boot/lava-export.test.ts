@@ -8,7 +8,7 @@ import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { sha256File } from "../../harness/images/cache.ts";
-import { exportLava, validateLavaJob, type LavaJob } from "../../harness/report/lava.ts";
+import { exportLava, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
 import { writeLavaBundle } from "../../harness/export/lava-bundle.ts";
 import { expectationNamed, testRunDir } from "../helpers/boot.ts";
 

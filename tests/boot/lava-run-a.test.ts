@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { compareExitCode, compareRuns } from "../../harness/history/compare.ts";
-import { readRun } from "../../harness/history/read-run.ts";
+import { readRun } from "../../harness/artifacts/read-run.ts";
 import { importLava } from "../../harness/import/lava.ts";
 import { testRunDir } from "../helpers/boot.ts";
 import { laneExpectations, lavaLane } from "../helpers/lava-lane.ts";

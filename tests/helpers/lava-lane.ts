@@ -9,7 +9,7 @@ import { execa } from "execa";
 import { describe, expect, test } from "vitest";
 import { UserImageMissing, prepareImages } from "../../harness/images/prepare.ts";
 import { loadAllExpectations, type Expectation } from "../../harness/expectations/loader.ts";
-import { readRun } from "../../harness/history/read-run.ts";
+import { readRun } from "../../harness/artifacts/read-run.ts";
 import { importLava } from "../../harness/import/lava.ts";
 import { testRunDir } from "./boot.ts";
 import { LAVA_PYTHON, lavaRunsOnce, type LavaRun } from "./lava-run.ts";

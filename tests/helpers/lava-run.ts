@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, expect } from "vitest";
 import type { Expectation } from "../../harness/expectations/loader.ts";
 import { parseLog, resultsFromLog, type LavaResult, type LogEntry } from "../../harness/import/lava-job.ts";
-import { exportLava, type LavaExport } from "../../harness/report/lava.ts";
+import { exportLava, type LavaExport } from "../../harness/export/lava.ts";
 import { testRunDir } from "./boot.ts";
 
 export const LAVA_DEVICE = resolve("harness/export/lava-device.py");

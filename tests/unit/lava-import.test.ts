@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { readRun } from "../../harness/history/read-run.ts";
+import { readRun } from "../../harness/artifacts/read-run.ts";
 import { parseLog, resultsFromLog } from "../../harness/import/lava-job.ts";
 import { importLava, LavaImportError } from "../../harness/import/lava.ts";
 
