@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import { compareExitCode, compareRuns } from "../../harness/history/compare.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
 import { importLava } from "../../harness/import/lava.ts";
+import { outcomeAfter } from "../../harness/vocabulary.ts";
 import { testRunDir } from "../helpers/boot.ts";
 import { laneExpectations, lavaLane } from "../helpers/lava-lane.ts";
 
@@ -24,7 +25,7 @@ describe.runIf(lane.some((e) => e.name === "arm64-linux"))("compare reads LAVA r
     await writeFile(join(badJob, "output.log"), gunzipSync(await readFile(join(fixture, "output.log.gz"))));
     const bad = await importLava([badJob], { artifactsDir: root, runId: "bad" });
     const comparison = compareRuns(await readRun(good.runDir), await readRun(join(bad.runDir, "junit.xml")));
-    expect(comparison.changes.filter((c) => c.regressed).map((c) => [c.boot, c.new])).toEqual([["arm64-linux", 'timeout after "linux-banner"']]);
+    expect(comparison.changes.filter((c) => c.regressed).map((c) => [c.boot, c.new])).toEqual([["arm64-linux", outcomeAfter("timeout", "linux-banner")]]);
     expect(comparison.changes[0]!.milestones.find((m) => m.id === "run-init")).toMatchObject({ old: "pass", new: "timeout" });
     expect(compareExitCode(comparison)).toBe(1);
     expect(compareExitCode(compareRuns(await readRun(good.runDir), await readRun(good.runDir)))).toBe(0);
