@@ -6,10 +6,9 @@ import { UserImageMissing } from "./images/prepare.ts";
 import { planBoot, type BootPlan } from "./machines/plan-boot.ts";
 import type { MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
-import { describeVerdict } from "./milestones/describe.ts";
 import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
 import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
-import { judgeKnownBad } from "./milestones/known-bad.ts";
+import { judgedVerdict } from "./milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import { adoptRamFileSoon, captureAlive, concludePostMortem, memoryShows, planPostMortem, recoveredLines, releasePostMortem, wantsPostMortem, type PostMortem, type PostMortemOptions, type PostMortemSetup } from "./postmortem/index.ts";
 import type { LiveCapture } from "./postmortem/capture.ts";
@@ -163,17 +162,9 @@ function infraExit(run: ConsoleRun): string | undefined {
 }
 
 function outcomeOf(exp: Expectation, verdict: MatcherVerdict, postmortem?: PostMortem, consoleLines: string[] = []): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
-  const shows = postmortem ? memoryShows(postmortem, !!exp.images.xen) : "";
-  const summary = describeVerdict(verdict) + shows;
-  if (!exp.knownBad) return { outcome: verdict.outcome, ok: verdict.outcome === "pass", summary };
-  const evidence = { lines: [...consoleLines, ...recoveredLines(postmortem)], cause: shows ? shows.replace(/^ — /, "") : "" };
-  const judgement = judgeKnownBad(exp.knownBad, verdict, evidence);
-  return {
-    outcome: verdict.outcome,
-    ok: judgement.status === "reproduced",
-    summary: judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
-    knownBad: { ...exp.knownBad, judgement },
-  };
+  const said = postmortem ? memoryShows(postmortem, !!exp.images.xen) : "";
+  const evidence = { lines: [...consoleLines, ...recoveredLines(postmortem)], cause: said.replace(/^ — /, "") };
+  return judgedVerdict(verdict, exp.knownBad, { said, evidence });
 }
 
 interface Context {
