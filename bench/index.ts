@@ -8,6 +8,7 @@ import { line, print, type BenchResult } from "./lib.ts";
 import { matcherThroughput } from "./matcher-throughput.ts";
 import { memory } from "./memory.ts";
 import { npmTest } from "./npm-test.ts";
+import { postMortemBench } from "./postmortem.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
 
@@ -17,6 +18,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["memory", memory],
   ["prepare", prepareWarm],
   ["wall", wallTime],
+  ["postmortem", postMortemBench],
   ["npm-test", npmTest],
 ];
 

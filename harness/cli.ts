@@ -11,6 +11,7 @@ import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
 import { registerCulpritCommands } from "./history/culprit-commands.ts";
 import { parsePin, pinPackages } from "./history/pins.ts";
+import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -43,7 +44,10 @@ cli
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
+  .option("--postmortem <when>", "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off", { default: "on" })
+  .option("--keep-ram", "Keep the guest RAM file after the post-mortem (its path is in postmortem.json)")
   .action(async (names: string[], options) => {
+    if (!["on", "always", "off"].includes(String(options.postmortem))) throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
     setVerifyCache(!!options.verifyCache);
     const pins = list(options.pin).map(parsePin);
     const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
@@ -57,6 +61,7 @@ cli
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
+      postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
     });
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
     process.exitCode = summary.exitCode;
@@ -111,6 +116,7 @@ registerReportCommands(cli);
 registerExportCommands(cli);
 registerHistoryCommands(cli);
 registerCulpritCommands(cli);
+registerImportCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {

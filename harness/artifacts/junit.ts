@@ -2,6 +2,7 @@ import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from 
 import type { BootResult, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { xmlSafe } from "./xml-text.ts";
+import { postMortemText } from "../postmortem/summary.ts";
 
 /**
  * The JUnit bootlog writes: one testsuite per boot attempt, one testcase per milestone. What the
@@ -70,6 +71,8 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
     if (out) addTextElement(testCase, "system-out", xmlSafe(out));
+    // What the machine said after the verdict goes with the testcase where the boot ended.
+    if (i === end && r.postmortem && retriedAs === undefined) addTextElement(testCase, "system-err", xmlSafe(postMortemText(r.postmortem)));
   });
 }
 
@@ -92,6 +95,9 @@ export function suiteProperties(r: BootResult): [string, string][] {
     props.push([`image.${i.role}.sha256`, i.sha256]);
     if (i.package) props.push([`image.${i.role}.package`, i.package]);
   }
+  if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
+  if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);
+  if (r.postmortem?.telling.length) props.push(["postmortem.cause", r.postmortem.telling.map((t) => t.line).join(" | ")]);
   return props;
 }
 
@@ -175,7 +181,7 @@ type XmlElement = ReturnType<TestCase["build"]>;
  * the first `]]>`, so a console printing two could end the section and write its own testcases.
  * `into` is an existing child (the error element) or a new one (system-out).
  */
-function addTextElement(testCase: TestCase, into: "system-out" | "error", text: string): void {
+function addTextElement(testCase: TestCase, into: "system-out" | "system-err" | "error", text: string): void {
   const build = testCase.build.bind(testCase);
   testCase.build = (parent: XmlElement) => {
     const element = build(parent);

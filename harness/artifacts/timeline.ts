@@ -5,8 +5,11 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { BootResult } from "../result.ts";
+import { describePattern } from "../milestones/pattern.ts";
 import { BOOT_OUTCOMES, RESULT_OUTCOMES } from "../vocabulary.ts";
 import { secondsSincePrevious } from "./junit.ts";
+import { postMortemTimelineSchema } from "../postmortem/timeline-schema.ts";
+import { postMortemSummary } from "../postmortem/summary.ts";
 
 const cause = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("all-milestones") }),
@@ -30,6 +33,8 @@ const knownBad = z.object({
   outcome: z.enum(["fail", "hang", "timeout", "exited"]),
   after: z.string(),
   reason: z.string(),
+  /** The text its post-mortem or console must show, as written (a RegExp as /source/flags). */
+  shows: z.string().optional(),
   tracking: z.string().optional(),
   judgement: z.object({ status: z.enum(["reproduced", "xpass", "different"]), message: z.string() }).optional(),
 });
@@ -55,6 +60,8 @@ export const timelineSchema = z.object({
   milestones: z.array(milestone),
   verdict: verdict.nullable(),
   knownBad: knownBad.nullable(),
+  /** What guest RAM and the vCPUs said; absent in timelines written before the post-mortem existed. */
+  postmortem: postMortemTimelineSchema.nullable().default(null),
   packages: z.array(z.object({ package: z.string(), version: z.string(), arch: z.string() })),
   /** Per image role: the file's sha256 and `name=version` of its package. Absent in timelines written before it existed. */
   images: z.array(z.object({ role: z.string(), sha256: z.string(), package: z.string().optional() })).default([]),
@@ -87,7 +94,8 @@ export function timelineJson(r: BootResult): Timeline {
       return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached };
     }),
     verdict: r.verdict ?? null,
-    knownBad: r.knownBad ?? null,
+    knownBad: r.knownBad ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) } : null,
+    postmortem: r.postmortem ? postMortemSummary(r.postmortem) : null,
     packages: r.packages,
     images: r.images ?? [],
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },

@@ -111,6 +111,8 @@ const knownBad = z.strictObject({
   outcome: outcome.exclude(["pass", "infra"]),
   /** The last milestone reached before it goes wrong; "start" when none is. */
   after: z.string().min(1),
+  /** Text the post-mortem (recovered Xen/Linux lines) or the console must show: the known cause, not only the symptom. */
+  shows: pattern.optional(),
   reason: z.string().min(1),
   tracking: z.string().optional(),
 });

@@ -105,6 +105,10 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   const lost = milestones.filter((m) => m.old === "pass" && m.new !== "pass" && m.new !== "absent");
   const gained = milestones.filter((m) => m.new === "pass" && m.old !== "pass" && m.old !== "absent");
   const sameKnownBad = knownBadSymptom(old) === knownBadSymptom(now) && old.knownBad?.status === now.knownBad?.status;
+  // The same symptom from another cause (what memory shows changed) is a known-bad change too.
+  const causeChanged = from === to && now.outcome !== "pass" && !!old.cause && !!now.cause && old.cause !== now.cause;
+  if (causeChanged && sameKnownBad)
+    return { ...base, kind: "known-bad", message: `${to}, cause changed: ${old.cause} → ${now.cause}`, milestones, regressed: false };
 
   if (now.knownBad || old.knownBad) {
     if (from === to && sameKnownBad) return undefined;

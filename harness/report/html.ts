@@ -7,6 +7,7 @@
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import { postMortemPanel } from "./html-postmortem.ts";
 import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-data.ts";
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds, timelineSvg, trendKey, trendSvg } from "./html-timeline.ts";
@@ -170,6 +171,7 @@ ${knownBadNote(t)}${error}
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
 ${logTailHtml(b)}
+${postMortemPanel(t, b.recovered ?? { xen: [], linux: [] })}
 <p>${link}${attempts}</p>
 ${detailsHtml(b)}
 ${trendHtml(t.name, run.history.get(t.name) ?? [], t, run.historyLimit)}
