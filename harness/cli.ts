@@ -1,9 +1,11 @@
+/**
+ * The CLI. Start-up must stay cheap (`--help` loads cac and this file only): anything heavier
+ * (zod, execa, the runner, reports) is imported inside the action that needs it.
+ */
 import { cac } from "cac";
-import { loadAllExpectations, selectExpectations, type Expectation } from "./expectations/loader.ts";
+import type { Expectation } from "./expectations/loader.ts";
 import { imageOverrides, list } from "./cli-options.ts";
-import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
-import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
@@ -14,6 +16,7 @@ const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b
 
 
 async function pick(names: string[], tags: unknown, dir?: string): Promise<Expectation[]> {
+  const { loadAllExpectations, selectExpectations } = await import("./expectations/loader.ts");
   return selectExpectations(await loadAllExpectations(dir), names, list(tags));
 }
 
@@ -39,6 +42,7 @@ cli
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (names: string[], options) => {
     const expectations = await pick(names, options.tag, options.expectations);
+    const { runMany } = await import("./run.ts");
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
       jobs: options.jobs === undefined ? undefined : Number(options.jobs),
@@ -78,6 +82,7 @@ cli
   .option("--tag <tag>", "Only expectations with this tag; repeatable")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (names: string[], options) => {
+    const { prepareImages } = await import("./images/prepare.ts");
     for (const exp of await pick(names, options.tag, options.expectations)) {
       const started = performance.now();
       const prepared = await prepareImages(exp).catch((error: Error) => error);
@@ -100,9 +105,14 @@ cli.help();
 async function main(): Promise<void> {
   try {
     cli.parse(process.argv, { run: false });
+    if (cli.options.help) return; // cac printed the help asked for
     if (!cli.matchedCommand) {
+      if (cli.args.length) {
+        console.error(`bootlog: unknown command "${cli.args[0]}" (bootlog --help lists them)`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
       cli.outputHelp();
-      process.exitCode = cli.args.length ? EXIT_USAGE : 0;
       return;
     }
     await cli.runMatchedCommand();

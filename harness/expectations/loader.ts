@@ -5,6 +5,7 @@ import picomatch from "picomatch";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { bootSchema, DEB_ARCH, type Milestone } from "./schema.ts";
+import { typeScriptLoader } from "./ts-loader.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
 
@@ -84,6 +85,7 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
+    await typeScriptLoader();
     module = await import(pathToFileURL(resolve(path)).href);
   } catch (error) {
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);

@@ -4,12 +4,10 @@
  *   bootlog export packages <boot>      → the Debian package versions the boot would use (a CI cache key)
  */
 import type { CAC } from "cac";
-import { writeFileAtomic } from "../artifacts/atomic-write.ts";
-import { ExpectationError, loadAllExpectations, selectExpectations, type Expectation } from "../expectations/loader.ts";
-import { exportLava } from "./lava.ts";
-import { exportPackages } from "./packages.ts";
+import type { Expectation } from "../expectations/loader.ts";
 
 async function oneExpectation(name: string): Promise<Expectation> {
+  const { ExpectationError, loadAllExpectations, selectExpectations } = await import("../expectations/loader.ts");
   const picked = selectExpectations(await loadAllExpectations(), [name]);
   if (picked.length !== 1) throw new ExpectationError(name, "", `names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
   return picked[0]!;
@@ -18,6 +16,7 @@ async function oneExpectation(name: string): Promise<Expectation> {
 async function emit(text: string, out: unknown): Promise<void> {
   if (out === undefined || out === "-") process.stdout.write(text);
   else {
+    const { writeFileAtomic } = await import("../artifacts/atomic-write.ts");
     await writeFileAtomic(String(out), text);
     console.error(`wrote ${String(out)}`);
   }
@@ -31,10 +30,12 @@ export function registerExportCommands(cli: CAC): void {
     .action(async (format: string, boot: string, options) => {
       const exp = await oneExpectation(boot);
       if (format === "lava") {
+        const { exportLava } = await import("./lava.ts");
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);
       }
       if (format === "packages") {
+        const { exportPackages } = await import("./packages.ts");
         return emit(await exportPackages(exp), options.out);
       }
       throw new Error(`export: unknown format "${format}" (lava, packages)`);

@@ -10,6 +10,7 @@ import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpec
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
 import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
+import { BisectUsageError } from "./bisect-usage-error.ts";
 import { runMany, type RunSummary } from "../run.ts";
 
 // git bisect run's words for the shared exit codes.
@@ -41,10 +42,7 @@ export interface BadIf {
   lines: LinePredicate[];
 }
 
-/** A mistake in the bisect command line: the same for every commit, so bisect should stop, not skip. */
-export class BisectUsageError extends Error {
-  override name = "BisectUsageError";
-}
+export { BisectUsageError };
 
 export function parseSymptom(text: string): Symptom {
   const m = /^\s*(\w+)(?:\s+(after|before)\s+(\S+))?\s*$/.exec(text);

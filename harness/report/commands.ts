@@ -1,9 +1,7 @@
 /** `bootlog report [run-dir]` → <run-dir>/report.html (default artifacts/latest). */
 import type { CAC } from "cac";
 import { join } from "node:path";
-import { artifactsRoot } from "../artifacts/run-dir.ts";
 import { list } from "../cli-options.ts";
-import { writeReport } from "./html.ts";
 
 export function registerReportCommands(cli: CAC): void {
   cli
@@ -12,9 +10,11 @@ export function registerReportCommands(cli: CAC): void {
     .option("--history <n>", "Runs per boot in the trend view", { default: 10 })
     .option("--history-dir <dir>", "Where earlier run directories are (default: the run's parent); repeatable")
     .action(async (runDir: string | undefined, options) => {
+      const { artifactsRoot } = await import("../artifacts/run-dir.ts");
       const dir = runDir ?? join(artifactsRoot(), "latest");
       const limit = Number(options.history);
       if (!Number.isInteger(limit) || limit < 1) throw new Error(`--history: expected a positive integer, got "${options.history}"`);
+      const { writeReport } = await import("./html.ts");
       const { file, run } = await writeReport(dir, { out: options.out, historyLimit: limit, historyRoots: list(options.historyDir) });
       const points = Math.max(...run.boots.map((b) => run.history.get(b.timeline.name)?.length ?? 0));
       console.log(`report: ${file} (${run.boots.length} boot${run.boots.length === 1 ? "" : "s"}, trend over up to ${points} run${points === 1 ? "" : "s"})`);
