@@ -9,7 +9,7 @@ import { LineSplitter } from "../console/lines.ts";
 import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
-import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { BisectUsageError } from "./bisect-usage-error.ts";
 import { runMany, type RunSummary } from "../run.ts";
 
@@ -17,7 +17,6 @@ import { runMany, type RunSummary } from "../run.ts";
 export const EXIT_GOOD = EXIT_OK;
 export const EXIT_BAD = EXIT_FAIL;
 export const EXIT_SKIP = EXIT_INFRA;
-export { EXIT_ABORT };
 
 const OUTCOME_WORDS = ["fail", "hang", "timeout", "exited", "failure"] as const;
 type OutcomeWord = (typeof OUTCOME_WORDS)[number];
