@@ -9,39 +9,47 @@
  * The chunks sit two folders deep (dist/harness/), as harness/expectations/ does, so paths made
  * from import.meta.dirname ("../../expectations") resolve the same from both.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { sourceHash } from "../bin/fresh-build.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
-const DIST = join(ROOT, "dist");
 
-let esbuild;
-try {
-  esbuild = await import("esbuild");
-} catch {
-  // A production install has no esbuild: the CLI runs through tsx, as from a fresh checkout.
-  console.error("build-cli: esbuild is not installed; the CLI will run through tsx");
-  process.exit(0);
+/** Build into `dist` (default ROOT/dist); returns esbuild's metafile, or undefined without esbuild. */
+export async function buildCli(dist = join(ROOT, "dist")) {
+  let esbuild;
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    // A production install has no esbuild: the CLI runs through tsx, as from a fresh checkout.
+    console.error("build-cli: esbuild is not installed; the CLI will run through tsx");
+    return undefined;
+  }
+  rmSync(dist, { recursive: true, force: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: "harness/cli.ts" },
+    outdir: join(dist, "harness"),
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    metafile: true,
+    sourcemap: "linked",
+    // Tells harness/expectations/ts-loader.ts that TypeScript expectation files need tsx registered.
+    define: { "process.env.BOOTLOG_BUILT": '"1"' },
+    logLevel: "warning",
+  });
+  const sources = Object.keys(result.metafile.inputs).sort();
+  const manifest = { entry: "harness/cli.js", sources: Object.fromEntries(sources.map((s) => [s, sourceHash(join(ROOT, s))])) };
+  mkdirSync(dist, { recursive: true });
+  // Written last: a dist without its manifest is never run.
+  writeFileSync(join(dist, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.error(`build-cli: ${join(dist, "harness/cli.js")} from ${sources.length} sources`);
+  return result.metafile;
 }
 
-rmSync(DIST, { recursive: true, force: true });
-const result = await esbuild.build({
-  absWorkingDir: ROOT,
-  entryPoints: { cli: "harness/cli.ts" },
-  outdir: join(DIST, "harness"),
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  metafile: true,
-  sourcemap: "linked",
-  // Tells harness/expectations/ts-loader.ts that TypeScript expectation files need tsx registered.
-  define: { "process.env.BOOTLOG_BUILT": '"1"' },
-  logLevel: "warning",
-});
-const sources = Object.keys(result.metafile.inputs).sort();
-writeFileSync(join(DIST, "manifest.json"), `${JSON.stringify({ entry: "harness/cli.js", sources: Object.fromEntries(sources.map((s) => [s, sourceHash(join(ROOT, s))])) }, null, 2)}\n`);
-console.error(`build-cli: dist/harness/cli.js from ${sources.length} sources`);
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await buildCli();

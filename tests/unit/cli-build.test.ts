@@ -1,0 +1,58 @@
+/**
+ * The bundled CLI (scripts/build-cli.mjs, run by npm ci's `prepare`): it runs only while it
+ * matches the sources, and its start-up chunk loads no heavy package (each command imports what
+ * it needs when it runs).
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freshBuild, sourceHash } from "../../bin/fresh-build.mjs";
+import { buildCli } from "../../scripts/build-cli.mjs";
+
+const tmp = mkdtempSync(join(tmpdir(), "bootlog-cli-build-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("dist freshness", () => {
+  const root = join(tmp, "root");
+  mkdirSync(join(root, "dist"), { recursive: true });
+  mkdirSync(join(root, "harness"), { recursive: true });
+  const source = join(root, "harness/a.ts");
+  const manifest = () =>
+    writeFileSync(join(root, "dist/manifest.json"), JSON.stringify({ entry: "harness/cli.js", sources: { "harness/a.ts": sourceHash(source) } }));
+
+  it("runs dist only while every source has the content it was built from", () => {
+    expect(freshBuild(root)).toBeUndefined(); // no manifest
+    writeFileSync(source, "export const a = 1;\n");
+    manifest();
+    expect(freshBuild(root)).toBe(join(root, "dist/harness/cli.js"));
+    writeFileSync(source, "export const a = 2;\n");
+    expect(freshBuild(root)).toBeUndefined(); // edited (same size, content differs)
+    manifest();
+    rmSync(source);
+    expect(freshBuild(root)).toBeUndefined(); // a source went
+  });
+});
+
+describe("start-up chunk", () => {
+  it("imports no heavy package statically: --help loads cac and the command table only", async () => {
+    const meta = (await buildCli(join(tmp, "dist")))!;
+    expect(meta).toBeDefined();
+    const entry = Object.keys(meta.outputs).find((o) => o.endsWith("harness/cli.js"))!;
+    // Everything loaded before any action runs: the entry and its static imports, transitively.
+    const loaded = new Set<string>();
+    const visit = (path: string) => {
+      for (const imp of meta.outputs[path]?.imports ?? []) {
+        if (imp.kind !== "import-statement" || loaded.has(imp.path)) continue;
+        loaded.add(imp.path);
+        visit(imp.path);
+      }
+    };
+    visit(entry);
+    const packages = [...loaded].filter((p) => !meta.outputs[p] && !p.startsWith("node:")).sort();
+    expect(packages).toEqual(["cac"]);
+    const sources = [entry, ...loaded].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+    for (const heavy of ["harness/run.ts", "harness/expectations/loader.ts", "harness/report/html.ts", "harness/export/lava.ts"])
+      expect(sources).not.toContain(heavy);
+  }, 60_000);
+});
