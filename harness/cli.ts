@@ -11,6 +11,12 @@ import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
 import { EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
+// `bootlog list | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
