@@ -72,6 +72,14 @@ function scanRead(bytes: Uint8Array, scan: Scan): void {
 
 const NO_LINES: string[] = Object.freeze([]) as unknown as string[];
 
+/** ASCII bytes as a string; for the short reads a serial console mostly delivers, cheaper than a decoder call. */
+function asciiText(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+const SHORT_READ = 12;
+
 // An escape sequence cut by the end of a read: held back from the tail until it completes.
 const INCOMPLETE_ESCAPE = /\x1b(\[[0-?]*[ -/]*)?$/;
 const MAX_HELD_ESCAPE = 64;
@@ -107,7 +115,7 @@ export class LineSplitter {
     scanRead(bytes, scan);
     if (scan.ascii && !scan.ends && scan.marks === NO_MARKS && !this.held) {
       // The common read (Xen writes byte by byte): plain text inside a line. Same result as split(), less work.
-      const text = bytes.length === 1 ? String.fromCharCode(bytes[0]!) : this.decoder.write(bytes as Buffer);
+      const text = bytes.length <= SHORT_READ ? asciiText(bytes) : this.decoder.write(bytes as Buffer);
       // The previous tail was the partial line itself (not a cleaned copy) if it was clean then.
       const wasPlain = !this.partialDirty;
       const before = this.partial.length;
@@ -120,7 +128,7 @@ export class LineSplitter {
       return { lines: NO_LINES, tail: this.partial };
     }
     this.appended = undefined;
-    const text = this.decoder.write(bytes as Buffer);
+    const text = scan.ascii && !this.held && bytes.length <= SHORT_READ ? asciiText(bytes) : this.decoder.write(bytes as Buffer);
     this.held = bytes.length > 0 && bytes[bytes.length - 1]! >= 0x80;
     const plainOffsets = scan.ascii && text.length === bytes.length;
     return this.split(text, scan.marks === NO_MARKS || !scan.marks || plainOffsets ? scan.marks : markOffsets(text));
