@@ -2,9 +2,10 @@
 /**
  * `npm run build` (run by `npm ci` / `npm install` through `prepare`): bundles the CLI into
  * dist/harness/ so a start does not transpile TypeScript. Each command's dynamic imports become
- * chunks, npm packages stay external (loaded from node_modules when a command needs them).
- * dist/manifest.json records a hash of every source file in the bundle: bin/bootlog.mjs runs
- * dist only while they all still match, and tsx otherwise.
+ * chunks. npm packages are bundled too (Node resolving and reading a package's hundreds of
+ * files costs more than the code), except those loaded at run time by name (EXTERNAL).
+ * dist/manifest.json records a hash of every source file in the bundle and of package-lock.json:
+ * bin/bootlog.mjs runs dist only while they all still match, and tsx otherwise.
  *
  * The chunks sit two folders deep (dist/harness/), as harness/expectations/ does, so paths made
  * from import.meta.dirname ("../../expectations") resolve the same from both.
@@ -15,6 +16,8 @@ import { pathToFileURL } from "node:url";
 import { sourceHash } from "../bin/fresh-build.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
+// tsx and esbuild register loaders and start a service; junit-report-builder is required on first use.
+const EXTERNAL = ["tsx", "esbuild", "junit-report-builder"];
 
 /** Build into `dist` (default ROOT/dist); returns esbuild's metafile, or undefined without esbuild. */
 export async function buildCli(dist = join(ROOT, "dist")) {
@@ -36,14 +39,17 @@ export async function buildCli(dist = join(ROOT, "dist")) {
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
+    external: EXTERNAL.flatMap((p) => [p, `${p}/*`]),
+    // CommonJS packages inside ESM chunks call require() for Node's own modules.
+    banner: { js: 'import { createRequire as __bootlogRequire } from "node:module"; const require = __bootlogRequire(import.meta.url);' },
     metafile: true,
     sourcemap: "linked",
     // Tells harness/expectations/ts-loader.ts that TypeScript expectation files need tsx registered.
     define: { "process.env.BOOTLOG_BUILT": '"1"' },
     logLevel: "warning",
   });
-  const sources = Object.keys(result.metafile.inputs).sort();
+  // Packages are pinned by package-lock.json: its hash stands for theirs.
+  const sources = [...Object.keys(result.metafile.inputs).filter((s) => !s.startsWith("node_modules/")), "package-lock.json"].sort();
   const manifest = { entry: "harness/cli.js", sources: Object.fromEntries(sources.map((s) => [s, sourceHash(join(ROOT, s))])) };
   mkdirSync(dist, { recursive: true });
   // Written last: a dist without its manifest is never run.
