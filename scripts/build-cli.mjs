@@ -40,8 +40,17 @@ export async function buildCli(dist = join(ROOT, "dist")) {
     platform: "node",
     target: "node20",
     external: EXTERNAL.flatMap((p) => [p, `${p}/*`]),
-    // CommonJS packages inside ESM chunks call require() for Node's own modules.
-    banner: { js: 'import { createRequire as __bootlogRequire } from "node:module"; const require = __bootlogRequire(import.meta.url);' },
+    // CommonJS packages inside ESM chunks call require() for Node's own modules and read
+    // __filename (write-file-atomic names its temporary files with it).
+    banner: {
+      js: [
+        'import { createRequire as __bootlogRequire } from "node:module";',
+        'import { fileURLToPath as __bootlogPath } from "node:url";',
+        "const require = __bootlogRequire(import.meta.url);",
+        "const __filename = __bootlogPath(import.meta.url);",
+        "const __dirname = import.meta.dirname;",
+      ].join(" "),
+    },
     metafile: true,
     sourcemap: "linked",
     // Tells harness/expectations/ts-loader.ts that TypeScript expectation files need tsx registered.

@@ -3,8 +3,10 @@
  * matches the sources, and its start-up chunk loads no heavy package (each command imports what
  * it needs when it runs).
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
+import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshBuild, sourceHash } from "../../bin/fresh-build.mjs";
@@ -32,6 +34,20 @@ describe("dist freshness", () => {
     rmSync(source);
     expect(freshBuild(root)).toBeUndefined(); // a source went
   });
+});
+
+describe("bundled packages", () => {
+  it("write atomically from the bundle (a CommonJS package reading __filename)", async () => {
+    const dist = join(tmp, "dist-atomic");
+    const meta = (await buildCli(dist))!;
+    const chunk = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes("harness/artifacts/atomic-write.ts"))!;
+    const file = join(tmp, "atomic.txt");
+    // In plain Node, as bin/bootlog.mjs runs it (vitest's module runner would provide __filename itself).
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), chunk)).href)}); await m.writeFileAtomic(${JSON.stringify(file)}, "written\\n");`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe("written\n");
+  }, 60_000);
 });
 
 describe("start-up chunk", () => {
