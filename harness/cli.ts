@@ -4,12 +4,12 @@
  */
 import { cac } from "cac";
 import type { Expectation } from "./expectations/loader.ts";
-import { imageOverrides, list } from "./cli-options.ts";
+import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
 import type { BootResult } from "./result.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
-import { EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
+import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
 // `bootlog list | head`: a reader that stops early is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -21,9 +21,15 @@ const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 
-async function pick(names: string[], tags: unknown, dir?: string): Promise<Expectation[]> {
-  const { loadAllExpectations, selectExpectations } = await import("./expectations/loader.ts");
-  return selectExpectations(await loadAllExpectations(dir), names, list(tags));
+async function pick(names: string[], tags: unknown, dir?: string, allowNone = false): Promise<Expectation[]> {
+  const { pickExpectations } = await import("./cli-select.ts");
+  return pickExpectations(names.map(String), list(tags), dir, { allowNone });
+}
+
+/** --verify-cache: images/cache.ts loads with the command that needs it, not at start-up. */
+async function verifyCache(on: unknown): Promise<void> {
+  const { setVerifyCache } = await import("./images/cache.ts");
+  setVerifyCache(!!on);
 }
 
 function printResult(r: BootResult): void {
@@ -46,14 +52,19 @@ cli
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
   .action(async (names: string[], options) => {
+    await verifyCache(options.verifyCache);
     const expectations = await pick(names, options.tag, options.expectations);
+    const { checkImageRoles } = await import("./cli-select.ts");
+    const overrides = imageOverrides(options.image, (message) => new UsageError(message));
+    checkImageRoles(expectations, overrides, (message) => new UsageError(message));
     const { runMany } = await import("./run.ts");
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
-      jobs: options.jobs === undefined ? undefined : Number(options.jobs),
-      retries: Number(options.retries),
-      imageOverrides: imageOverrides(options.image, (message) => new Error(message)),
+      jobs: options.jobs,
+      retries: options.retries,
+      imageOverrides: overrides,
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
@@ -68,9 +79,11 @@ cli
   .option("--json", "Machine-readable (feeds a CI matrix)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (options) => {
-    const expectations = await pick([], options.tag, options.expectations);
+    const expectations = await pick([], options.tag, options.expectations, !list(options.tag).length);
+    const { expectationPath } = await import("./expectations/loader.ts");
     const rows = expectations.map((e) => ({
       name: e.name,
+      path: expectationPath(e) ?? e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
       knownBad: e.knownBad ? outcomeAfter(e.knownBad.outcome, e.knownBad.after) : null,
@@ -78,16 +91,20 @@ cli
       file: e.file,
     }));
     if (options.json) return console.log(JSON.stringify(rows, null, 2));
+    // PATH (under the expectations directory) selects as well as NAME: `run known-bad/*`.
     const width = Math.max(...rows.map((r) => r.name.length), 4);
-    console.log(`${"NAME".padEnd(width)}  ARCH     FIRMWARE  KNOWN-BAD`);
-    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${r.knownBad ?? "-"}`);
+    const pathWidth = Math.max(...rows.map((r) => r.path.length), 4);
+    console.log(`${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  KNOWN-BAD`);
+    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${r.knownBad ?? "-"}`);
   });
 
 cli
   .command("prepare [...names]", "Download and build the images of expectations into the cache, without booting")
   .option("--tag <tag>", "Only expectations with this tag; repeatable")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--verify-cache", "Hash every cached image in full (default: only those whose size or mtime changed)")
   .action(async (names: string[], options) => {
+    await verifyCache(options.verifyCache);
     const { prepareImages } = await import("./images/prepare.ts");
     for (const exp of await pick(names, options.tag, options.expectations)) {
       const started = performance.now();
@@ -113,19 +130,19 @@ async function main(): Promise<void> {
     cli.parse(process.argv, { run: false });
     if (cli.options.help) return; // cac printed the help asked for
     if (!cli.matchedCommand) {
-      if (cli.args.length) {
-        console.error(`bootlog: unknown command "${cli.args[0]}" (bootlog --help lists them)`);
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
+      if (cli.args.length) throw new UsageError(`unknown command "${cli.args[0]}" (bootlog --help lists them)`);
       cli.outputHelp();
       return;
     }
+    normalizeOptions(cli, process.argv);
     await cli.runMatchedCommand();
   } catch (error) {
-    // Bad input is infra for bisect: nothing was judged.
-    console.error(`bootlog: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT_INFRA;
+    // cac names an unknown option camel-cased (--badIff): say it as it was typed.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^Unknown option `--([^`]+)`/, (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``);
+    // A mistake in the command line is 2 (bisect: 128, git bisect stops); anything else is infra: nothing was judged.
+    const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
+    console.error(`bootlog: ${message}`);
+    process.exitCode = usage ? (cli.matchedCommandName === "bisect" ? EXIT_ABORT : EXIT_USAGE) : EXIT_INFRA;
   }
 }
 

@@ -6,7 +6,8 @@ import type { CAC } from "cac";
 import type { RunRecord } from "../artifacts/read-run.ts";
 import { BisectUsageError } from "./bisect-usage-error.ts";
 import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
-import { imageOverrides, list } from "../cli-options.ts";
+import { imageOverrides, list, UsageError } from "../cli-options.ts";
+import { existsSync } from "node:fs";
 import { EXIT_ABORT, EXIT_INFRA as EXIT_SKIP, EXIT_USAGE } from "../vocabulary.ts";
 
 
@@ -95,9 +96,20 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
     .action(async (boot: string, options) => {
       const { artifactsRoot } = await import("../artifacts/run-dir.ts");
-      const { readHistory } = await import("../artifacts/history.ts");
+      const { historyPath, readHistory } = await import("../artifacts/history.ts");
       const { formatHistory, historyOf } = await import("./history-file.ts");
-      const entries = historyOf(readHistory(artifactsRoot(options.artifacts)), String(boot), number(options.last, "--last", 20));
+      const root = artifactsRoot(options.artifacts);
+      const all = readHistory(root);
+      const entries = historyOf(all, String(boot), number(options.last, "--last", 20));
+      if (!entries.length) {
+        const file = historyPath(root);
+        const known = [...new Set(all.map((e) => e.boot))].sort();
+        throw new UsageError(
+          !existsSync(file)
+            ? `no history: ${file} does not exist (every run appends to the history.jsonl of its artifacts directory; --artifacts DIR to read another)`
+            : `no runs of "${boot}" in ${file} (it has: ${known.join(", ") || "nothing"})`,
+        );
+      }
       console.log(options.json ? JSON.stringify(entries, null, 2) : formatHistory(entries));
     });
 
@@ -109,25 +121,34 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .option("--verify-cache", "Hash every cached image in full before booting it")
     .action(async (names: string[], options) => {
       bisectGuard();
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { gitCommit } = await import("../artifacts/provenance.ts");
+      const { setVerifyCache } = await import("../images/cache.ts");
+      const { checkImageRoles } = await import("../cli-select.ts");
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
         const retries = number(options.retries, "--retries", 1);
         const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
+        setVerifyCache(!!options.verifyCache);
+        const skip = async (reason: string) => {
+          const commit = await gitCommit();
+          console.log(`bisect: SKIP ${reason}`);
+          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
+          process.exitCode = EXIT_SKIP;
+        };
         let expectations;
         try {
           expectations = await loadForBisect(names.map(String), options.expectations);
         } catch (error) {
-          const commit = await gitCommit();
-          console.log(`bisect: SKIP ${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
-          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
-          process.exitCode = EXIT_SKIP;
-          return;
+          // What this commit's files say (or lack): not a verdict on it, and maybe fine at the next one.
+          return skip(`${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
         }
+        if (!expectations.length) return skip(`nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`);
+        checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
         const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides });
         process.exitCode = outcome.exitCode;
       } catch (error) {
@@ -153,7 +174,7 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--json", "The report as JSON")
     .action(async (name: string, options) => {
       const { loadForBisect, parseBadIf } = await import("./bisect.ts");
-      const { bisectVersions, candidateName, listCandidates } = await import("./bisect-versions.ts");
+      const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { DEB_ARCH } = await import("../expectations/schema.ts");
       try {
@@ -162,11 +183,15 @@ export function registerHistoryCommands(cli: CAC): void {
         const picked = await loadForBisect([String(name)], options.expectations);
         if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
         const exp = picked[0];
+        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (options.list) {
-          for (const c of await listCandidates(pkg, DEB_ARCH[exp!.machine.arch])) console.log(candidateName(c));
+          // What a bisection would walk: the candidates, or with --good/--bad the versions between them.
+          const candidates = await listCandidates(pkg, DEB_ARCH[exp!.machine.arch]);
+          const from = good === undefined ? 0 : findCandidate(good, candidates);
+          const to = bad === undefined ? candidates.length - 1 : findCandidate(bad, candidates);
+          for (const c of candidates.slice(from, to + 1)) console.log(candidateName(c));
           return;
         }
-        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (good === undefined || bad === undefined) throw new BisectUsageError("--good and --bad are required");
         const report = await bisectVersions(exp!, {
           package: pkg,
