@@ -15,3 +15,14 @@ export function typeScriptLoader(): Promise<void> {
   })();
   return registering;
 }
+
+/**
+ * A TypeScript file tsx compiled to CommonJS (no "type": "module" above it) arrives through a
+ * plain import() as { default: module.exports }, its own default one level down behind
+ * __esModule. Code that tsx compiled gets this unwrapped by tsx; the bundle does it here.
+ */
+export function esModuleInterop(module: { default?: unknown }): { default?: unknown } {
+  const exports = module.default as { __esModule?: unknown; default?: unknown } | null | undefined;
+  if (exports && typeof exports === "object" && exports.__esModule === true && "default" in exports) return { ...module, default: exports.default };
+  return module;
+}
