@@ -9,6 +9,7 @@ import type { BootResult } from "./result.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
 // `bootlog list | head`: a reader that stops early is not an error.
@@ -123,6 +124,7 @@ cli
 registerReportCommands(cli);
 registerExportCommands(cli);
 registerHistoryCommands(cli);
+registerImportCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {
