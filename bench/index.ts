@@ -3,6 +3,7 @@
  * (ratios are measured within this one run), then a summary. Never an assertion: exit 0.
  * BENCH_ONLY=matcher,memory runs a subset; BENCH_NPM_TEST=1 adds the (slow) whole `npm test`.
  */
+import { cliStartup } from "./cli-startup.ts";
 import { hangLatency } from "./hang-latency.ts";
 import { line, print, type BenchResult } from "./lib.ts";
 import { matcherThroughput } from "./matcher-throughput.ts";
@@ -14,6 +15,7 @@ import { wallTime } from "./wall-time.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
+  ["cli", cliStartup],
   ["hang", hangLatency],
   ["memory", memory],
   ["prepare", prepareWarm],

@@ -1,4 +1,5 @@
-import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
+import { createRequire } from "node:module";
+import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import type { BootResult, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { xmlSafe } from "./xml-text.ts";
@@ -42,10 +43,11 @@ const PASS: CaseVerdict = { kind: "pass" };
 /**
  * The package's CommonJS build assigns the builder to module.exports, but its types say
  * `export default`, so under NodeNext TypeScript sees the builder one level too deep.
- * Accept both shapes rather than trust either.
+ * Accept both shapes rather than trust either. Required on first use: loading it takes a good
+ * part of a second, and a boot needs it only once its verdict is in (not on the way to it).
  */
 function rootBuilder(): Builder {
-  const loaded = junitReportBuilder as unknown as Builder | { default: Builder };
+  const loaded = createRequire(import.meta.url)("junit-report-builder") as Builder | { default: Builder };
   return "newBuilder" in loaded ? loaded : loaded.default;
 }
 

@@ -75,7 +75,6 @@ export const timelineSchema = z.object({
 });
 
 export type Timeline = z.output<typeof timelineSchema>;
-export type TimelineMilestone = z.output<typeof milestone>;
 
 /** The content of timeline.json for a finished boot. */
 export function timelineJson(r: BootResult): Timeline {

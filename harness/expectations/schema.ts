@@ -151,8 +151,6 @@ export type BootSpec = z.input<typeof bootSchema>;
 export type Milestone = z.output<typeof milestone>;
 export type ImageSource = z.output<typeof image>;
 export type KnownBad = z.output<typeof knownBad>;
-export type Outcome = z.output<typeof outcome>;
-export type MachineSpec = z.output<typeof machine>;
 export type Pattern = z.output<typeof pattern>;
 
 /** Debian's name for each QEMU architecture (guest packages, tags). */

@@ -322,7 +322,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   // One test action per milestone with `within`, one per run of milestones without.
   const groups: { within?: number; steps: Step[]; first: string }[] = [];
   let command: string | null = null;
-  exp.milestones.forEach((m, i) => {
+  exp.milestones.forEach((m) => {
     const step: Step = {
       command,
       name: m.id,

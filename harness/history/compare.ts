@@ -7,14 +7,9 @@ import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../art
 import type { RunRecord } from "../artifacts/read-run.ts";
 import { bootDifferences, type BootDifferences } from "./changes.ts";
 
-export interface DriftThresholds {
-  /** A milestone drifted when it is reached more than this many percent later... */
-  percent: number;
-  /** ...and more than this many seconds later. */
-  seconds: number;
-}
+import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
 
-export const DEFAULT_DRIFT: DriftThresholds = { percent: 25, seconds: 2 };
+export { DEFAULT_DRIFT, type DriftThresholds };
 
 export type ChangeKind = "regression" | "fix" | "known-bad" | "changed" | "new" | "removed" | "not-comparable";
 
