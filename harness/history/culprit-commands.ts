@@ -3,15 +3,7 @@ import type { CAC } from "cac";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { list } from "../cli-options.ts";
-import { ExpectationError } from "../expectations/loader.ts";
-import { writeFileAtomic } from "../artifacts/atomic-write.ts";
-import { artifactsRoot } from "../artifacts/run-dir.ts";
-import { BisectUsageError } from "./bisect.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE } from "../vocabulary.ts";
-import { CulpritUsageError, findCulprit } from "./culprit.ts";
-import { culpritMarkdown, culpritText } from "./culprit-format.ts";
-import { RunReadError } from "../artifacts/read-run.ts";
-import { parseSelectors, verdict } from "./verdict.ts";
 
 /** What fits a nightly shard: a few reverts, a bisection over a handful of versions and the confirmation. */
 export const DEFAULT_MAX_BOOTS = 12;
@@ -39,6 +31,14 @@ export function registerCulpritCommands(cli: CAC): void {
     .option("--markdown", "Print Markdown (for a CI job summary); progress goes to stderr")
     .option("--json", "Print culprit.json")
     .action(async (oldPath: string, newPath: string, options) => {
+      // Loaded here: the CLI starts without the runner, apt and the report code.
+      const { ExpectationError } = await import("../expectations/loader.ts");
+      const { writeFileAtomic } = await import("../artifacts/atomic-write.ts");
+      const { artifactsRoot } = await import("../artifacts/run-dir.ts");
+      const { RunReadError } = await import("../artifacts/read-run.ts");
+      const { BisectUsageError } = await import("./bisect.ts");
+      const { CulpritUsageError, findCulprit } = await import("./culprit.ts");
+      const { culpritMarkdown, culpritText } = await import("./culprit-format.ts");
       try {
         const maxBoots = Number(options.maxBoots ?? DEFAULT_MAX_BOOTS);
         if (!Number.isInteger(maxBoots) || maxBoots < 1) throw new CulpritUsageError(`--max-boots: expected a positive integer, got "${options.maxBoots}"`);
@@ -71,6 +71,8 @@ export function registerCulpritCommands(cli: CAC): void {
     .option("--bad-if-testcase <name>", "Only failures of this testcase are bad (its name, or /regex/ on the name or \"classname name\"); others skip (125); repeatable")
     .option("--bad-if-message <text>", "Only failures whose message has this text (or matches /regex/) are bad; repeatable")
     .action(async (files: string[], options) => {
+      const { BisectUsageError } = await import("./bisect.ts");
+      const { parseSelectors, verdict } = await import("./verdict.ts");
       try {
         if (!files.length) throw new BisectUsageError("name at least one JUnit file");
         const result = await verdict(files.map(String), parseSelectors(typed("bad-if-testcase", options.badIfTestcase), typed("bad-if-message", options.badIfMessage)));
