@@ -6,6 +6,8 @@ import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { parseRuns, rawRunsArg, RunsUsageError } from "./repeat/runs-option.ts";
+import { formatRepeat } from "./repeat/format.ts";
 
 const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -36,17 +38,39 @@ cli
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--runs <n>", "Boot each expectation n times: outcome counts, failure rate with its 95 % interval, milestone spread, class pass/fail/flaky")
   .action(async (names: string[], options) => {
+    let runs: number;
+    try {
+      runs = parseRuns(rawRunsArg() ?? (options.runs === undefined ? undefined : String(options.runs)), 1);
+    } catch (error) {
+      if (!(error instanceof RunsUsageError)) throw error;
+      console.error(`bootlog run: ${error.message}`);
+      process.exitCode = 2;
+      return;
+    }
     const expectations = await pick(names, options.tag, options.expectations);
     const summary = await runMany(expectations, {
+      runs,
       artifactsDir: options.artifacts,
       jobs: options.jobs === undefined ? undefined : Number(options.jobs),
       retries: Number(options.retries),
       imageOverrides: imageOverrides(options.image, (message) => new Error(message)),
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
-      onResult: printResult,
+      onResult: runs > 1 ? (r) => console.log(`${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} ${/\/(run-\d+)\//.exec(r.dir)?.[1] ?? ""}: ${r.summary}`) : printResult,
     });
+    for (const r of summary.repeats ?? []) {
+      const mark = r.ok ? paint("32", "ok  ") : r.class === "infra" ? paint("33", "INFRA") : paint("31", "BAD ");
+      console.log(`${mark} ${r.name} (${r.runs} runs, class ${r.class}): ${r.summary}`);
+      for (const line of formatRepeat(r)) console.log(`     ${line}`);
+      console.log(`     artifacts: ${summary.runDir}/run-K/${r.name}, verdict ${summary.runDir}/${r.name}/repeat.json`);
+    }
+    if (summary.repeats) {
+      console.log(`run ${summary.runId}: ${summary.repeats.filter((r) => r.ok).length}/${summary.repeats.length} ok over ${runs} runs each; junit: ${summary.runDir}/junit.xml`);
+      process.exitCode = summary.exitCode;
+      return;
+    }
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
     process.exitCode = summary.exitCode;
   });

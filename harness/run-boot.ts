@@ -23,6 +23,8 @@ export interface RunOptions {
   onMilestone?: (id: string, atS: number) => void;
   onStatus?: (text: string) => void;
   attempt?: number;
+  /** Images already prepared for this expectation (repeated runs prepare them once). */
+  prepared?: PreparedImages;
 }
 
 const TICK_MS = 100;
@@ -138,8 +140,9 @@ function outcomeOf(exp: Expectation, verdict: MatcherVerdict): Pick<BootResult, 
   const judgement = judgeKnownBad(exp.knownBad, verdict);
   return {
     outcome: verdict.outcome,
-    ok: judgement.status === "reproduced",
-    summary: judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
+    ok: judgement.status === "reproduced" || judgement.status === "clean",
+    summary:
+      judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : judgement.status === "clean" ? `${summary} (intermittent known-bad not seen this run)` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
     knownBad: { ...exp.knownBad, judgement },
   };
 }
@@ -189,7 +192,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     mkdirSync(dir, { recursive: true });
     opts.onStatus?.("preparing images");
     c.qemu = await qemuFor(exp.machine.arch);
-    const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
+    const prepared: PreparedImages = opts.prepared ?? (await prepareImages(exp, opts.imageOverrides));
     c.packages = prepared.packages;
     c.plan = await planMachine(exp, prepared, c.qemu);
     opts.onStatus?.("booting");

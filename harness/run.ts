@@ -6,6 +6,8 @@ import { writeRunJunit } from "./report/timeline.ts";
 import { appendHistory } from "./history/history-file.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
+import { runRepeated } from "./repeat/run-repeated.ts";
+import type { RepeatSummary } from "./repeat/summary.ts";
 
 export interface RunManyOptions {
   artifactsDir?: string;
@@ -16,6 +18,8 @@ export interface RunManyOptions {
   onMilestone?: (boot: string, id: string, atS: number) => void;
   onStatus?: (boot: string, text: string) => void;
   onResult?: (result: BootResult) => void;
+  /** Boot each expectation this many times (default 1); more than 1 gives a rate per boot (repeat/). */
+  runs?: number;
 }
 
 export interface RunSummary {
@@ -23,13 +27,15 @@ export interface RunSummary {
   runDir: string;
   results: BootResult[];
   exitCode: number;
+  /** With runs > 1: one verdict per expectation over its runs. */
+  repeats?: RepeatSummary[];
 }
 
 export function artifactsRoot(dir?: string): string {
   return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? "artifacts");
 }
 
-function newRunId(): string {
+export function newRunId(): string {
   return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
 }
 
@@ -41,7 +47,7 @@ export function exitCodeFor(results: BootResult[]): number {
 }
 
 /** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
-function makeRunDir(runDir: string): void {
+export function makeRunDir(runDir: string): void {
   try {
     mkdirSync(runDir, { recursive: true });
   } catch (error) {
@@ -58,13 +64,13 @@ function makeRunDir(runDir: string): void {
 }
 
 /** Point artifacts/latest at this run (replaced atomically). */
-function markLatest(root: string, runId: string): void {
+export function markLatest(root: string, runId: string): void {
   const tmp = join(root, `.latest-${process.pid}`);
   symlinkSync(runId, tmp);
   renameSync(tmp, join(root, "latest"));
 }
 
-async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
+export async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const dir = attempt === 1 ? opts.runDir : join(opts.runDir, `retry-${attempt}`);
@@ -78,6 +84,7 @@ async function runWithRetries(exp: Expectation, opts: RunOptions, retries: numbe
 
 /** Run boots, up to `jobs` at once, into a new artifacts/<run-id>/, and write the combined JUnit. */
 export async function runMany(expectations: Expectation[], opts: RunManyOptions = {}): Promise<RunSummary> {
+  if ((opts.runs ?? 1) > 1) return runRepeated(expectations, opts);
   const root = artifactsRoot(opts.artifactsDir);
   const runId = newRunId();
   const runDir = join(root, runId);

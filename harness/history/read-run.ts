@@ -88,7 +88,7 @@ function recordFromSuite(suite: Node): BootRecord {
   return {
     name,
     outcome,
-    ok: kbStatus ? kbStatus === "reproduced" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
+    ok: kbStatus ? kbStatus === "reproduced" || kbStatus === "clean" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
     summary: props.summary ?? outcome,
     after: judged ? (lastReached >= 0 ? ids[lastReached]! : "start") : null,
     pending: judged ? pending : null,
@@ -97,7 +97,7 @@ function recordFromSuite(suite: Node): BootRecord {
           outcome: knownBadText[1]!,
           after: knownBadText[2]!,
           reason: knownBadText[3]!,
-          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" ? kbStatus : null,
+          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" || kbStatus === "clean" ? kbStatus : null,
         }
       : null,
     milestones: ids.map((id, i) => ({ id, at: at[i]!, status: statuses[i]! })),

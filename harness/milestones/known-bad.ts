@@ -1,7 +1,8 @@
 import type { KnownBad } from "../expectations/schema.ts";
 import type { BootOutcome, MatcherVerdict } from "./matcher.ts";
 
-export type KnownBadStatus = "reproduced" | "xpass" | "different";
+/** clean: an intermittent known-bad (with a rate) that did not show in this one run; only many runs can tell XPASS. */
+export type KnownBadStatus = "reproduced" | "xpass" | "different" | "clean";
 
 export interface KnownBadJudgement {
   status: KnownBadStatus;
@@ -18,6 +19,8 @@ function symptom(outcome: BootOutcome | "infra", after: string): string {
  */
 export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict): KnownBadJudgement {
   const expected = symptom(knownBad.outcome, knownBad.after);
+  if (verdict.outcome === "pass" && knownBad.rate !== undefined)
+    return { status: "clean", message: `intermittent known-bad (${expected} in ${Math.round(knownBad.rate * 100)} % of runs) did not show in this run: one run cannot tell (${knownBad.reason})` };
   if (verdict.outcome === "pass")
     return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
   if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after)

@@ -82,7 +82,7 @@ function knownBadNote(t: Timeline): string {
   const tracking = kb.tracking ? ` (tracking: ${esc(kb.tracking)})` : "";
   const expected = `Known bad: expected <b>${esc(kb.outcome)}</b> after <code>${esc(kb.after)}</code> — ${esc(kb.reason)}${tracking}.`;
   const judgement = kb.judgement ? ` <br>${esc(kb.judgement.message)}` : "";
-  const bad = kb.judgement && kb.judgement.status !== "reproduced";
+  const bad = kb.judgement && kb.judgement.status !== "reproduced" && kb.judgement.status !== "clean";
   return `<div class="note known-bad-note${bad ? " bad" : ""}">${expected}${judgement}</div>`;
 }
 
