@@ -29,6 +29,8 @@ export interface RunSummary {
   exitCode: number;
   /** With runs > 1: one verdict per expectation over its runs. */
   repeats?: RepeatSummary[];
+  /** With runs > 1: every run's final result, per expectation in order. */
+  runResults?: BootResult[][];
 }
 
 export function artifactsRoot(dir?: string): string {

@@ -11,6 +11,8 @@ import { formatHistory, historyOf, readHistory } from "./history-file.ts";
 import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { imageOverrides, list } from "../cli-options.ts";
+import { parseRuns, RunsUsageError } from "../repeat/runs-option.ts";
+import { defaultRuns } from "./bisect-runs.ts";
 
 
 /**
@@ -51,6 +53,15 @@ function bisectGuard(): void {
   };
   process.on("uncaughtException", bail);
   process.on("unhandledRejection", bail);
+}
+
+/** --runs for bisect: a bad value is a mistake in the command line (exit 128 stops git bisect). */
+function runsOrUsage(raw: string | undefined, fallback: number): number {
+  try {
+    return parseRuns(raw, fallback);
+  } catch (error) {
+    throw error instanceof RunsUsageError ? new BisectUsageError(error.message) : error;
+  }
 }
 
 function bisectExitForError(error: unknown): number {
@@ -106,10 +117,13 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .option("--runs <n>", "Boot n times per step: bad when max(2, ⌈n/6⌉) runs show the symptom, good when none fails, else skip (default 1, more for an intermittent knownBad)")
     .action(async (names: string[], options) => {
       bisectGuard();
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
+        const rawRuns = typedOne("runs", options.runs);
+        runsOrUsage(rawRuns, 1);
         const retries = number(options.retries, "--retries", 1);
         const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
         let expectations;
@@ -122,7 +136,8 @@ export function registerHistoryCommands(cli: CAC): void {
           process.exitCode = EXIT_SKIP;
           return;
         }
-        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides });
+        const runs = runsOrUsage(rawRuns, defaultRuns(expectations));
+        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides, runs });
         process.exitCode = outcome.exitCode;
       } catch (error) {
         console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
@@ -145,8 +160,11 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--json", "The report as JSON")
+    .option("--runs <n>", "Boot n times per step (ends, probes), then the culprit and its predecessor n more times each; reports the overall confidence")
     .action(async (name: string, options) => {
       try {
+        const rawRuns = typedOne("runs", options.runs);
+        runsOrUsage(rawRuns, 1);
         const pkg = typedOne("package", options.package);
         if (!pkg) throw new BisectUsageError("--package is required");
         const picked = await loadForBisect([String(name)], options.expectations);
@@ -168,6 +186,7 @@ export function registerHistoryCommands(cli: CAC): void {
           verify: options.verify !== false,
           retries: number(options.retries, "--retries", 1),
           artifactsDir: options.artifacts,
+          runs: runsOrUsage(rawRuns, defaultRuns([exp!])),
           log: options.json ? () => {} : undefined,
         });
         if (options.json) console.log(JSON.stringify(report, null, 2));

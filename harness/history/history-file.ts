@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import picomatch from "picomatch";
 import type { BootResult } from "../result.ts";
+import type { RepeatFacts } from "../repeat/run-repeated.ts";
 import { recordFromResult, type BootRecord, type MilestonePoint } from "./records.ts";
 
 export const HISTORY_FILE = "history.jsonl";
@@ -31,6 +32,8 @@ export interface HistoryEntry {
   qemu: string | null;
   expectationHash: string | null;
   milestones: MilestonePoint[];
+  /** Present when the boot ran several times (`--runs`): the verdict over the runs. */
+  repeat?: RepeatFacts;
 }
 
 export function historyPath(artifactsRoot: string): string {

@@ -73,7 +73,7 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
     throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
   }
   appendRepeatHistory(root, runId, summaries, finals, attemptsOf);
-  return { runId, runDir, results: finals.map((r) => r.at(-1)!), exitCode: repeatExitCode(summaries), repeats: summaries };
+  return { runId, runDir, results: finals.map((r) => r.at(-1)!), exitCode: repeatExitCode(summaries), repeats: summaries, runResults: finals };
 }
 
 /** One history line per boot: its last run's record plus the rate over all runs. */
