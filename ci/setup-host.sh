@@ -4,8 +4,9 @@
 # downloads and unpacks them itself, but apt must know the arm64 architecture.
 set -euo pipefail
 
+# libsurefire-java + a JDK: tests read repeated-boot JUnit with Maven Surefire's own report parser.
 packages=(qemu-system-arm qemu-system-x86 device-tree-compiler cpio busybox-static
-          u-boot-qemu ca-certificates chromium)
+          u-boot-qemu ca-certificates chromium openjdk-17-jdk-headless libsurefire-java)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "ci/setup-host.sh: run as root (apt-get install)" >&2

@@ -86,7 +86,7 @@ cli
       name: e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}` : null,
+      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}` : null,
       tags: e.tags,
       file: e.file,
     }));
@@ -121,6 +121,15 @@ cli.help();
 
 async function main(): Promise<void> {
   try {
+    // Before cac reads `--runs -1` as an unknown flag -1: a bad count is a usage error (128 stops git bisect).
+    try {
+      parseRuns(rawRunsArg(), 1);
+    } catch (error) {
+      if (!(error instanceof RunsUsageError)) throw error;
+      console.error(`bootlog ${process.argv[2] ?? ""}: ${error.message}`);
+      process.exitCode = process.argv[2] === "bisect" ? 128 : 2;
+      return;
+    }
     cli.parse(process.argv, { run: false });
     if (!cli.matchedCommand) {
       cli.outputHelp();
