@@ -41,12 +41,12 @@ export default defineBoot({
   images: { kernel: debianKernel("arm64"), initrd: busyboxInitrd(${JSON.stringify(s.init)}) },
   boot: { linux: "console=ttyAMA0 rdinit=/init quiet" },
   milestones: [
-    { id: "init-started", match: /^dom0 init: \\S+ xen: $/, within: "20s" },
+    { id: "init-started", match: /^dom0 init: \\S+ xen: $/, within: "40s" },
     { id: "init-up", match: "init: up" },
   ],
   failOn: linuxPanics,
-  silence: "5s",
-  budget: "30s",
+  silence: "20s",
+  budget: "60s",
 });
 `;
 }

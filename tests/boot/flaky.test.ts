@@ -137,12 +137,12 @@ export default defineBoot({
   images: { kernel: debianKernel("arm64"), initrd: busyboxInitrd(['echo "init: steady"']) },
   boot: { linux: "console=ttyAMA0 rdinit=/init quiet" },
   milestones: [
-    { id: "init-started", match: /^dom0 init: \\S+ xen: $/, within: "20s" },
+    { id: "init-started", match: /^dom0 init: \\S+ xen: $/, within: "40s" },
     { id: "init-steady", match: "init: steady" },
   ],
   failOn: linuxPanics,
-  silence: "5s",
-  budget: "30s",
+  silence: "20s",
+  budget: "60s",
 });
 `,
     );
