@@ -7,6 +7,7 @@ import { join } from "node:path";
 import picomatch from "picomatch";
 import type { BootResult } from "../result.ts";
 import type { RepeatFacts } from "../repeat/run-repeated.ts";
+import { rateChange, rateOf, rateText } from "../repeat/rates.ts";
 import { recordFromResult, type BootRecord, type MilestonePoint } from "./records.ts";
 
 export const HISTORY_FILE = "history.jsonl";
@@ -117,6 +118,14 @@ function changedPackages(e: HistoryEntry, previous: HistoryEntry | undefined): s
   return [...changed.map(([name, version]) => `${name} ${version}`), ...gone.map((name) => `-${name}`)].join(", ");
 }
 
+/** A repeated boot's cell: class and rate with its interval; ▲ when it rose significantly since the previous entry. */
+function repeatOutcome(e: HistoryEntry, previous: HistoryEntry | undefined): string {
+  const now = rateOf(e);
+  const before = previous ? rateOf(previous) : undefined;
+  const rose = now && before && rateChange(before, now) === "rose" ? " ▲ rate rose significantly" : "";
+  return `${e.repeat!.class} ${now ? rateText(now) : "not judged"}${rose}`;
+}
+
 /** The history table: one row per run of a boot, oldest first, with the milestone where each stopped. */
 export function formatHistory(entries: HistoryEntry[]): string {
   if (!entries.length) return "no history (runs append to artifacts/history.jsonl)";
@@ -128,7 +137,7 @@ export function formatHistory(entries: HistoryEntry[]): string {
       e.time.replace("T", " ").replace(/\.\d+Z$/, "Z"),
       ...(new Set(entries.map((x) => x.boot)).size > 1 ? [e.boot] : []),
       e.gitCommit ? e.gitCommit.slice(0, 10) : "-",
-      e.knownBad?.status === "reproduced" ? `${e.outcome} (known-bad)` : e.outcome,
+      e.repeat ? repeatOutcome(e, previous) : e.knownBad?.status === "reproduced" ? `${e.outcome} (known-bad)` : e.outcome,
       stoppedAt(e),
       `${reached.length}/${e.milestones.length}`,
       lastAt === undefined || lastAt === null ? "-" : `${lastAt.toFixed(2)} s`,

@@ -8,6 +8,7 @@ import { join, sep } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import type { ResultOutcome } from "../result.ts";
 import type { Timeline } from "../report/timeline.ts";
+import { REPEAT_FILE, repeatFacts, type RepeatFacts, type RepeatFile } from "../repeat/run-repeated.ts";
 import { endIndexOf, finalAttempts, milestoneStatuses, recordFromTimeline, type BootRecord } from "./records.ts";
 
 export interface RunRecord {
@@ -112,6 +113,25 @@ function recordFromSuite(suite: Node): BootRecord {
     attempt: Number(props.attempt ?? 1) || 1,
     startedAt: str(suite.timestamp) ?? null,
     durationS: suite.time === undefined ? null : Number(suite.time),
+    ...(props.runs ? { repeat: repeatFromProperties(props) } : {}),
+  };
+}
+
+/** The properties a repeated boot's testsuite carries (runs, judged, failures, rate, interval, class, counts). */
+function repeatFromProperties(props: Record<string, string>): RepeatFacts {
+  const [low, high] = (props.interval ?? "").split("-").map(Number);
+  const counts = (props.counts ?? "").split(", ").flatMap((part) => {
+    const m = /^(\d+) (.+)$/.exec(part);
+    return m ? [{ symptom: m[2]!, count: Number(m[1]) }] : [];
+  });
+  return {
+    runs: Number(props.runs),
+    judged: Number(props.judged ?? props.runs),
+    failures: Number(props.failures ?? 0),
+    rate: props.rate === undefined ? null : Number(props.rate),
+    interval: low === undefined || high === undefined || Number.isNaN(low) || Number.isNaN(high) ? null : { low, high },
+    class: (props.class ?? "pass") as RepeatFacts["class"],
+    counts,
   };
 }
 
@@ -137,6 +157,29 @@ async function timelineFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** <run>/<boot>/repeat.json of a run with --runs: by boot name. */
+async function repeatFiles(dir: string): Promise<Map<string, RepeatFile>> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found = new Map<string, RepeatFile>();
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const text = await readFile(join(dir, e.name, REPEAT_FILE), "utf8").catch(() => undefined);
+    if (!text) continue;
+    try {
+      const r = JSON.parse(text) as RepeatFile;
+      if (r.v === 1 && typeof r.name === "string") found.set(r.name, r);
+    } catch {
+      // not ours
+    }
+  }
+  return found;
+}
+
+/** A repeated boot: the last run's record, judged over all runs. */
+function withRepeat(b: BootRecord, r: RepeatFile | undefined): BootRecord {
+  return r ? { ...b, ok: r.ok, summary: r.summary, repeat: repeatFacts(r) } : b;
+}
+
 const RUN_ID = /^\d{4}-\d\d-\d\dT[\d-]+Z-\d+$/;
 
 /** The run id in a path (artifacts/<run-id>/<boot>/timeline.json, or latest → <run-id>). */
@@ -160,9 +203,13 @@ export async function readRun(path: string): Promise<RunRecord> {
   const runId = runIdOf(await realpath(path));
   if (info.isFile()) return { source: path, runId, boots: await parse(path) };
   const timelines = await timelineFiles(path);
+  const repeats = await repeatFiles(path);
   const runs = new Set(timelines.map((t) => runIdOf(t)).filter((id) => id !== null && id !== runId));
   if (runs.size > 1) throw new RunReadError(`${path} holds ${runs.size} runs (${[...runs].slice(0, 3).join(", ")}…): name one run directory`);
-  if (timelines.length) return { source: path, runId: runId ?? [...runs][0] ?? null, boots: finalAttempts((await Promise.all(timelines.map(parse))).flat()) };
+  if (timelines.length) {
+    const boots = finalAttempts((await Promise.all(timelines.map(parse))).flat()).map((b) => withRepeat(b, repeats.get(b.name)));
+    return { source: path, runId: runId ?? [...runs][0] ?? null, boots };
+  }
   const junit = join(path, "junit.xml");
   if (await stat(junit).catch(() => undefined)) return { source: path, runId, boots: await parse(junit) };
   throw new RunReadError(`${path}: neither timeline.json files nor a junit.xml in this directory`);

@@ -6,6 +6,7 @@
 import type { KnownBadStatus } from "../milestones/known-bad.ts";
 import type { BootResult, ResultOutcome } from "../result.ts";
 import { timelineJson, type Timeline } from "../report/timeline.ts";
+import type { RepeatFacts } from "../repeat/run-repeated.ts";
 
 /** A milestone's own outcome: reached (pass), where the boot ended (its outcome), after that (not-reached); infra/skip for boots that were not judged. */
 export type MilestoneStatus = "pass" | "fail" | "hang" | "timeout" | "exited" | "not-reached" | "infra" | "skip";
@@ -36,6 +37,8 @@ export interface BootRecord {
   attempt: number;
   startedAt: string | null;
   durationS: number | null;
+  /** Set when the boot ran several times (`--runs`): the verdict over its runs. */
+  repeat?: RepeatFacts | null;
 }
 
 /** A boot that ran and was judged (not infra, not skipped): only those can be compared. */

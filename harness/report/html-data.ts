@@ -9,6 +9,7 @@ import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import stripAnsi from "strip-ansi";
 import type { Timeline } from "./timeline.ts";
+import { REPEAT_FILE, type RepeatFile } from "../repeat/run-repeated.ts";
 
 export interface BootView {
   timeline: Timeline;
@@ -20,6 +21,8 @@ export interface BootView {
   logTail: string[];
   /** How many attempts the run made (retries of infra outcomes). */
   attempts: number;
+  /** With `--runs`: the verdict over the runs (this view's timeline is the last run). */
+  repeat?: RepeatFile;
 }
 
 export interface HistoryPoint {
@@ -86,9 +89,12 @@ interface FoundBoot {
 /** The boots of one run directory; a boot retried after infra (retry-N/<boot>/) is represented by its last attempt. */
 async function runBoots(runDir: string): Promise<FoundBoot[]> {
   const found: { dir: string; timeline: Timeline }[] = [];
+  // Runs of `--runs N` (run-K/<boot>/): each boot is represented by its last run.
+  const repeated: (FoundBoot & { run: number })[] = [];
   for (const dir of await subdirs(runDir)) {
     const timeline = await readTimeline(join(dir, "timeline.json"));
     if (timeline) found.push({ dir, timeline });
+    else if (/^run-\d+$/.test(basename(dir))) repeated.push(...(await runBoots(dir)).map((f) => ({ ...f, run: Number(basename(dir).slice(4)) })));
     else if (/^retry-\d+$/.test(basename(dir)))
       for (const inner of await subdirs(dir)) {
         const retried = await readTimeline(join(inner, "timeline.json"));
@@ -102,7 +108,18 @@ async function runBoots(runDir: string): Promise<FoundBoot[]> {
     else if ((f.timeline.attempt ?? 1) > (seen.timeline.attempt ?? 1)) byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
     else seen.attempts += 1;
   }
+  for (const r of repeated.sort((a, b) => a.run - b.run)) byName.set(r.timeline.name, { dir: r.dir, timeline: r.timeline, attempts: r.attempts });
   return [...byName.values()];
+}
+
+/** <run>/<boot>/repeat.json, when the boot ran several times. */
+async function readRepeat(runDir: string, boot: string): Promise<RepeatFile | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(runDir, boot, REPEAT_FILE), "utf8")) as RepeatFile;
+    return r.v === 1 && r.name === boot ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The last `lines` lines of a log, read from its end, ANSI and control characters removed. */
@@ -165,12 +182,14 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     const serial = join(dir, "serial.log");
     const hasSerial = await fileExists(serial);
     const failed = timeline.outcome !== "pass" && timeline.outcome !== "skip";
+    const repeat = await readRepeat(real, timeline.name);
     boots.push({
       timeline,
       dir,
       serialHref: hasSerial ? relativeHref(outDir, serial) : null,
       logTail: failed && hasSerial ? await logTail(serial, tailLines) : [],
       attempts,
+      ...(repeat ? { repeat } : {}),
     });
   }
 

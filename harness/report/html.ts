@@ -11,6 +11,7 @@ import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds, timelineSvg, trendKey, trendSvg } from "./html-timeline.ts";
 import type { Timeline } from "./timeline.ts";
+import { repeatHtml } from "./html-repeat.ts";
 
 export { loadRun } from "./html-data.ts";
 
@@ -165,7 +166,8 @@ function bootSection(b: BootView, run: RunView): string {
   const attempts = b.attempts > 1 ? ` · ${b.attempts} attempts (infra retries)` : "";
   return `<section class="boot ${t.ok ? "ok-boot" : "problem-boot"}" id="${bootAnchor(t.name)}" data-outcome="${esc(t.outcome)}">
 <h2><span>${esc(t.name)}</span> ${badgesFor(t).map(badgeHtml).join(" ")}</h2>
-<p class="summary">${esc(t.summary)}</p>
+<p class="summary">${esc(b.repeat?.summary ?? t.summary)}</p>
+${b.repeat ? repeatHtml(b.repeat) : ""}
 ${knownBadNote(t)}${error}
 <div class="chart">${timelineSvg(t)}</div>
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
