@@ -149,7 +149,7 @@ function compareRepeated(old: BootRecord, now: BootRecord, base: { boot: string;
   if (change === "rose") return { ...b, kind: now.knownBad ? "known-bad" : "regression", message: `${text}: rose significantly (the intervals do not overlap)`, regressed: !now.ok || !now.knownBad };
   if (change === "fell") return { ...b, kind: "fix", message: `${text}: fell significantly`, regressed: false };
   if (before.failures / before.judged === after.failures / after.judged && old.ok === now.ok) return undefined;
-  if (old.ok && !now.ok) return { ...b, kind: now.knownBad ? "known-bad" : "changed", message: `${text}: ${now.summary}`, regressed: false };
+  if (old.ok && !now.ok) return { ...b, kind: now.knownBad ? "known-bad" : "changed", message: `${text}: within chance (the intervals overlap), but now ${now.summary}`, regressed: false };
   return { ...b, kind: "changed", message: `${text}: within chance (the intervals overlap)`, regressed: false };
 }
 
