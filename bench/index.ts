@@ -10,6 +10,7 @@ import { memory } from "./memory.ts";
 import { npmTest } from "./npm-test.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
+import { repeatWallTime } from "./repeat-wall-time.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -17,6 +18,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["memory", memory],
   ["prepare", prepareWarm],
   ["wall", wallTime],
+  ["repeat", repeatWallTime],
   ["npm-test", npmTest],
 ];
 

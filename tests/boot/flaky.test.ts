@@ -168,11 +168,10 @@ export default defineBoot({
   });
 });
 
-describe("bad --runs values are usage errors (exit 2), before anything boots", () => {
-  test.each(["0", "-1", "abc"])("--runs %s", async (value) => {
-    const r = await bootlog("run", "arm64-linux-flaky-init", "--runs", value, "--artifacts", join(work, "never"));
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain(`--runs: expected a whole number of runs, 1 or more, got "${value}"`);
-    expect(existsSync(join(work, "never"))).toBe(false);
-  });
+// The other bad values are unit tests (tests/unit/repeat.test.ts); this one is the CLI path where cac would read -1 as a flag.
+test("--runs -1 is a usage error (exit 2) before anything boots", async () => {
+  const r = await bootlog("run", "arm64-linux-flaky-init", "--runs", "-1", "--artifacts", join(work, "never"));
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr).toContain('--runs: expected a whole number of runs, 1 or more, got "-1"');
+  expect(existsSync(join(work, "never"))).toBe(false);
 });
