@@ -5,11 +5,12 @@ import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
+import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { parseRuns, rawRunsArg, RunsUsageError } from "./repeat/runs-option.ts";
 import { formatRepeat } from "./repeat/format.ts";
 
-const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -46,7 +47,7 @@ cli
     } catch (error) {
       if (!(error instanceof RunsUsageError)) throw error;
       console.error(`bootlog run: ${error.message}`);
-      process.exitCode = 2;
+      process.exitCode = EXIT_USAGE;
       return;
     }
     const expectations = await pick(names, options.tag, options.expectations);
@@ -86,7 +87,7 @@ cli
       name: e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}` : null,
+      knownBad: e.knownBad ? `${outcomeAfter(e.knownBad.outcome, e.knownBad.after)}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}` : null,
       tags: e.tags,
       file: e.file,
     }));
@@ -116,6 +117,7 @@ cli
   });
 
 registerReportCommands(cli);
+registerExportCommands(cli);
 registerHistoryCommands(cli);
 cli.help();
 
@@ -127,13 +129,13 @@ async function main(): Promise<void> {
     } catch (error) {
       if (!(error instanceof RunsUsageError)) throw error;
       console.error(`bootlog ${process.argv[2] ?? ""}: ${error.message}`);
-      process.exitCode = process.argv[2] === "bisect" ? 128 : 2;
+      process.exitCode = process.argv[2] === "bisect" ? EXIT_ABORT : EXIT_USAGE;
       return;
     }
     cli.parse(process.argv, { run: false });
     if (!cli.matchedCommand) {
       cli.outputHelp();
-      process.exitCode = cli.args.length ? 2 : 0;
+      process.exitCode = cli.args.length ? EXIT_USAGE : 0;
       return;
     }
     await cli.runMatchedCommand();

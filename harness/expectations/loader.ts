@@ -4,13 +4,19 @@ import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
-import { bootSchema, DEB_ARCH } from "./schema.ts";
+import { bootSchema, DEB_ARCH, type Milestone } from "./schema.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
+
+/** A milestone with its `within` in seconds (the text stays for reports). */
+export interface TimedMilestone extends Milestone {
+  withinS?: number;
+}
 
 /** A validated expectation with its durations in seconds and the file it came from. */
 export interface Expectation extends ParsedSpec {
   file: string;
+  milestones: TimedMilestone[];
   silenceS: number;
   budgetS: number;
   failOn: NonNullable<ParsedSpec["failOn"]>;
@@ -67,6 +73,7 @@ export function validateExpectation(file: string, value: unknown): Expectation {
     file,
     silenceS: parseDuration(spec.silence)!,
     budgetS: parseDuration(spec.budget)!,
+    milestones: spec.milestones.map((m) => (m.within === undefined ? m : { ...m, withinS: parseDuration(m.within)! })),
     failOn: spec.failOn ?? [],
     tags: [...new Set([spec.machine.arch, DEB_ARCH[spec.machine.arch], spec.machine.firmware, ...(spec.images.xen ? ["xen"] : []), ...(spec.tags ?? [])])],
   };

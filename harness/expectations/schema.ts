@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OUTCOMES } from "../vocabulary.ts";
 import { parseDuration } from "./duration.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
@@ -101,7 +102,7 @@ const boot = z.strictObject({
   linux: z.string().optional(),
 });
 
-const outcome = z.enum(["pass", "fail", "hang", "timeout", "exited", "infra"]);
+const outcome = z.enum(OUTCOMES);
 
 const knownBad = z.strictObject({
   outcome: outcome.exclude(["pass", "infra"]),

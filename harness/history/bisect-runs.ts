@@ -9,8 +9,9 @@ import type { BootResult } from "../result.ts";
 import { wilson } from "../stats/binomial.ts";
 import { badThreshold, looksGoodProbability, runsForRate } from "../stats/bisect-rule.ts";
 import { intervalText, percent } from "../repeat/summary.ts";
-import { runMany, artifactsRoot } from "../run.ts";
-import { readHistory } from "./history-file.ts";
+import { runMany } from "../run.ts";
+import { artifactsRoot } from "../artifacts/run-dir.ts";
+import { readHistory } from "../artifacts/history.ts";
 import { bisectExitCode, EXIT_BAD, EXIT_GOOD, judgeForBisect, type BadIf, type BisectKind, type BisectOptions, type BisectOutcome, type BisectVerdict } from "./bisect.ts";
 
 export interface RunsVerdict {

@@ -8,6 +8,8 @@ import { execa } from "execa";
 import picomatch from "picomatch";
 import { DEB_ARCH, type ImageSource } from "../expectations/schema.ts";
 import type { Expectation } from "../expectations/loader.ts";
+import { aptCache } from "../images/apt.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import type { BootResult } from "../result.ts";
 import { runMany } from "../run.ts";
 import { judgeRuns, type RunsVerdict } from "./bisect-runs.ts";
@@ -34,8 +36,7 @@ function aptRegex(glob: string): string {
 /** Package names apt knows that match a glob (`linux-image-6.1.0-*-arm64`, `linux-image-6.1.0-{55,56}-arm64`). */
 async function packagesMatching(pattern: string): Promise<string[]> {
   const regex = aptRegex(pattern);
-  const { stdout, exitCode, stderr } = await execa("apt-cache", ["search", "--names-only", regex], { reject: false });
-  if (exitCode !== 0) throw new Error(`apt-cache search failed: ${stderr.trim()}`);
+  const stdout = await aptCache(["search", "--names-only", regex], { check: true });
   const match = picomatch(pattern);
   return [...new Set(stdout.split("\n").map((line) => line.split(" - ")[0]!.trim()))].filter((name) => name && match(name));
 }
@@ -43,7 +44,7 @@ async function packagesMatching(pattern: string): Promise<string[]> {
 /** The versions apt can download of several packages, in one `apt-cache madison` (each apt-cache call parses every package list: seconds). */
 async function madison(names: string[], debArch: string): Promise<Candidate[]> {
   if (!names.length) return [];
-  const { stdout } = await execa("apt-cache", ["madison", ...names.map((n) => `${n}:${debArch}`)], { reject: false });
+  const stdout = await aptCache(["madison", ...names.map((n) => `${n}:${debArch}`)]);
   const rows = stdout.split("\n").map((line) => line.split("|").map((field) => field.trim()));
   const seen = new Set<string>();
   return rows.flatMap(([name, version]) => {
@@ -179,7 +180,7 @@ export interface VersionBisectReport {
 
 /** 0: the first bad version was found; 1: the ends are not good and bad; 125: skipped versions hide the answer. */
 export function versionBisectExitCode(result: WalkResult): number {
-  return result.status === "found" ? 0 : result.status === "endpoints" ? 1 : 125;
+  return result.status === "found" ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
 }
 
 export async function bisectVersions(exp: Expectation, opts: VersionBisectOptions): Promise<VersionBisectReport> {

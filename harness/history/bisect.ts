@@ -8,15 +8,16 @@ import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
 import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
-import { gitCommit } from "../run-boot.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
+import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { runMany, type RunSummary } from "../run.ts";
 import { bisectRepeated } from "./bisect-runs.ts";
 
-export const EXIT_GOOD = 0;
-export const EXIT_BAD = 1;
-export const EXIT_SKIP = 125;
-/** git bisect run stops on any code above 127: for mistakes in the bisect command itself, which no commit can fix. */
-export const EXIT_ABORT = 128;
+// git bisect run's words for the shared exit codes.
+export const EXIT_GOOD = EXIT_OK;
+export const EXIT_BAD = EXIT_FAIL;
+export const EXIT_SKIP = EXIT_INFRA;
+export { EXIT_ABORT };
 
 const OUTCOME_WORDS = ["fail", "hang", "timeout", "exited", "failure"] as const;
 type OutcomeWord = (typeof OUTCOME_WORDS)[number];

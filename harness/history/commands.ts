@@ -1,16 +1,18 @@
 /** The CLI of history/: compare, history, bisect, bisect-versions. */
 import type { CAC } from "cac";
 import { ExpectationError } from "../expectations/loader.ts";
-import { artifactsRoot } from "../run.ts";
-import { gitCommit } from "../run-boot.ts";
+import { artifactsRoot } from "../artifacts/run-dir.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
 import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
 import { bisectVersions, candidateName, listCandidates } from "./bisect-versions.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
 import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
-import { formatHistory, historyOf, readHistory } from "./history-file.ts";
-import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
+import { readHistory } from "../artifacts/history.ts";
+import { formatHistory, historyOf } from "./history-file.ts";
+import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { imageOverrides, list } from "../cli-options.ts";
+import { EXIT_USAGE } from "../vocabulary.ts";
 import { parseRuns, RunsUsageError } from "../repeat/runs-option.ts";
 import { defaultRuns } from "./bisect-runs.ts";
 
@@ -89,7 +91,7 @@ export function registerHistoryCommands(cli: CAC): void {
       } catch (error) {
         if (!(error instanceof RunReadError || error instanceof BisectUsageError)) throw error;
         console.error(`bootlog compare: ${error.message}`);
-        process.exitCode = 2;
+        process.exitCode = EXIT_USAGE;
         return;
       }
       const comparison = compareRuns(...runs, thresholds);
@@ -193,7 +195,7 @@ export function registerHistoryCommands(cli: CAC): void {
         process.exitCode = report.exitCode;
       } catch (error) {
         console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? 2 : EXIT_SKIP;
+        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? EXIT_USAGE : EXIT_SKIP;
       }
     });
 }

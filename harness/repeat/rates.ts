@@ -5,7 +5,7 @@
  */
 import { wilson, type Interval } from "../stats/binomial.ts";
 import { intervalText, percent } from "./summary.ts";
-import type { RepeatFacts } from "./run-repeated.ts";
+import type { RepeatFacts } from "../artifacts/records.ts";
 
 export interface Rate {
   failures: number;

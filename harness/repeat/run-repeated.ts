@@ -8,10 +8,12 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Expectation } from "../expectations/loader.ts";
 import { prepareImages, type PreparedImages } from "../images/prepare.ts";
-import { historyEntry, historyPath } from "../history/history-file.ts";
-import { writeFileAtomic } from "../report/atomic-write.ts";
+import { historyEntry, historyPath } from "../artifacts/history.ts";
+import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import type { RepeatFacts } from "../artifacts/records.ts";
+import { artifactsRoot, makeRunDir, markLatest, newRunId } from "../artifacts/run-dir.ts";
 import type { BootResult } from "../result.ts";
-import { artifactsRoot, makeRunDir, markLatest, newRunId, runWithRetries, type RunManyOptions, type RunSummary } from "../run.ts";
+import { runWithRetries, type RunManyOptions, type RunSummary } from "../run.ts";
 import { junitForRepeats } from "./junit-repeats.ts";
 import { repeatExitCode, summarizeRuns, type RepeatSummary } from "./summary.ts";
 
@@ -91,7 +93,7 @@ function appendRepeatHistory(root: string, runId: string, summaries: RepeatSumma
 }
 
 /** The part of a repeat verdict that history and compare keep. */
-export function repeatFacts(s: RepeatSummary) {
+export function repeatFacts(s: RepeatSummary): RepeatFacts {
   return {
     runs: s.runs,
     judged: s.judged,
@@ -103,4 +105,3 @@ export function repeatFacts(s: RepeatSummary) {
   };
 }
 
-export type RepeatFacts = ReturnType<typeof repeatFacts>;
