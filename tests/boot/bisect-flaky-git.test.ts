@@ -103,6 +103,7 @@ describe("git bisect run bootlog bisect --runs 6 over an intermittent regression
     expect(output.match(/^bisect: risk at this step: /gm)).toHaveLength(2);
     expect(output).toMatch(/risk at this step: (a bad commit failing at \d+ % would look good \(no failure in 6 runs\) with probability \S+|no failure rate estimated yet)/);
 
+    console.log(output.split("\n").filter((l) => l.startsWith("bisect: ") || l.includes("is the first bad commit")).join("\n"));
     // History keeps each step's rate over its runs.
     const history = readHistory(artifacts).filter((e) => e.boot === "bisect-flaky");
     expect(history.map((e) => e.repeat?.runs)).toEqual([RUNS, RUNS]);

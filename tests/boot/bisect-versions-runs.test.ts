@@ -87,6 +87,7 @@ describe("bootlog bisect-versions --runs 2", () => {
     // The image replaced along the axis is one the machine never loads: nothing booted changes.
     const file = writeExpectation("versions-noop", `\n    notes: deb("xen-hypervisor-4.17-arm64", "usr/share/bug/xen-hypervisor-4.17-arm64/control"),`);
     const run = await bisectVersions(file, "--package", "xen-hypervisor-4.17-arm64", "--role", "notes", "--good", older, "--bad", newer, "--bad-if", "fail after init-started", "--no-verify", "--runs", String(RUNS));
+    console.log(String(run.stdout));
     expect(run.exitCode, run.all).toBe(125);
     expect(run.stdout).toMatch(new RegExp(`no-op culprit, most likely wrong: images\\.notes of xen-hypervisor-4\\.17-arm64 ${newer.replace(/[.+]/g, "\\$&")} is byte-identical to xen-hypervisor-4\\.17-arm64 ${older.replace(/[.+]/g, "\\$&")}'s \\(sha256 [0-9a-f]{16}…\\)`));
     expect(run.stdout).toContain(`bisect-versions: GOOD xen-hypervisor-4.17-arm64 ${newer} (confirm-culprit): 0 of 2 runs bad, 2 good`);
