@@ -31,7 +31,7 @@ function strips(r: RepeatFile): string {
   });
   const height = 14 + r.milestones.length * ROW;
   const axis = `<text x="${LEFT}" y="${height}" font-size="10" fill="#59636e">0 s</text><text x="${WIDTH - 10}" y="${height}" font-size="10" fill="#59636e" text-anchor="end">${fmtSeconds(max)}</text>`;
-  return `<svg class="spread" role="img" aria-label="milestone times across ${r.runs} runs" width="${WIDTH}" height="${height + 4}" viewBox="0 0 ${WIDTH} ${height + 4}">${rows.join("\n")}${axis}</svg>`;
+  return `<svg class="spread" role="img" aria-label="milestone times across ${r.runs} runs" style="width:${WIDTH}px;max-width:100%" viewBox="0 0 ${WIDTH} ${height + 4}">${rows.join("\n")}${axis}</svg>`;
 }
 
 function spreadTable(r: RepeatFile): string {
@@ -52,6 +52,7 @@ export function repeatHtml(r: RepeatFile): string {
   return `<div class="repeat" data-class="${esc(r.class)}">
 <p><b>${r.runs} runs</b>, class <b>${esc(r.class)}</b>: ${counts}</p>
 <p class="rate">${rate}</p>
+<p class="muted">${r.knownBad ? `Known bad: expected <b>${esc(r.knownBad.outcome)}</b> after <code>${esc(r.knownBad.after)}</code>${r.knownBad.rate === undefined ? "" : ` in ${percent(r.knownBad.rate)} of runs`}: ${esc(r.knownBad.status)}. ` : ""}The timeline below is the last run (run ${r.runs}); every run's artifacts are in its <code>run-K/</code> directory.</p>
 <h3>Milestone times across the runs</h3>
 <div class="chart">${strips(r)}</div>
 ${spreadTable(r)}

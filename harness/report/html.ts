@@ -31,6 +31,18 @@ export function badgesFor(t: Timeline): Badge[] {
   return badges;
 }
 
+/** A repeated boot is badged by its class over the runs and its known-bad verdict, not by its last run. */
+function bootBadges(b: BootView): Badge[] {
+  if (!b.repeat) return badgesFor(b.timeline);
+  const r = b.repeat;
+  const badges: Badge[] = [{ key: r.class, label: `${r.class} ${r.failures}/${r.judged}` }];
+  const status = r.knownBad?.status;
+  if (status === "reproduced" || status === "clean") badges.push({ key: "known-bad", label: "known-bad" });
+  else if (status === "xpass") badges.push({ key: "xpass", label: "xpass" });
+  else if (status) badges.push({ key: "changed", label: status });
+  return badges;
+}
+
 const badgeHtml = (b: Badge) => `<span class="badge badge-${esc(b.key)}" style="background:${outcomeColor(b.key)}">${esc(b.label)}</span>`;
 
 const bootAnchor = (name: string) => `boot-${name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
@@ -43,11 +55,11 @@ function lastReached(t: Timeline): { id: string; at: number } | undefined {
 
 function runHeader(run: RunView): string {
   const counts = new Map<string, number>();
-  for (const b of run.boots) for (const badge of badgesFor(b.timeline).slice(0, 1)) counts.set(badge.key, (counts.get(badge.key) ?? 0) + 1);
+  for (const b of run.boots) for (const badge of bootBadges(b).slice(0, 1)) counts.set(badge.key, (counts.get(badge.key) ?? 0) + 1);
   const commits = [...new Set(run.boots.map((b) => b.timeline.gitCommit).filter(Boolean))] as string[];
   const qemus = [...new Set(run.boots.map((b) => b.timeline.qemu?.version).filter(Boolean))] as string[];
   const started = run.boots.map((b) => b.timeline.startedAt).sort()[0];
-  const okCount = run.boots.filter((b) => b.timeline.ok).length;
+  const okCount = run.boots.filter((b) => b.repeat?.ok ?? b.timeline.ok).length;
   const facts = [
     started ? `started ${esc(started)}` : "",
     commits.length ? `git ${commits.map((c) => `<code>${esc(c.slice(0, 12))}</code>`).join(", ")}` : "",
@@ -67,10 +79,10 @@ function bootsTable(run: RunView): string {
     const reached = t.milestones.filter((m) => m.at !== null).length;
     const last = lastReached(t);
     return `<tr class="${t.ok ? "ok-boot" : "problem-boot"}"><td><a href="#${bootAnchor(t.name)}">${esc(t.name)}</a></td>
-<td>${badgesFor(t).map(badgeHtml).join(" ")}</td>
+<td>${bootBadges(b).map(badgeHtml).join(" ")}</td>
 <td class="num">${reached}/${t.milestones.length}</td>
 <td class="num">${last ? fmtSeconds(last.at) : "–"}</td>
-<td>${esc(t.summary)}</td></tr>`;
+<td>${esc(b.repeat?.summary ?? t.summary)}</td></tr>`;
   });
   return `<table class="boots"><thead><tr><th>boot</th><th>outcome</th><th class="num">milestones</th><th class="num">last milestone</th><th>summary</th></tr></thead>
 <tbody>${rows.join("\n")}</tbody></table>`;
@@ -164,10 +176,9 @@ function bootSection(b: BootView, run: RunView): string {
     : `<span class="muted">no serial.log</span>`;
   const attempts = b.attempts > 1 ? ` · ${b.attempts} attempts (infra retries)` : "";
   return `<section class="boot ${t.ok ? "ok-boot" : "problem-boot"}" id="${bootAnchor(t.name)}" data-outcome="${esc(t.outcome)}">
-<h2><span>${esc(t.name)}</span> ${badgesFor(t).map(badgeHtml).join(" ")}</h2>
+<h2><span>${esc(t.name)}</span> ${bootBadges(b).map(badgeHtml).join(" ")}</h2>
 <p class="summary">${esc(b.repeat?.summary ?? t.summary)}</p>
-${b.repeat ? repeatHtml(b.repeat) : ""}
-${knownBadNote(t)}${error}
+${b.repeat ? repeatHtml(b.repeat) : knownBadNote(t)}${error}
 <div class="chart">${timelineSvg(t)}</div>
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
