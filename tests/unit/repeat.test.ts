@@ -216,3 +216,20 @@ describe("bad input", () => {
     expect(validateExpectation("expectations/b.ts", spec({ rate: 0.3 })).knownBad?.rate).toBe(0.3);
   });
 });
+
+describe("HTML for repeats", () => {
+  test("counts, rate with its interval, and a strip per milestone with every run's time", async () => {
+    const { repeatHtml } = await import("../../harness/report/html-repeat.ts");
+    const runs = [...times(3, pass), hang(2)];
+    const s = summarizeRuns(runs);
+    const html = repeatHtml({ v: 1, runId: "r", ...s, runDirs: runs.map((r) => r.dir), startedAt: "2025-01-02T03:04:05.000Z" });
+    expect(html).toContain("<b>4 runs</b>, class <b>flaky</b>");
+    expect(html).toContain(">3 pass</span>");
+    expect(html).toContain(">1 hang after xen-dom0-loading</span>");
+    expect(html).toContain("failure rate <b>25 %</b> (1/4, 95 % CI 4.6 %–70 %)");
+    // One dot per run that reached the milestone: 4 for xen-banner, 3 for dom0-shell; a median and a p95 mark each.
+    expect(html.match(/<circle /g)).toHaveLength(4 + 4 + 3 + 3);
+    expect(html.match(/class="median"/g)).toHaveLength(4);
+    expect(html.match(/class="p95"/g)).toHaveLength(4);
+  });
+});
