@@ -26,7 +26,7 @@ export interface RunsVerdict {
   rate: number | null;
 }
 
-const prob = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+const prob = (p: number) => (p === 0 ? "0" : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 /** Good, bad or skip over the runs of one expectation. */
 export function judgeRuns(results: BootResult[], badIf: BadIf): RunsVerdict {

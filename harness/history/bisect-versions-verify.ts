@@ -54,7 +54,7 @@ function estimate(boots: VersionBisectReport["boots"]): number | null {
 export async function verifyCulprit(input: VerifyInput): Promise<Verification> {
   const { exp, role, candidates, result, boots, runs, log } = input;
   const name = (i: number) => candidateName(candidates[i]!);
-  const range = (from: number, to: number) => `${name(from)}..${name(to)}`;
+  const range = (from: number, to: number) => (from === to ? `${name(from)} alone, unconfirmed` : `one of ${name(from)}..${name(to)}`);
   const done = (v: Omit<Verification, "runs" | "rate" | "confidence">): Verification => {
     const rate = estimate(boots);
     const goodSteps = boots.filter((b) => b.verdict.kind === "good");
@@ -67,7 +67,7 @@ export async function verifyCulprit(input: VerifyInput): Promise<Verification> {
   if (result.status === "endpoints") return done({ conclusive: false, conclusion: `cannot bisect: ${result.message}` });
   if (result.status === "inconclusive") {
     const among = result.firstBadAmong;
-    return done({ conclusive: false, conclusion: `inconclusive: one of ${range(among[0]!, among.at(-1)!)} (skipped versions hide the answer)` });
+    return done({ conclusive: false, conclusion: `inconclusive: ${range(among[0]!, among.at(-1)!)} (skipped versions hide the answer)` });
   }
   const { firstBad, lastGood } = result;
   const culpritVerdict = await input.judge(firstBad, "confirm-culprit");
@@ -83,8 +83,8 @@ export async function verifyCulprit(input: VerifyInput): Promise<Verification> {
   const base = { culprit, predecessor, ...(noop ? { noop } : {}) };
   const goodEnd = boots.find((b) => b.role === "good-endpoint") ? candidates.indexOf(boots.find((b) => b.role === "good-endpoint")!.candidate) : lastGood;
   const badEnd = boots.find((b) => b.role === "bad-endpoint") ? candidates.indexOf(boots.find((b) => b.role === "bad-endpoint")!.candidate) : firstBad;
-  if (!culprit.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: one of ${range(firstBad, Math.max(badEnd, firstBad))} (the culprit's ${runs} confirmation runs were ${culprit.kind}, not bad)` });
-  if (!predecessor.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: one of ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (the predecessor's ${runs} confirmation runs were ${predecessor.kind}, not good)` });
-  if (noop) return done({ ...base, conclusive: false, conclusion: `inconclusive: one of ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (${noop.message})` });
+  if (!culprit.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(firstBad, Math.max(badEnd, firstBad))} (the culprit's ${runs} confirmation runs were ${culprit.kind}, not bad)` });
+  if (!predecessor.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (the predecessor's ${runs} confirmation runs were ${predecessor.kind}, not good)` });
+  if (noop) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (${noop.message})` });
   return done({ ...base, conclusive: true, conclusion: `first bad: ${name(firstBad)} (last good: ${name(lastGood)}), confirmed by ${runs} more runs of each` });
 }

@@ -54,7 +54,7 @@ export interface RepeatSummary {
 
 export const percent = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)} %`;
 export const intervalText = (i: Interval) => `95 % CI ${percent(i.low)}–${percent(i.high)}`;
-const prob = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+const prob = (p: number) => (p === 0 ? "0" : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 export function symptomOfResult(r: BootResult): string {
   if (r.outcome === "pass" || r.outcome === "infra" || r.outcome === "skip") return r.outcome;
