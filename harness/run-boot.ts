@@ -9,6 +9,7 @@ import type { MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
 import { describeVerdict } from "./milestones/describe.ts";
 import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
+import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
@@ -37,6 +38,9 @@ interface ConsoleRun {
   startedAt: Date;
 }
 
+/** A timer this late (seconds) means the event loop was blocked: reads may be queued behind it. */
+const STALL_S = 0.3;
+
 /** setTimeout's limit (about 24.8 days); a later deadline just wakes the judge once in between. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -60,16 +64,20 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
+    let logOpen = true;
     let logError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let wakeAt = 0;
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      stopWatchingSignals();
       const exit = await machine.stop().catch((error: Error): MachineExit => {
         logError ??= error.message; // a QEMU that will not die: infra, said plainly
         return { code: null, signal: null, killedByUs: true, stderr: "" };
       });
+      logOpen = false;
       try {
         closeSync(log);
       } catch {
@@ -81,7 +89,9 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
     // +1 ms: the deadline has passed when the timer fires, whatever the two clocks' rounding.
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, (judge.nextDeadline() - now()) * 1000) + 1));
+      const ms = Math.min(MAX_TIMER_MS, Math.max(0, (judge.nextDeadline() - now()) * 1000) + 1);
+      wakeAt = now() + ms / 1000;
+      timer = setTimeout(wake, ms);
     };
     const apply = (step: JudgeStep) => {
       for (const r of step.reached) opts.onMilestone?.(r.id, r.at!);
@@ -89,14 +99,23 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       if (step.verdict) void finish(step.verdict);
       else if (step.reached.length) arm(); // the next milestone may have a nearer `within`
     };
-    const wake = () => {
+    // The silence clock counts bytes arriving, not the judge's progress: a timer that fires late
+    // means the event loop was held up (a slow pattern, a loaded machine) and bytes may be
+    // waiting unread, so reads get their turn (setImmediate runs after the poll phase) first.
+    const wake = (afterReads = false) => {
       if (finished) return;
+      if (!afterReads && now() - wakeAt > STALL_S) return void setImmediate(() => wake(true));
       apply(judge.tick(now()));
       if (!finished) arm();
     };
+    const stopWatchingSignals = onInterrupt((signal) => {
+      logError ??= interruptionReason(signal);
+      void finish();
+    });
     machine.onData((bytes) => {
-      if (finished) return;
+      if (!logOpen || logError) return;
       try {
+        // Every byte QEMU wrote until it is gone, even after the verdict: serial.log is the record.
         writeAll(log, bytes);
       } catch (error) {
         // A log we cannot keep is a boot we cannot judge: stop QEMU now rather than read on blind.
@@ -104,6 +123,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         void finish();
         return;
       }
+      if (finished) return;
       apply(judge.feed(now(), bytes));
     });
     arm();
@@ -181,8 +201,12 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
   let result: BootResult;
   try {
     mkdirSync(dir, { recursive: true });
+    const stopped = interruptedBy();
+    if (stopped) throw new Error(interruptionReason(stopped));
     opts.onStatus?.("preparing images");
     const { plan } = await planBoot(exp, opts.imageOverrides, c.found, opts.prepared);
+    const stoppedWhilePreparing = interruptedBy();
+    if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     opts.onStatus?.("booting");
     const run = await watchConsole(exp, plan, c.serialLog, opts);
     c.startedAt = run.startedAt;

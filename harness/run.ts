@@ -7,6 +7,8 @@ import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
 import { runRepeated } from "./repeat/run-repeated.ts";
 import type { RepeatSummary } from "./repeat/summary.ts";
+import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
+import { installExitHandlers } from "./machines/process.ts";
 import { exitCodeFor } from "./vocabulary.ts";
 
 export interface RunManyOptions {
@@ -40,7 +42,7 @@ export async function runWithRetries(exp: Expectation, opts: RunOptions, retries
     const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
     attempts.push(result);
     onResult?.(result);
-    if (result.outcome !== "infra") break;
+    if (result.outcome !== "infra" || interruptedBy()) break;
   }
   return attempts;
 }
@@ -52,6 +54,8 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const runId = newRunId();
   const runDir = join(root, runId);
   makeRunDir(runDir);
+  installExitHandlers(); // Ctrl-C from here on is recorded as an interrupted boot
+  const stopRecording = onInterrupt(() => {});
   const queue = [...expectations];
   const attemptsOf = new Map<string, BootResult[]>();
   const worker = async () => {
@@ -71,11 +75,11 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   await writeRunJunit(runDir, attempts).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
-  try {
-    markLatest(root, runId);
-  } catch (error) {
-    throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
-  }
-  appendHistory(root, runId, results, attempts);
+  const warning = markLatest(root, runId);
+  if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
+  // An interrupted boot says nothing about the guest: kept in its run directory, left out of the trend.
+  const judged = results.filter((r) => !isInterruption(r.error));
+  appendHistory(root, runId, judged, attempts.filter((a) => judged.some((r) => r.name === a.name)));
+  stopRecording();
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

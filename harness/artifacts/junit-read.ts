@@ -18,6 +18,8 @@ const parser = new XMLParser({
   attributeNamePrefix: "",
   parseTagValue: false,
   parseAttributeValue: false,
+  // Character references (&#xD; for a CR in console text) read back as the characters.
+  htmlEntities: true,
   isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
 });
 

@@ -69,7 +69,7 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
     const testCase = suite.testCase().className(xmlSafe(r.name)).name(xmlSafe(id)).time(times[i] ?? 0);
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
-    if (out) testCase.standardOutput(xmlSafe(out));
+    if (out) addTextElement(testCase, "system-out", xmlSafe(out));
   });
 }
 
@@ -155,7 +155,8 @@ function applyVerdict(testCase: TestCase, verdict: CaseVerdict): void {
       testCase.failure(xmlSafe(verdict.message), verdict.type);
       return;
     case "error":
-      testCase.error(xmlSafe(verdict.message), verdict.type, verdict.content === undefined ? undefined : xmlSafe(verdict.content));
+      testCase.error(xmlSafe(verdict.message), verdict.type);
+      if (verdict.content !== undefined) addTextElement(testCase, "error", xmlSafe(verdict.content));
       return;
     case "skipped":
       skipWithMessage(testCase, xmlSafe(verdict.message));
@@ -164,6 +165,21 @@ function applyVerdict(testCase: TestCase, verdict: CaseVerdict): void {
 }
 
 type XmlElement = ReturnType<TestCase["build"]>;
+
+/**
+ * Console text as an escaped text node, never CDATA: junit-report-builder's CDATA escapes only
+ * the first `]]>`, so a console printing two could end the section and write its own testcases.
+ * `into` is an existing child (the error element) or a new one (system-out).
+ */
+function addTextElement(testCase: TestCase, into: "system-out" | "error", text: string): void {
+  const build = testCase.build.bind(testCase);
+  testCase.build = (parent: XmlElement) => {
+    const element = build(parent);
+    const existing = element.children.find((child) => "name" in child && child.name === into) as XmlElement | undefined;
+    (existing ?? element.ele(into)).txt(text);
+    return element;
+  };
+}
 
 /** junit-report-builder 5 writes a bare <skipped/>; CI shows the message, so add it when the case is built. */
 function skipWithMessage(testCase: TestCase, message: string): void {

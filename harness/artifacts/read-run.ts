@@ -59,8 +59,20 @@ function runIdOf(path: string): string | null {
   return path.split(sep).reverse().find((part) => RUN_ID.test(part)) ?? null;
 }
 
-/** Read OLD or NEW of a comparison: a JUnit file, a timeline.json, or a run directory. */
+/**
+ * Read OLD or NEW of a comparison and refuse what it cannot stand for: a JUnit bootlog did not
+ * write (a testsuite without our expectation.hash property: vitest's, say), or a run with no boot.
+ */
 export async function readRun(path: string): Promise<RunRecord> {
+  const run = await readAnyRun(path);
+  if (!run.boots.length) throw new RunReadError(`${path}: no boot in it (an empty run): nothing to compare`);
+  const foreign = run.boots.find((b) => b.expectationHash === null);
+  if (foreign) throw new RunReadError(`${path}: testsuite "${foreign.name}" was not written by bootlog (no expectation.hash property): compare reads bootlog's junit.xml, timeline.json or run directories`);
+  return run;
+}
+
+/** A JUnit file, a timeline.json, or a run directory, as records. */
+async function readAnyRun(path: string): Promise<RunRecord> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new RunReadError(`${path}: no such file or directory`);
   const parse = async (file: string): Promise<BootRecord[]> => {

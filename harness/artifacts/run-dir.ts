@@ -3,9 +3,10 @@
  * <run-id>/retry-N/<boot>/), each with serial.log, junit.xml and timeline.json; the run's own
  * junit.xml; artifacts/latest → the newest run; artifacts/history.jsonl.
  */
-import { existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
+import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { makeDirProblem } from "../make-dir.ts";
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { BootResult } from "../result.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { junitForBoots } from "./junit.ts";
@@ -30,26 +31,35 @@ export const serialLogPath = (dir: string) => join(dir, "serial.log");
 
 /** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
 export function makeRunDir(runDir: string): void {
-  try {
-    mkdirSync(runDir, { recursive: true });
-  } catch (error) {
-    let first = runDir;
-    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
-    let reason = (error as Error).message;
-    try {
-      mkdirSync(first);
-    } catch (direct) {
-      reason = (direct as Error).message;
-    }
-    throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
-  }
+  const reason = makeDirProblem(runDir);
+  if (reason) throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
 }
 
-/** Point artifacts/latest at this run (replaced atomically). */
-export function markLatest(root: string, runId: string): void {
-  const tmp = join(root, `.latest-${process.pid}`);
-  symlinkSync(runId, tmp);
-  renameSync(tmp, join(root, "latest"));
+/**
+ * Point artifacts/latest at this run (replaced atomically), unless a run that started later
+ * already took it: with concurrent runs, latest is the newest started (run ids sort by start
+ * time). Returns a warning when latest cannot be set; the run's verdict never depends on it.
+ */
+export function markLatest(root: string, runId: string): string | undefined {
+  const latest = join(root, "latest");
+  const current = (() => {
+    try {
+      return lstatSync(latest).isSymbolicLink() ? readlinkSync(latest) : null;
+    } catch {
+      return undefined; // no latest yet
+    }
+  })();
+  if (current === null) return `${latest} is not a symbolic link (a directory or file put there by hand?): left as it is, not pointed at ${runId}`;
+  if (current !== undefined && current > runId) return undefined;
+  const tmp = join(root, `.latest-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    symlinkSync(runId, tmp);
+    renameSync(tmp, latest);
+    return undefined;
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    return `cannot point ${latest} at ${runId}: ${(error as Error).message}`;
+  }
 }
 
 /** A boot's own artifacts next to its serial.log: r.dir/junit.xml and r.dir/timeline.json. */

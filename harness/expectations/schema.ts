@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OUTCOMES } from "../vocabulary.ts";
-import { parseDuration } from "./duration.ts";
+import { durationProblem } from "./duration.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
 export interface PreparedImageInfo {
@@ -10,8 +10,9 @@ export interface PreparedImageInfo {
 }
 export type SendContext = Record<string, PreparedImageInfo>;
 
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
-  message: 'not a duration (write e.g. "15s", "500ms", "2m")',
+const duration = z.string().superRefine((s, ctx) => {
+  const problem = durationProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const regexSpec = z

@@ -5,20 +5,25 @@
  */
 import type { CAC } from "cac";
 import { writeFileAtomic } from "../artifacts/atomic-write.ts";
-import { ExpectationError, loadAllExpectations, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import type { Expectation } from "../expectations/loader.ts";
+import { pickExpectations } from "../cli-select.ts";
+import { UsageError } from "../cli-options.ts";
 import { exportLava } from "./lava.ts";
 import { exportPackages } from "./packages.ts";
 
-async function oneExpectation(name: string): Promise<Expectation> {
-  const picked = selectExpectations(await loadAllExpectations(), [name]);
-  if (picked.length !== 1) throw new ExpectationError(name, "", `names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
+/** One expectation by name, path or file (`--expectations DIR` for a user's own). */
+async function oneExpectation(name: string, dir?: string): Promise<Expectation> {
+  const picked = await pickExpectations([name], [], dir);
+  if (picked.length !== 1) throw new UsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
   return picked[0]!;
 }
 
 async function emit(text: string, out: unknown): Promise<void> {
   if (out === undefined || out === "-") process.stdout.write(text);
   else {
-    await writeFileAtomic(String(out), text);
+    await writeFileAtomic(String(out), text).catch((error: Error) => {
+      throw new Error(`cannot write ${String(out)}: ${error.message}`);
+    });
     console.error(`wrote ${String(out)}`);
   }
 }
@@ -28,8 +33,10 @@ export function registerExportCommands(cli: CAC): void {
     .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
     .option("--out <file>", "Write to a file instead of stdout")
     .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
+    .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file")
     .action(async (format: string, boot: string, options) => {
-      const exp = await oneExpectation(boot);
+      if (format !== "lava" && format !== "packages") throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
+      const exp = await oneExpectation(String(boot), options.expectations);
       if (format === "lava") {
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);
@@ -37,6 +44,5 @@ export function registerExportCommands(cli: CAC): void {
       if (format === "packages") {
         return emit(await exportPackages(exp), options.out);
       }
-      throw new Error(`export: unknown format "${format}" (lava, packages)`);
     });
 }

@@ -55,9 +55,30 @@ async function madison(names: string[], debArch: string): Promise<Candidate[]> {
   });
 }
 
+/** A Debian kernel image package: linux-image-<version>-<abi>-<flavour> (arm64, cloud-arm64, rt-arm64, arm64-unsigned...). */
+const KERNEL_PACKAGE = /^linux-image-\d[^-]*-\d+-(.+)$/;
+
+/**
+ * Kernel packages of one flavour only: `linux-image-6.1.0-*-arm64` also matches
+ * `…-44-cloud-arm64` and `…-44-rt-arm64`, other kernels that must not be bisection steps. The
+ * text after the glob's last wildcard (`-arm64`) must end with the whole flavour; a glob that
+ * still matches several flavours is refused, naming them.
+ */
+export function oneKernelFlavour(pattern: string, names: string[]): string[] {
+  const tail = pattern.slice(Math.max(...["*", "?", "]", "}"].map((c) => pattern.lastIndexOf(c))) + 1);
+  const kept = names.filter((name) => {
+    const flavour = KERNEL_PACKAGE.exec(name)?.[1];
+    return flavour === undefined || !tail.includes("-") || tail.endsWith(`-${flavour}`);
+  });
+  const flavours = [...new Set(kept.map((n) => KERNEL_PACKAGE.exec(n)?.[1]).filter((f): f is string => !!f))];
+  if (flavours.length > 1)
+    throw new BisectUsageError(`${pattern} matches kernels of ${flavours.length} flavours (${flavours.join(", ")}): end the glob with one flavour (e.g. "-${flavours[0]}")`);
+  return kept;
+}
+
 /** Every (package, version) apt can download for a package name or glob, oldest first. */
 export async function listCandidates(pattern: string, debArch: string): Promise<Candidate[]> {
-  const names = GLOB.test(pattern) ? await packagesMatching(pattern) : [pattern];
+  const names = GLOB.test(pattern) ? oneKernelFlavour(pattern, await packagesMatching(pattern)) : [pattern];
   const candidates = await madison(names, debArch);
   return candidates.sort((a, b) => compareDebianVersions(a.version, b.version) || a.package.localeCompare(b.package));
 }

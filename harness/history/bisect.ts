@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
-import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import { EXPECTATIONS_DIR, ExpectationError, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
 import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
@@ -140,6 +140,8 @@ export function bisectExitCode(verdicts: BisectVerdict[]): number {
 
 /** Names that end in .ts/.mts/.js/.mjs and exist are expectation files; others are names or globs under `dir`. */
 export async function loadForBisect(names: string[], dir?: string): Promise<Expectation[]> {
+  const missing = names.find((n) => /\.(ts|mts|js|mjs)$/.test(n) && !existsSync(n));
+  if (missing) throw new ExpectationError(missing, "", `no such file (in ${process.cwd()})`);
   const isFile = (n: string) => /\.(ts|mts|js|mjs)$/.test(n) && existsSync(n);
   const files = await Promise.all(names.filter(isFile).map((n) => loadExpectationFile(n)));
   const selectors = names.filter((n) => !isFile(n));

@@ -4,16 +4,18 @@ import { ExpectationError } from "../expectations/loader.ts";
 import { artifactsRoot } from "../artifacts/run-dir.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
 import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
-import { bisectVersions, candidateName, listCandidates } from "./bisect-versions.ts";
+import { bisectVersions, candidateName, findCandidate, listCandidates } from "./bisect-versions.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
 import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
-import { readHistory } from "../artifacts/history.ts";
+import { historyPath, readHistory } from "../artifacts/history.ts";
 import { formatHistory, historyOf } from "./history-file.ts";
 import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
-import { imageOverrides, list } from "../cli-options.ts";
+import { imageOverrides, list, UsageError } from "../cli-options.ts";
+import { checkImageRoles } from "../cli-select.ts";
+import { setVerifyCache } from "../images/cache.ts";
+import { existsSync } from "node:fs";
 import { EXIT_USAGE } from "../vocabulary.ts";
-import { parseRuns, RunsUsageError } from "../repeat/runs-option.ts";
 import { defaultRuns } from "./bisect-runs.ts";
 
 
@@ -57,15 +59,6 @@ function bisectGuard(): void {
   process.on("unhandledRejection", bail);
 }
 
-/** --runs for bisect: a bad value is a mistake in the command line (exit 128 stops git bisect). */
-function runsOrUsage(raw: string | undefined, fallback: number): number {
-  try {
-    return parseRuns(raw, fallback);
-  } catch (error) {
-    throw error instanceof RunsUsageError ? new BisectUsageError(error.message) : error;
-  }
-}
-
 function bisectExitForError(error: unknown): number {
   if (error instanceof BisectUsageError) return EXIT_ABORT;
   return EXIT_SKIP; // expectation errors, apt, anything else: not a verdict on this commit
@@ -107,7 +100,18 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--json", "The history records, one JSON array")
     .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
     .action((boot: string, options) => {
-      const entries = historyOf(readHistory(artifactsRoot(options.artifacts)), String(boot), number(options.last, "--last", 20));
+      const root = artifactsRoot(options.artifacts);
+      const all = readHistory(root);
+      const entries = historyOf(all, String(boot), number(options.last, "--last", 20));
+      if (!entries.length) {
+        const file = historyPath(root);
+        const known = [...new Set(all.map((e) => e.boot))].sort();
+        throw new UsageError(
+          !existsSync(file)
+            ? `no history: ${file} does not exist (every run appends to the history.jsonl of its artifacts directory; --artifacts DIR to read another)`
+            : `no runs of "${boot}" in ${file} (it has: ${known.join(", ") || "nothing"})`,
+        );
+      }
       console.log(options.json ? JSON.stringify(entries, null, 2) : formatHistory(entries));
     });
 
@@ -119,26 +123,32 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .option("--verify-cache", "Hash every cached image in full before booting it")
     .option("--runs <n>", "Boot n times per step: bad when max(2, ⌈n/6⌉) runs show the symptom, good when none fails, else skip (default 1, more for an intermittent knownBad)")
     .action(async (names: string[], options) => {
       bisectGuard();
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
-        const rawRuns = typedOne("runs", options.runs);
-        runsOrUsage(rawRuns, 1);
         const retries = number(options.retries, "--retries", 1);
         const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
+        setVerifyCache(!!options.verifyCache);
+        const skip = async (reason: string) => {
+          const commit = await gitCommit();
+          console.log(`bisect: SKIP ${reason}`);
+          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
+          process.exitCode = EXIT_SKIP;
+        };
         let expectations;
         try {
           expectations = await loadForBisect(names.map(String), options.expectations);
         } catch (error) {
-          const commit = await gitCommit();
-          console.log(`bisect: SKIP ${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
-          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
-          process.exitCode = EXIT_SKIP;
-          return;
+          // What this commit's files say (or lack): not a verdict on it, and maybe fine at the next one.
+          return skip(`${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
         }
-        const runs = runsOrUsage(rawRuns, defaultRuns(expectations));
+        if (!expectations.length) return skip(`nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`);
+        checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
+        // --runs is checked (a positive integer) with the other number options, before any action.
+        const runs: number = options.runs ?? defaultRuns(expectations);
         const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides, runs });
         process.exitCode = outcome.exitCode;
       } catch (error) {
@@ -165,18 +175,20 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--runs <n>", "Boot n times per step (ends, probes), then the culprit and its predecessor n more times each; reports the overall confidence")
     .action(async (name: string, options) => {
       try {
-        const rawRuns = typedOne("runs", options.runs);
-        runsOrUsage(rawRuns, 1);
         const pkg = typedOne("package", options.package);
         if (!pkg) throw new BisectUsageError("--package is required");
         const picked = await loadForBisect([String(name)], options.expectations);
         if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
         const exp = picked[0];
+        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (options.list) {
-          for (const c of await listCandidates(pkg, DEB_ARCH[exp!.machine.arch])) console.log(candidateName(c));
+          // What a bisection would walk: the candidates, or with --good/--bad the versions between them.
+          const candidates = await listCandidates(pkg, DEB_ARCH[exp!.machine.arch]);
+          const from = good === undefined ? 0 : findCandidate(good, candidates);
+          const to = bad === undefined ? candidates.length - 1 : findCandidate(bad, candidates);
+          for (const c of candidates.slice(from, to + 1)) console.log(candidateName(c));
           return;
         }
-        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (good === undefined || bad === undefined) throw new BisectUsageError("--good and --bad are required");
         const report = await bisectVersions(exp!, {
           package: pkg,
@@ -188,7 +200,7 @@ export function registerHistoryCommands(cli: CAC): void {
           verify: options.verify !== false,
           retries: number(options.retries, "--retries", 1),
           artifactsDir: options.artifacts,
-          runs: runsOrUsage(rawRuns, defaultRuns([exp!])),
+          runs: options.runs ?? defaultRuns([exp!]),
           log: options.json ? () => {} : undefined,
         });
         if (options.json) console.log(JSON.stringify(report, null, 2));

@@ -63,8 +63,10 @@ export async function resolvePackage(pkg: string, arch: string, options: { versi
   const known = await readFile(remembered, "utf8").then((text) => JSON.parse(text) as PackageVersion, () => undefined);
   if (known) return known;
   const resolved = await resolveWithAptCache(pkg, arch, options);
-  await mkdir(dirname(remembered), { recursive: true });
-  await writeFileAtomic(remembered, JSON.stringify(resolved));
+  // A memo only: a read-only cache answers as well, just slower next time.
+  await mkdir(dirname(remembered), { recursive: true })
+    .then(() => writeFileAtomic(remembered, JSON.stringify(resolved)))
+    .catch(() => {});
   return resolved;
 }
 

@@ -14,6 +14,7 @@ import type { RepeatFacts } from "../artifacts/records.ts";
 import { artifactsRoot, makeRunDir, markLatest, newRunId } from "../artifacts/run-dir.ts";
 import type { BootResult } from "../result.ts";
 import { runWithRetries, type RunManyOptions, type RunSummary } from "../run.ts";
+import { installExitHandlers } from "../machines/process.ts";
 import { junitForRepeats } from "./junit-repeats.ts";
 import { repeatExitCode, summarizeRuns, type RepeatSummary } from "./summary.ts";
 
@@ -34,6 +35,7 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
   const runId = newRunId();
   const runDir = join(root, runId);
   makeRunDir(runDir);
+  installExitHandlers(); // Ctrl-C from here on stops QEMU and is recorded in each boot in progress
   // Once per expectation: every run then boots the same files (an image that cannot be prepared is each run's infra).
   const prepared = new Map<string, PreparedImages | undefined>();
   for (const exp of expectations) {
@@ -69,11 +71,8 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
   await writeFileAtomic(join(runDir, "junit.xml"), junitForRepeats(summaries, finals)).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
-  try {
-    markLatest(root, runId);
-  } catch (error) {
-    throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
-  }
+  const warning = markLatest(root, runId);
+  if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
   appendRepeatHistory(root, runId, summaries, finals, attemptsOf);
   return { runId, runDir, results: finals.map((r) => r.at(-1)!), exitCode: repeatExitCode(summaries), repeats: summaries, runResults: finals };
 }

@@ -2,7 +2,8 @@
 import type { CAC } from "cac";
 import { join } from "node:path";
 import { artifactsRoot } from "../artifacts/run-dir.ts";
-import { list } from "../cli-options.ts";
+import { existsSync, statSync } from "node:fs";
+import { list, UsageError } from "../cli-options.ts";
 import { writeReport } from "./html.ts";
 
 export function registerReportCommands(cli: CAC): void {
@@ -14,8 +15,14 @@ export function registerReportCommands(cli: CAC): void {
     .action(async (runDir: string | undefined, options) => {
       const dir = runDir ?? join(artifactsRoot(), "latest");
       const limit = Number(options.history);
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--history: expected a positive integer, got "${options.history}"`);
-      const { file, run } = await writeReport(dir, { out: options.out, historyLimit: limit, historyRoots: list(options.historyDir) });
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--history: expected a positive integer, got "${options.history}"`);
+      if (!existsSync(dir)) throw new UsageError(`no run directory ${dir} (run "bootlog run" first, or name a directory under artifacts/)`);
+      const historyRoots = list(options.historyDir);
+      for (const root of historyRoots)
+        if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--history-dir ${root}: ${existsSync(root) ? "not a directory" : "no such directory"}`);
+      const { file, run } = await writeReport(dir, { out: options.out, historyLimit: limit, historyRoots }).catch((error: Error) => {
+        throw options.out === undefined ? error : new Error(`cannot write ${String(options.out)}: ${error.message}`);
+      });
       const points = Math.max(...run.boots.map((b) => run.history.get(b.timeline.name)?.length ?? 0));
       console.log(`report: ${file} (${run.boots.length} boot${run.boots.length === 1 ? "" : "s"}, trend over up to ${points} run${points === 1 ? "" : "s"})`);
     });

@@ -12,6 +12,7 @@ import { runBoots, subdirs, type FoundBoot } from "../artifacts/run-dir.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
 import { cleanLine } from "../console/lines.ts";
 import { REPEAT_FILE, type RepeatFile } from "../repeat/run-repeated.ts";
+import { isInterruption } from "../interrupt.ts";
 
 export interface BootView {
   timeline: Timeline;
@@ -144,7 +145,8 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     const points: HistoryPoint[] = [];
     for (const [dir, run] of runs) {
       const same = run.boots.find((x) => x.timeline.name === b.timeline.name);
-      if (same) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
+      // Another run's interrupted boot is no point of the trend: it says nothing about the guest.
+      if (same && (dir === real || !isInterruption(same.timeline.error))) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
     }
     points.sort((x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current));
     // The newest N, always ending at (and including) the current run.

@@ -37,11 +37,15 @@ const XML_FORBIDDEN = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](
 
 function expectValidJunit(xml: string): void {
   expect(XMLValidator.validate(xml)).toBe(true);
+  expect(xml, "the console forged a testcase").not.toMatch(/<testcase[^>]*name="(forged|x|y)"/);
   expect(XML_FORBIDDEN.test(xml), "junit.xml holds a character XML forbids").toBe(false);
 }
 
 const CR_ONLY = Array.from({ length: 2000 }, (_, i) => `progress ${i % 100}%\r`).join("");
-const XML_HOSTILE = "]]> <testcase name=\"x\"/> &amp; & < > \" ' \uFFFE \uFFFF \u0085 \u2028\r\n";
+const XML_HOSTILE =
+  "]]> <testcase name=\"x\"/> &amp; & < > \" ' \uFFFE \uFFFF \u0085 \u2028\r\n" +
+  // Repeated ]]> and a crafted attempt to close the CDATA and add a testcase of the guest's choosing.
+  "]]>]]> ]]></system-out></testcase><testcase classname=\"x\" name=\"forged\"><failure message=\"forged\"/></testcase><testcase name=\"y\"><system-out><![CDATA[\r\n";
 
 /** Every kind of hostile output in one console, between and around the two milestones. */
 const HOSTILE: Step[] = [

@@ -11,7 +11,8 @@ import { parseBadIf } from "../../harness/history/bisect.ts";
 import { walkVersions } from "../../harness/history/bisect-versions.ts";
 import { junitForRepeats } from "../../harness/repeat/junit-repeats.ts";
 import { repeatFacts } from "../../harness/repeat/run-repeated.ts";
-import { parseRuns, rawRunsArg } from "../../harness/repeat/runs-option.ts";
+import { cac } from "cac";
+import { normalizeOptions } from "../../harness/cli-options.ts";
 import { repeatExitCode, summarizeRuns } from "../../harness/repeat/summary.ts";
 import type { KnownBad } from "../../harness/expectations/schema.ts";
 import type { BootResult } from "../../harness/result.ts";
@@ -183,15 +184,22 @@ describe("bisection over runs", () => {
 });
 
 describe("bad input", () => {
-  test.each([["0"], ["-1"], ["abc"], ["1.5"], [""]])("--runs %j is refused with the value named", (raw) => {
-    expect(() => parseRuns(raw, 1)).toThrow(`--runs: expected a whole number of runs, 1 or more, got ${JSON.stringify(raw)}`);
+  /** What the run action would receive for `run --runs ...`: the CLI's shared number check. */
+  function parse(args: string[]): Record<string, unknown> {
+    const argv = ["node", "bootlog", "run", ...args];
+    const cli = cac("bootlog");
+    cli.command("run [...names]").option("--runs <n>", "");
+    cli.parse(argv, { run: false });
+    normalizeOptions(cli, argv);
+    return cli.options;
+  }
+  test.each([["0"], ["-1"], ["abc"], ["1.5"]])("--runs %s is a usage error naming the value", (raw) => {
+    expect(() => parse(["--runs", raw])).toThrow(`--runs: expected a positive integer, got "${raw}"`);
   });
   test("--runs is read as typed, in both spellings", () => {
-    expect(rawRunsArg(["node", "bootlog", "run", "--runs", "-1"])).toBe("-1");
-    expect(rawRunsArg(["node", "bootlog", "run", "--runs=7"])).toBe("7");
-    expect(rawRunsArg(["node", "bootlog", "run", "--", "--runs", "3"])).toBeUndefined();
-    expect(parseRuns("20", 1)).toBe(20);
-    expect(parseRuns(undefined, 4)).toBe(4);
+    expect(parse(["--runs", "20"]).runs).toBe(20);
+    expect(parse(["--runs=7"]).runs).toBe(7);
+    expect(parse([]).runs).toBeUndefined();
   });
 
   const spec = (knownBad: Record<string, unknown>) => ({
