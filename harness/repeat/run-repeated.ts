@@ -15,6 +15,7 @@ import { artifactsRoot, makeRunDir, markLatest, newRunId } from "../artifacts/ru
 import type { BootResult } from "../result.ts";
 import { runWithRetries, type RunManyOptions, type RunSummary } from "../run.ts";
 import { installExitHandlers } from "../machines/process.ts";
+import { isInterruption } from "../interrupt.ts";
 import { junitForRepeats } from "./junit-repeats.ts";
 import { repeatExitCode, summarizeRuns, type RepeatSummary } from "./summary.ts";
 
@@ -79,7 +80,10 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
 
 /** One history line per boot: its last run's record plus the rate over all runs. */
 function appendRepeatHistory(root: string, runId: string, summaries: RepeatSummary[], finals: BootResult[][], attemptsOf: Map<string, BootResult[][]>): void {
-  const lines = summaries.map((s, i) => {
+  // A boot interrupted by Ctrl-C says nothing about the guest: kept in its run directory, left out of the trend.
+  const kept = summaries.flatMap((s, i) => (finals[i]!.some((r) => isInterruption(r.error)) ? [] : [{ s, i }]));
+  if (!kept.length) return;
+  const lines = kept.map(({ s, i }) => {
     const last = finals[i]!.at(-1)!;
     const attempts = attemptsOf.get(s.name)!.reduce((sum, a) => sum + a.length, 0);
     return JSON.stringify({ ...historyEntry(runId, last, attempts), ok: s.ok, summary: s.summary, repeat: repeatFacts(s) });
