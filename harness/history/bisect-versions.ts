@@ -233,7 +233,7 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
   }
   if (runs > 1) {
     const verification = await verifyCulprit({ exp, role, path: opts.path, candidates, result, boots, runs, judge, log });
-    const exitCode = verification.conclusive ? 0 : result.status === "endpoints" ? 1 : 125;
+    const exitCode = verification.conclusive ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
     return { boot: exp.name, role, candidates, good, bad, result, boots, exitCode, verification };
   }
   const exitCode = versionBisectExitCode(result);

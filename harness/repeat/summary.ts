@@ -7,6 +7,7 @@ import type { KnownBad } from "../expectations/schema.ts";
 import type { BootResult } from "../result.ts";
 import { binomialTwoSided, runsToRuleOut, wilson, type Interval } from "../stats/binomial.ts";
 import { spreadOf, type Spread } from "../stats/spread.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 
 /** A rate outside what chance allows at this level is a real change (one nightly in a thousand may cry wolf). */
 export const ALPHA = 0.001;
@@ -146,7 +147,7 @@ export function summarizeRuns(results: BootResult[]): RepeatSummary {
 
 /** 0 when every boot is ok; 1 when any judged boot is not; 125 when the only problem is infra. */
 export function repeatExitCode(summaries: RepeatSummary[]): number {
-  if (summaries.some((s) => !s.ok && s.class !== "infra")) return 1;
-  if (summaries.some((s) => s.class === "infra" || s.infra > 0 && s.judged === 0)) return 125;
-  return 0;
+  if (summaries.some((s) => !s.ok && s.class !== "infra")) return EXIT_FAIL;
+  if (summaries.some((s) => s.class === "infra")) return EXIT_INFRA;
+  return EXIT_OK;
 }
