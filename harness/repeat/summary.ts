@@ -148,6 +148,6 @@ export function summarizeRuns(results: BootResult[]): RepeatSummary {
 /** 0 when every boot is ok; 1 when any judged boot is not; 125 when the only problem is infra. */
 export function repeatExitCode(summaries: RepeatSummary[]): number {
   if (summaries.some((s) => !s.ok && s.class !== "infra")) return EXIT_FAIL;
-  if (summaries.some((s) => s.class === "infra")) return EXIT_INFRA;
+  if (summaries.some((s) => s.class === "infra" && !s.ok)) return EXIT_INFRA; // all skipped (a user image not given) is ok
   return EXIT_OK;
 }
