@@ -22,6 +22,7 @@ export interface RunManyOptions {
   onResult?: (result: BootResult) => void;
   /** Boot each expectation this many times (default 1); more than 1 gives a rate per boot (repeat/). */
   runs?: number;
+  postmortem?: RunOptions["postmortem"];
 }
 
 export interface RunSummary {
@@ -63,7 +64,7 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
       const name = exp.name;
       const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
       const onStatus = (text: string) => opts.onStatus?.(name, text);
-      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus };
+      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus, postmortem: opts.postmortem };
       attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
     }
   };

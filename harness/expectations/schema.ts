@@ -109,6 +109,8 @@ const knownBad = z.strictObject({
   outcome: outcome.exclude(["pass", "infra"]),
   /** The last milestone reached before it goes wrong; "start" when none is. */
   after: z.string().min(1),
+  /** Text the post-mortem (recovered Xen/Linux lines) or the console must show: the known cause, not only the symptom. */
+  shows: pattern.optional(),
   reason: z.string().min(1),
   tracking: z.string().optional(),
   /** Intermittent: the share of runs that show it (0 < rate < 1), as seen when it was recorded. */
@@ -152,8 +154,6 @@ export type BootSpec = z.input<typeof bootSchema>;
 export type Milestone = z.output<typeof milestone>;
 export type ImageSource = z.output<typeof image>;
 export type KnownBad = z.output<typeof knownBad>;
-export type Outcome = z.output<typeof outcome>;
-export type MachineSpec = z.output<typeof machine>;
 export type Pattern = z.output<typeof pattern>;
 
 /** Debian's name for each QEMU architecture (guest packages, tags). */

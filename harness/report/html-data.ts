@@ -26,6 +26,8 @@ export interface BootView {
   attempts: number;
   /** With `--runs`: the verdict over the runs (this view's timeline is the last run). */
   repeat?: RepeatFile;
+  /** The last lines of the post-mortem's recovered logs (empty without a post-mortem). */
+  recovered?: { xen: string[]; linux: string[] };
 }
 
 export interface HistoryPoint {
@@ -134,6 +136,9 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
       logTail: failed && hasSerial ? await logTail(serial, tailLines) : [],
       attempts,
       ...(repeat ? { repeat } : {}),
+      recovered: timeline.postmortem
+        ? { xen: await logTail(join(dir, "xen-ring.log"), 2 * tailLines), linux: await logTail(join(dir, "guest-kernel.log"), 2 * tailLines) }
+        : { xen: [], linux: [] },
     });
   }
 
