@@ -28,5 +28,10 @@ export default defineBoot({
   failOn: linuxPanics,
   silence: "20s",
   budget: "60s",
-  knownBad: { outcome: "fail", after: "init-started", reason: "/init exits when its random byte is below 85 (85/256 of boots)", rate: 85 / 256 },
+  knownBad: {
+    outcome: "fail",
+    after: "init-started",
+    reason: "/init exits when its random byte is below 85 (85/256 of boots)",
+    rate: 85 / 256,
+  },
 });

@@ -11,7 +11,13 @@ import { prepareImages } from "../images/prepare.ts";
 import { percent } from "../repeat/summary.ts";
 import { looksGoodProbability } from "../stats/bisect-rule.ts";
 import type { BisectVerdict } from "./bisect.ts";
-import { candidateName, withPackage, type Candidate, type VersionBisectReport, type WalkResult } from "./bisect-versions.ts";
+import {
+  candidateName,
+  withPackage,
+  type Candidate,
+  type VersionBisectReport,
+  type WalkResult,
+} from "./bisect-versions.ts";
 
 export interface Verification {
   runs: number;
@@ -54,11 +60,13 @@ function estimate(boots: VersionBisectReport["boots"]): number | null {
 export async function verifyCulprit(input: VerifyInput): Promise<Verification> {
   const { exp, role, candidates, result, boots, runs, log } = input;
   const name = (i: number) => candidateName(candidates[i]!);
-  const range = (from: number, to: number) => (from === to ? `${name(from)} alone, unconfirmed` : `one of ${name(from)}..${name(to)}`);
+  const range = (from: number, to: number) =>
+    from === to ? `${name(from)} alone, unconfirmed` : `one of ${name(from)}..${name(to)}`;
   const done = (v: Omit<Verification, "runs" | "rate" | "confidence">): Verification => {
     const rate = estimate(boots);
     const goodSteps = boots.filter((b) => b.verdict.kind === "good");
-    const confidence = rate === null ? null : goodSteps.reduce((c, b) => c * (1 - looksGoodProbability(rate, b.runs?.runs ?? 1)), 1);
+    const confidence =
+      rate === null ? null : goodSteps.reduce((c, b) => c * (1 - looksGoodProbability(rate, b.runs?.runs ?? 1)), 1);
     const figures = `${runs} runs per step; estimated failure rate ${rate === null ? "unknown" : percent(rate)}; overall confidence ${confidence === null ? "unknown" : `${(confidence * 100).toFixed(2)} %`} (product over ${goodSteps.length} good step(s) of 1 - (1 - rate)^runs)`;
     log(`bisect-versions: ${v.conclusion}`);
     log(`bisect-versions: ${figures}`);
@@ -67,24 +75,60 @@ export async function verifyCulprit(input: VerifyInput): Promise<Verification> {
   if (result.status === "endpoints") return done({ conclusive: false, conclusion: `cannot bisect: ${result.message}` });
   if (result.status === "inconclusive") {
     const among = result.firstBadAmong;
-    return done({ conclusive: false, conclusion: `inconclusive: ${range(among[0]!, among.at(-1)!)} (skipped versions hide the answer)` });
+    return done({
+      conclusive: false,
+      conclusion: `inconclusive: ${range(among[0]!, among.at(-1)!)} (skipped versions hide the answer)`,
+    });
   }
   const { firstBad, lastGood } = result;
   const culpritVerdict = await input.judge(firstBad, "confirm-culprit");
   const predecessorVerdict = await input.judge(lastGood, "confirm-predecessor");
   const culprit = { candidate: name(firstBad), kind: culpritVerdict.kind, ok: culpritVerdict.kind === "bad" };
-  const predecessor = { candidate: name(lastGood), kind: predecessorVerdict.kind, ok: predecessorVerdict.kind === "good" };
-  const [culpritHash, predecessorHash] = await Promise.all([imageHash(exp, role, candidates[firstBad]!, input.path), imageHash(exp, role, candidates[lastGood]!, input.path)]);
+  const predecessor = {
+    candidate: name(lastGood),
+    kind: predecessorVerdict.kind,
+    ok: predecessorVerdict.kind === "good",
+  };
+  const [culpritHash, predecessorHash] = await Promise.all([
+    imageHash(exp, role, candidates[firstBad]!, input.path),
+    imageHash(exp, role, candidates[lastGood]!, input.path),
+  ]);
   const noop =
     culpritHash && culpritHash === predecessorHash
-      ? { sha256: culpritHash, message: `no-op culprit, most likely wrong: images.${role} of ${name(firstBad)} is byte-identical to ${name(lastGood)}'s (sha256 ${culpritHash.slice(0, 16)}…)` }
+      ? {
+          sha256: culpritHash,
+          message: `no-op culprit, most likely wrong: images.${role} of ${name(firstBad)} is byte-identical to ${name(lastGood)}'s (sha256 ${culpritHash.slice(0, 16)}…)`,
+        }
       : undefined;
   if (noop) log(`bisect-versions: ${noop.message}`);
   const base = { culprit, predecessor, ...(noop ? { noop } : {}) };
-  const goodEnd = boots.find((b) => b.role === "good-endpoint") ? candidates.indexOf(boots.find((b) => b.role === "good-endpoint")!.candidate) : lastGood;
-  const badEnd = boots.find((b) => b.role === "bad-endpoint") ? candidates.indexOf(boots.find((b) => b.role === "bad-endpoint")!.candidate) : firstBad;
-  if (!culprit.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(firstBad, Math.max(badEnd, firstBad))} (the culprit's ${runs} confirmation runs were ${culprit.kind}, not bad)` });
-  if (!predecessor.ok) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (the predecessor's ${runs} confirmation runs were ${predecessor.kind}, not good)` });
-  if (noop) return done({ ...base, conclusive: false, conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (${noop.message})` });
-  return done({ ...base, conclusive: true, conclusion: `first bad: ${name(firstBad)} (last good: ${name(lastGood)}), confirmed by ${runs} more runs of each` });
+  const goodEnd = boots.find((b) => b.role === "good-endpoint")
+    ? candidates.indexOf(boots.find((b) => b.role === "good-endpoint")!.candidate)
+    : lastGood;
+  const badEnd = boots.find((b) => b.role === "bad-endpoint")
+    ? candidates.indexOf(boots.find((b) => b.role === "bad-endpoint")!.candidate)
+    : firstBad;
+  if (!culprit.ok)
+    return done({
+      ...base,
+      conclusive: false,
+      conclusion: `inconclusive: ${range(firstBad, Math.max(badEnd, firstBad))} (the culprit's ${runs} confirmation runs were ${culprit.kind}, not bad)`,
+    });
+  if (!predecessor.ok)
+    return done({
+      ...base,
+      conclusive: false,
+      conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (the predecessor's ${runs} confirmation runs were ${predecessor.kind}, not good)`,
+    });
+  if (noop)
+    return done({
+      ...base,
+      conclusive: false,
+      conclusion: `inconclusive: ${range(Math.min(goodEnd + 1, firstBad), firstBad)} (${noop.message})`,
+    });
+  return done({
+    ...base,
+    conclusive: true,
+    conclusion: `first bad: ${name(firstBad)} (last good: ${name(lastGood)}), confirmed by ${runs} more runs of each`,
+  });
 }

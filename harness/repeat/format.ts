@@ -10,5 +10,8 @@ export function formatRepeat(r: RepeatSummary): string[] {
       ? `${m.id.padEnd(width)}  ${`${m.reached}/${r.runs}`.padStart(7)}  ${s(m.spread.min).padStart(8)}  ${s(m.spread.median).padStart(8)}  ${s(m.spread.p95).padStart(8)}  ${s(m.spread.max).padStart(8)}`
       : `${m.id.padEnd(width)}  ${`0/${r.runs}`.padStart(7)}  ${"-".padStart(8)}  ${"-".padStart(8)}  ${"-".padStart(8)}  ${"-".padStart(8)}`,
   );
-  return [`${"milestone".padEnd(width)}  ${"reached".padStart(7)}  ${"min".padStart(8)}  ${"median".padStart(8)}  ${"p95".padStart(8)}  ${"max".padStart(8)}`, ...rows];
+  return [
+    `${"milestone".padEnd(width)}  ${"reached".padStart(7)}  ${"min".padStart(8)}  ${"median".padStart(8)}  ${"p95".padStart(8)}  ${"max".padStart(8)}`,
+    ...rows,
+  ];
 }

@@ -7,7 +7,13 @@
  * run's log slice as <system-out>. Elements follow the order of surefire-test-report-3.0.xsd.
  */
 import { XMLBuilder } from "fast-xml-parser";
-import { caseVerdicts, endedAtIndex, secondsSincePrevious, suiteProperties, type CaseVerdict } from "../artifacts/junit.ts";
+import {
+  caseVerdicts,
+  endedAtIndex,
+  secondsSincePrevious,
+  suiteProperties,
+  type CaseVerdict,
+} from "../artifacts/junit.ts";
 import { xmlSafe } from "../artifacts/xml-text.ts";
 import type { BootResult } from "../result.ts";
 import { spreadOf } from "../stats/spread.ts";
@@ -15,7 +21,12 @@ import { countsText, type RepeatSummary } from "./summary.ts";
 
 type Node = Record<string, unknown>;
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, suppressEmptyNode: true });
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  format: true,
+  suppressEmptyNode: true,
+});
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
@@ -38,7 +49,8 @@ function runCase(r: BootResult, run: number, i: number, verdict: CaseVerdict): R
       return { ...base, kind: verdict.kind, message: verdict.message, type: verdict.type };
     case "skipped":
       // A reproduced known-bad is reported as skipped where it stopped: across runs it is an (expected) failure there.
-      if (r.knownBad?.judgement?.status === "reproduced" && i === endedAtIndex(r)) return { ...base, kind: "expected", message: r.summary, type: r.outcome };
+      if (r.knownBad?.judgement?.status === "reproduced" && i === endedAtIndex(r))
+        return { ...base, kind: "expected", message: r.summary, type: r.outcome };
       return { ...base, kind: "skipped", message: verdict.message, type: "" };
   }
 }
@@ -58,12 +70,25 @@ function rerunElement(c: RunCase, id: string): Node {
   };
 }
 
-function testcase(s: RepeatSummary, results: BootResult[], i: number, id: string, verdicts: CaseVerdict[][], last: boolean): { node: Node; failure: boolean; error: boolean; skipped: boolean } {
+function testcase(
+  s: RepeatSummary,
+  results: BootResult[],
+  i: number,
+  id: string,
+  verdicts: CaseVerdict[][],
+  last: boolean,
+): { node: Node; failure: boolean; error: boolean; skipped: boolean } {
   const cases = results.map((r, k) => runCase(r, k + 1, i, verdicts[k]![i] ?? { kind: "pass" }));
   const bad = cases.filter((c) => c.kind === "failure" || c.kind === "error" || c.kind === "expected");
   const good = cases.filter((c) => c.kind === "pass");
-  const times = results.map((r) => secondsSincePrevious(r)[i]).filter((t, k): t is number => t !== undefined && cases[k]!.kind === "pass");
-  const node: Node = { "@_classname": xmlSafe(s.name), "@_name": xmlSafe(id), "@_time": round(spreadOf(times)?.median ?? 0) };
+  const times = results
+    .map((r) => secondsSincePrevious(r)[i])
+    .filter((t, k): t is number => t !== undefined && cases[k]!.kind === "pass");
+  const node: Node = {
+    "@_classname": xmlSafe(s.name),
+    "@_name": xmlSafe(id),
+    "@_time": round(spreadOf(times)?.median ?? 0),
+  };
   const failures: Node[] = [];
   const reruns: Node[] = [];
   const flakies: Node[] = [];
@@ -75,17 +100,34 @@ function testcase(s: RepeatSummary, results: BootResult[], i: number, id: string
   if (good.length) {
     // Passed in some runs: the others are flaky. Not ok (undeclared flaky, rate moved...): a failure too, so CI sees red.
     for (const c of bad) (c.kind === "error" ? flakyErrors : flakies).push(rerunElement(c, id));
-    if (bad.length && !s.ok) failures.push({ "@_message": verdictText, "@_type": s.knownBad?.status ?? s.class, "#text": xmlSafe(countsText(s.counts)) });
+    if (bad.length && !s.ok)
+      failures.push({
+        "@_message": verdictText,
+        "@_type": s.knownBad?.status ?? s.class,
+        "#text": xmlSafe(countsText(s.counts)),
+      });
   } else if (bad.length) {
     const [first, ...others] = bad;
-    if (s.ok && bad.every((c) => c.kind === "expected")) skipped = { "@_message": xmlSafe(s.knownBad?.message ?? first!.message) };
-    else if (first!.kind === "error") error = { "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`), "@_type": first!.type, "#text": verdictText };
-    else failures.push({ "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`), "@_type": first!.type, "#text": verdictText });
+    if (s.ok && bad.every((c) => c.kind === "expected"))
+      skipped = { "@_message": xmlSafe(s.knownBad?.message ?? first!.message) };
+    else if (first!.kind === "error")
+      error = {
+        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
+        "@_type": first!.type,
+        "#text": verdictText,
+      };
+    else
+      failures.push({
+        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
+        "@_type": first!.type,
+        "#text": verdictText,
+      });
     for (const c of skipped ? [] : others) (c.kind === "error" ? rerunErrors : reruns).push(rerunElement(c, id));
   } else if (cases.length) {
     skipped = { "@_message": xmlSafe(cases[0]!.message) };
   }
-  if (last && s.knownBad?.status === "xpass") failures.push({ "@_message": xmlSafe(s.knownBad.message), "@_type": "xpass" });
+  if (last && s.knownBad?.status === "xpass")
+    failures.push({ "@_message": xmlSafe(s.knownBad.message), "@_type": "xpass" });
   // The order surefire-test-report-3.0.xsd requires.
   if (failures.length) node.failure = failures;
   if (reruns.length) node.rerunFailure = reruns;
@@ -104,12 +146,18 @@ function testcase(s: RepeatSummary, results: BootResult[], i: number, id: string
 export function repeatProperties(s: RepeatSummary, last: BootResult): [string, string][] {
   const replaced = new Set(["summary", "outcome", "knownBad.status", "attempt"]);
   const props = suiteProperties(last).filter(([name]) => !replaced.has(name));
-  const outcome = s.class === "pass" ? "pass" : (s.counts.find((c) => c.symptom !== "pass" && c.symptom !== "infra" && c.symptom !== "skip")?.symptom.split(" ")[0] ?? "infra");
+  const outcome =
+    s.class === "pass"
+      ? "pass"
+      : (s.counts
+          .find((c) => c.symptom !== "pass" && c.symptom !== "infra" && c.symptom !== "skip")
+          ?.symptom.split(" ")[0] ?? "infra");
   props.push(["outcome", outcome], ["summary", s.summary]);
   if (s.knownBad) props.push(["knownBad.status", s.knownBad.status]);
   if (s.knownBad?.rate !== undefined) props.push(["knownBad.rate", String(s.knownBad.rate)]);
   props.push(["runs", String(s.runs)], ["judged", String(s.judged)], ["failures", String(s.failures)]);
-  if (s.rate !== null && s.interval) props.push(["rate", s.rate.toFixed(4)], ["interval", `${s.interval.low.toFixed(4)}-${s.interval.high.toFixed(4)}`]);
+  if (s.rate !== null && s.interval)
+    props.push(["rate", s.rate.toFixed(4)], ["interval", `${s.interval.low.toFixed(4)}-${s.interval.high.toFixed(4)}`]);
   props.push(["class", s.class], ["counts", countsText(s.counts)]);
   return props;
 }
@@ -133,7 +181,12 @@ export function junitForRepeats(summaries: RepeatSummary[], results: BootResult[
       "@_skipped": count("skipped"),
       "@_time": time,
       "@_timestamp": runs[0]!.startedAt,
-      properties: { property: repeatProperties(s, last).map(([name, value]) => ({ "@_name": xmlSafe(name), "@_value": xmlSafe(value) })) },
+      properties: {
+        property: repeatProperties(s, last).map(([name, value]) => ({
+          "@_name": xmlSafe(name),
+          "@_value": xmlSafe(value),
+        })),
+      },
       testcase: cases.map((c) => c.node),
     };
     totals.tests += cases.length;
@@ -145,7 +198,14 @@ export function junitForRepeats(summaries: RepeatSummary[], results: BootResult[
   });
   const doc = {
     "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
-    testsuites: { "@_tests": totals.tests, "@_failures": totals.failures, "@_errors": totals.errors, "@_skipped": totals.skipped, "@_time": round(totals.time), testsuite: suites },
+    testsuites: {
+      "@_tests": totals.tests,
+      "@_failures": totals.failures,
+      "@_errors": totals.errors,
+      "@_skipped": totals.skipped,
+      "@_time": round(totals.time),
+      testsuite: suites,
+    },
   };
   return builder.build(doc) as string;
 }

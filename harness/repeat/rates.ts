@@ -15,13 +15,19 @@ export interface Rate {
 
 /** The rate of a record: its repeat facts, else its single judged outcome; undefined when not judged. */
 export function rateOf(record: { outcome: string; repeat?: RepeatFacts | null }): Rate | undefined {
-  if (record.repeat && record.repeat.judged > 0) return { failures: record.repeat.failures, judged: record.repeat.judged, interval: wilson(record.repeat.failures, record.repeat.judged) };
+  if (record.repeat && record.repeat.judged > 0)
+    return {
+      failures: record.repeat.failures,
+      judged: record.repeat.judged,
+      interval: wilson(record.repeat.failures, record.repeat.judged),
+    };
   if (record.outcome === "infra" || record.outcome === "skip") return undefined;
   const failures = record.outcome === "pass" ? 0 : 1;
   return { failures, judged: 1, interval: wilson(failures, 1) };
 }
 
-export const rateText = (r: Rate) => `${r.failures}/${r.judged} (${percent(r.failures / r.judged)}, ${intervalText(r.interval)})`;
+export const rateText = (r: Rate) =>
+  `${r.failures}/${r.judged} (${percent(r.failures / r.judged)}, ${intervalText(r.interval)})`;
 
 export type RateChange = "rose" | "fell" | "same";
 

@@ -44,7 +44,9 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
     prepared.set(exp.name, await prepareImages(exp, opts.imageOverrides).catch(() => undefined));
   }
   const queue = expectations.flatMap((exp) => Array.from({ length: runs }, (_, k) => ({ exp, k: k + 1 })));
-  const attemptsOf = new Map<string, BootResult[][]>(expectations.map((e) => [e.name, Array.from({ length: runs }, () => [])]));
+  const attemptsOf = new Map<string, BootResult[][]>(
+    expectations.map((e) => [e.name, Array.from({ length: runs }, () => [])]),
+  );
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const { exp, k } = item;
@@ -66,7 +68,13 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
   const summaries = finals.map((results) => summarizeRuns(results));
   for (const [i, summary] of summaries.entries()) {
     const results = finals[i]!;
-    const file: RepeatFile = { v: 1, runId, ...summary, runDirs: results.map((r) => r.dir), startedAt: results[0]?.startedAt ?? new Date().toISOString() };
+    const file: RepeatFile = {
+      v: 1,
+      runId,
+      ...summary,
+      runDirs: results.map((r) => r.dir),
+      startedAt: results[0]?.startedAt ?? new Date().toISOString(),
+    };
     await writeFileAtomic(join(runDir, summary.name, REPEAT_FILE), `${JSON.stringify(file, null, 2)}\n`);
   }
   await writeFileAtomic(join(runDir, "junit.xml"), junitForRepeats(summaries, finals)).catch((error: Error) => {
@@ -75,18 +83,36 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
   const warning = markLatest(root, runId);
   if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
   appendRepeatHistory(root, runId, summaries, finals, attemptsOf);
-  return { runId, runDir, results: finals.map((r) => r.at(-1)!), exitCode: repeatExitCode(summaries), repeats: summaries, runResults: finals };
+  return {
+    runId,
+    runDir,
+    results: finals.map((r) => r.at(-1)!),
+    exitCode: repeatExitCode(summaries),
+    repeats: summaries,
+    runResults: finals,
+  };
 }
 
 /** One history line per boot: its last run's record plus the rate over all runs. */
-function appendRepeatHistory(root: string, runId: string, summaries: RepeatSummary[], finals: BootResult[][], attemptsOf: Map<string, BootResult[][]>): void {
+function appendRepeatHistory(
+  root: string,
+  runId: string,
+  summaries: RepeatSummary[],
+  finals: BootResult[][],
+  attemptsOf: Map<string, BootResult[][]>,
+): void {
   // A boot interrupted by Ctrl-C says nothing about the guest: kept in its run directory, left out of the trend.
   const kept = summaries.flatMap((s, i) => (finals[i]!.some((r) => isInterruption(r.error)) ? [] : [{ s, i }]));
   if (!kept.length) return;
   const lines = kept.map(({ s, i }) => {
     const last = finals[i]!.at(-1)!;
     const attempts = attemptsOf.get(s.name)!.reduce((sum, a) => sum + a.length, 0);
-    return JSON.stringify({ ...historyEntry(runId, last, attempts), ok: s.ok, summary: s.summary, repeat: repeatFacts(s) });
+    return JSON.stringify({
+      ...historyEntry(runId, last, attempts),
+      ok: s.ok,
+      summary: s.summary,
+      repeat: repeatFacts(s),
+    });
   });
   try {
     appendFileSync(historyPath(root), `${lines.join("\n")}\n`);
@@ -107,4 +133,3 @@ export function repeatFacts(s: RepeatSummary): RepeatFacts {
     counts: s.counts.map((c) => ({ symptom: c.symptom, count: c.count })),
   };
 }
-

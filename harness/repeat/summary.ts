@@ -47,7 +47,8 @@ export interface RepeatSummary {
   counts: SymptomCount[];
   class: RepeatClass;
   milestones: MilestoneSpread[];
-  knownBad: (KnownBad & { status: RepeatKnownBadStatus; message: string; pValue?: number; runsToRuleOut?: number }) | null;
+  knownBad:
+    (KnownBad & { status: RepeatKnownBadStatus; message: string; pValue?: number; runsToRuleOut?: number }) | null;
   /** Counts as success for CI: pass, a known-bad as recorded, or a declared intermittent one. */
   ok: boolean;
   summary: string;
@@ -88,28 +89,55 @@ function judgeKnownBadRuns(kb: KnownBad, judged: BootResult[]): NonNullable<Repe
   const others = judged.filter((r) => r.outcome !== "pass" && symptomOfResult(r) !== expected);
   const seen = `${k} of ${n} runs`;
   const ci = intervalText(wilson(k, n));
-  const at = (status: RepeatKnownBadStatus, message: string, extra: { pValue?: number; runsToRuleOut?: number } = {}) => ({ ...kb, status, message, ...extra });
+  const at = (
+    status: RepeatKnownBadStatus,
+    message: string,
+    extra: { pValue?: number; runsToRuleOut?: number } = {},
+  ) => ({ ...kb, status, message, ...extra });
   if (others.length)
-    return at("different", `known-bad failed differently in ${others.length} of ${n} runs: expected ${expected} (${kb.reason}), got ${countsText(countSymptoms(others))}`);
+    return at(
+      "different",
+      `known-bad failed differently in ${others.length} of ${n} runs: expected ${expected} (${kb.reason}), got ${countsText(countSymptoms(others))}`,
+    );
   if (kb.rate === undefined) {
     if (k === n) return at("reproduced", `known-bad: ${expected} in every run (${seen}) (${kb.reason})`);
-    if (k === 0) return at("xpass", `known-bad boot passed all ${n} runs; remove knownBad (expected ${expected}: ${kb.reason})`);
-    return at("intermittent", `known-bad reproduced in ${seen} only (${percent(k / n)}, ${ci}): it is intermittent; declare knownBad.rate (${kb.reason})`);
+    if (k === 0)
+      return at("xpass", `known-bad boot passed all ${n} runs; remove knownBad (expected ${expected}: ${kb.reason})`);
+    return at(
+      "intermittent",
+      `known-bad reproduced in ${seen} only (${percent(k / n)}, ${ci}): it is intermittent; declare knownBad.rate (${kb.reason})`,
+    );
   }
   const needed = runsToRuleOut(kb.rate, ALPHA);
   const rate = `recorded rate ${percent(kb.rate)}`;
   if (k === 0) {
     const chance = (1 - kb.rate) ** n;
     if (chance < ALPHA)
-      return at("xpass", `no failure in ${n} runs: at the ${rate} that happens with probability ${prob(chance)} < ${ALPHA} (${needed} clean runs rule it out); remove knownBad (${kb.reason})`, { pValue: chance, runsToRuleOut: needed });
-    return at("clean", `no failure in ${n} runs, which the ${rate} allows (probability ${prob(chance)}); ${needed} clean runs would rule it out (${kb.reason})`, { pValue: chance, runsToRuleOut: needed });
+      return at(
+        "xpass",
+        `no failure in ${n} runs: at the ${rate} that happens with probability ${prob(chance)} < ${ALPHA} (${needed} clean runs rule it out); remove knownBad (${kb.reason})`,
+        { pValue: chance, runsToRuleOut: needed },
+      );
+    return at(
+      "clean",
+      `no failure in ${n} runs, which the ${rate} allows (probability ${prob(chance)}); ${needed} clean runs would rule it out (${kb.reason})`,
+      { pValue: chance, runsToRuleOut: needed },
+    );
   }
   const p = binomialTwoSided(k, n, kb.rate);
   const inside = wilson(k, n);
   const where = kb.rate >= inside.low && kb.rate <= inside.high ? "inside" : "outside";
   if (p < ALPHA)
-    return at("rate-moved", `rate moved: ${seen} (${percent(k / n)}, ${ci}), ${rate} is ${where} the interval, exact test p = ${prob(p)} < ${ALPHA}; update knownBad.rate (${kb.reason})`, { pValue: p, runsToRuleOut: needed });
-  return at("reproduced", `intermittent known-bad: ${expected} in ${seen} (${percent(k / n)}, ${ci}), consistent with the ${rate} (${where} the interval, exact test p = ${prob(p)}) (${kb.reason})`, { pValue: p, runsToRuleOut: needed });
+    return at(
+      "rate-moved",
+      `rate moved: ${seen} (${percent(k / n)}, ${ci}), ${rate} is ${where} the interval, exact test p = ${prob(p)} < ${ALPHA}; update knownBad.rate (${kb.reason})`,
+      { pValue: p, runsToRuleOut: needed },
+    );
+  return at(
+    "reproduced",
+    `intermittent known-bad: ${expected} in ${seen} (${percent(k / n)}, ${ci}), consistent with the ${rate} (${where} the interval, exact test p = ${prob(p)}) (${kb.reason})`,
+    { pValue: p, runsToRuleOut: needed },
+  );
 }
 
 /** The verdict over the runs of one expectation (each run's final attempt, in run order). */
@@ -119,14 +147,48 @@ export function summarizeRuns(results: BootResult[]): RepeatSummary {
   const failed = judged.filter((r) => r.outcome !== "pass");
   const counts = countSymptoms(results);
   const failedSymptoms = new Set(failed.map(symptomOfResult));
-  const cls: RepeatClass = !judged.length ? "infra" : !failed.length ? "pass" : failed.length === judged.length && failedSymptoms.size === 1 ? "fail" : "flaky";
+  const cls: RepeatClass = !judged.length
+    ? "infra"
+    : !failed.length
+      ? "pass"
+      : failed.length === judged.length && failedSymptoms.size === 1
+        ? "fail"
+        : "flaky";
   const declared = results.find((r) => r.knownBad)?.knownBad;
-  const knownBad = declared && judged.length ? judgeKnownBadRuns({ outcome: declared.outcome, after: declared.after, reason: declared.reason, ...(declared.tracking ? { tracking: declared.tracking } : {}), ...(declared.rate !== undefined ? { rate: declared.rate } : {}) }, judged) : null;
-  const ok = !judged.length ? results.every((r) => r.outcome === "skip") : knownBad ? knownBad.status === "reproduced" || knownBad.status === "clean" : cls === "pass";
+  const knownBad =
+    declared && judged.length
+      ? judgeKnownBadRuns(
+          {
+            outcome: declared.outcome,
+            after: declared.after,
+            reason: declared.reason,
+            ...(declared.tracking ? { tracking: declared.tracking } : {}),
+            ...(declared.rate !== undefined ? { rate: declared.rate } : {}),
+          },
+          judged,
+        )
+      : null;
+  const ok = !judged.length
+    ? results.every((r) => r.outcome === "skip")
+    : knownBad
+      ? knownBad.status === "reproduced" || knownBad.status === "clean"
+      : cls === "pass";
   const rate = judged.length ? failed.length / judged.length : null;
   const interval = judged.length ? wilson(failed.length, judged.length) : null;
-  const verdictWord = knownBad ? { reproduced: "KNOWN-BAD", clean: "KNOWN-BAD", xpass: "XPASS", different: "CHANGED", "rate-moved": "CHANGED", intermittent: "FLAKY" }[knownBad.status] : cls.toUpperCase();
-  const rateText = rate === null || interval === null ? "nothing judged" : `failure rate ${percent(rate)} (${failed.length}/${judged.length}, ${intervalText(interval)})`;
+  const verdictWord = knownBad
+    ? {
+        reproduced: "KNOWN-BAD",
+        clean: "KNOWN-BAD",
+        xpass: "XPASS",
+        different: "CHANGED",
+        "rate-moved": "CHANGED",
+        intermittent: "FLAKY",
+      }[knownBad.status]
+    : cls.toUpperCase();
+  const rateText =
+    rate === null || interval === null
+      ? "nothing judged"
+      : `failure rate ${percent(rate)} (${failed.length}/${judged.length}, ${intervalText(interval)})`;
   const summary = `${verdictWord} ${countsText(counts)}; ${rateText}${knownBad ? ` — ${knownBad.message}` : cls === "flaky" ? " — flaky: not declared intermittent (knownBad.rate)" : ""}`;
   return {
     name,

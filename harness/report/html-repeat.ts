@@ -23,7 +23,11 @@ function strips(r: RepeatFile): string {
     if (!m.spread) return `${label}<text x="${LEFT}" y="${y + 4}" font-size="11" fill="#59636e">not reached</text>`;
     const s = m.spread;
     const dots = m.times
-      .map((t, k) => (t === null ? "" : `<circle cx="${x(t).toFixed(1)}" cy="${y}" r="3" fill="${seriesColor(i)}" fill-opacity="0.6"><title>run ${k + 1}: ${fmtSeconds(t)}</title></circle>`))
+      .map((t, k) =>
+        t === null
+          ? ""
+          : `<circle cx="${x(t).toFixed(1)}" cy="${y}" r="3" fill="${seriesColor(i)}" fill-opacity="0.6"><title>run ${k + 1}: ${fmtSeconds(t)}</title></circle>`,
+      )
       .join("");
     return `${label}<line x1="${x(s.min).toFixed(1)}" x2="${x(s.max).toFixed(1)}" y1="${y}" y2="${y}" stroke="#8c959f"/>
 <line class="median" x1="${x(s.median).toFixed(1)}" x2="${x(s.median).toFixed(1)}" y1="${y - 7}" y2="${y + 7}" stroke="#1f2328" stroke-width="2"><title>median ${fmtSeconds(s.median)}</title></line>
@@ -38,7 +42,11 @@ function spreadTable(r: RepeatFile): string {
   const rows = r.milestones.map(
     (m) =>
       `<tr><td><code>${esc(m.id)}</code></td><td class="num">${m.reached}/${r.runs}</td>${
-        m.spread ? [m.spread.min, m.spread.median, m.spread.p95, m.spread.max].map((v) => `<td class="num">${fmtSeconds(v)}</td>`).join("") : `<td class="num">–</td>`.repeat(4)
+        m.spread
+          ? [m.spread.min, m.spread.median, m.spread.p95, m.spread.max]
+              .map((v) => `<td class="num">${fmtSeconds(v)}</td>`)
+              .join("")
+          : `<td class="num">–</td>`.repeat(4)
       }</tr>`,
   );
   return `<table class="spread-table"><thead><tr><th>milestone</th><th class="num">reached</th><th class="num">min</th><th class="num">median</th><th class="num">p95</th><th class="num">max</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
@@ -46,9 +54,15 @@ function spreadTable(r: RepeatFile): string {
 
 export function repeatHtml(r: RepeatFile): string {
   const counts = r.counts
-    .map((c) => `<span class="badge" style="background:${outcomeColor(c.symptom.split(" ")[0]!)}">${c.count} ${esc(c.symptom)}</span>`)
+    .map(
+      (c) =>
+        `<span class="badge" style="background:${outcomeColor(c.symptom.split(" ")[0]!)}">${c.count} ${esc(c.symptom)}</span>`,
+    )
     .join(" ");
-  const rate = r.rate === null || !r.interval ? "nothing judged" : `failure rate <b>${percent(r.rate)}</b> (${r.failures}/${r.judged}, ${intervalText(r.interval)})`;
+  const rate =
+    r.rate === null || !r.interval
+      ? "nothing judged"
+      : `failure rate <b>${percent(r.rate)}</b> (${r.failures}/${r.judged}, ${intervalText(r.interval)})`;
   return `<div class="repeat" data-class="${esc(r.class)}">
 <p><b>${r.runs} runs</b>, class <b>${esc(r.class)}</b>: ${counts}</p>
 <p class="rate">${rate}</p>

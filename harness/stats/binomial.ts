@@ -28,7 +28,8 @@ export function wilson(k: number, n: number, z = Z95): Interval {
 }
 
 function checkCount(k: number, n: number): void {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`not a count: ${k} of ${n}`);
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k) || k < 0 || k > n)
+    throw new RangeError(`not a count: ${k} of ${n}`);
 }
 
 function checkRate(p: number): void {
@@ -40,8 +41,8 @@ export function binomialPmf(n: number, p: number): number[] {
   checkCount(0, n);
   checkRate(p);
   const pmf = new Array<number>(n + 1).fill(0);
-  if (p === 0) return (pmf[0] = 1), pmf;
-  if (p === 1) return (pmf[n] = 1), pmf;
+  if (p === 0) return ((pmf[0] = 1), pmf);
+  if (p === 1) return ((pmf[n] = 1), pmf);
   // Start from the mode so no term underflows before the ratio brings it back.
   const mode = Math.floor((n + 1) * p) > n ? n : Math.floor((n + 1) * p);
   pmf[mode] = 1;
@@ -55,14 +56,24 @@ export function binomialPmf(n: number, p: number): number[] {
 export function binomialCdf(k: number, n: number, p: number): number {
   if (k < 0) return 0;
   if (k >= n) return 1;
-  return Math.min(1, binomialPmf(n, p).slice(0, k + 1).reduce((a, b) => a + b, 0));
+  return Math.min(
+    1,
+    binomialPmf(n, p)
+      .slice(0, k + 1)
+      .reduce((a, b) => a + b, 0),
+  );
 }
 
 /** P(X ≥ k). */
 export function binomialUpper(k: number, n: number, p: number): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
-  return Math.min(1, binomialPmf(n, p).slice(k).reduce((a, b) => a + b, 0));
+  return Math.min(
+    1,
+    binomialPmf(n, p)
+      .slice(k)
+      .reduce((a, b) => a + b, 0),
+  );
 }
 
 /**
@@ -73,7 +84,10 @@ export function binomialTwoSided(k: number, n: number, p: number): number {
   checkCount(k, n);
   const pmf = binomialPmf(n, p);
   const observed = pmf[k]! * (1 + 1e-7);
-  return Math.min(1, pmf.filter((x) => x <= observed).reduce((a, b) => a + b, 0));
+  return Math.min(
+    1,
+    pmf.filter((x) => x <= observed).reduce((a, b) => a + b, 0),
+  );
 }
 
 /**

@@ -23,5 +23,11 @@ export function quantile(sorted: number[], q: number): number {
 export function spreadOf(values: number[]): Spread | undefined {
   if (!values.length) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, min: sorted[0]!, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted.at(-1)! };
+  return {
+    n: sorted.length,
+    min: sorted[0]!,
+    median: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    max: sorted.at(-1)!,
+  };
 }

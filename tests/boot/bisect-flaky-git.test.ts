@@ -21,7 +21,11 @@ const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const RUNS = 6;
 const Q = 7 / 8;
-const FLAKY = ["byte=$(($(head -c1 /dev/urandom | od -An -tu1)))", 'if [ "$byte" -lt 224 ]; then echo "init: exits (byte $byte)"; exit 1; fi', 'echo "init: up"'];
+const FLAKY = [
+  "byte=$(($(head -c1 /dev/urandom | od -An -tu1)))",
+  'if [ "$byte" -lt 224 ]; then echo "init: exits (byte $byte)"; exit 1; fi',
+  'echo "init: up"',
+];
 const STEADY = ['echo "init: up"'];
 
 const SERIES = [
@@ -55,7 +59,12 @@ const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-flaky-"));
 const repo = join(work, "boot-config");
 const artifacts = join(work, "artifacts");
 const commits: string[] = [];
-const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" };
+const env = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.org",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.org",
+};
 const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -79,31 +88,59 @@ describe("git bisect run bootlog bisect --runs 6 over an intermittent regression
 
   test("names the commit that made init flaky; each step judged over 6 runs", { timeout: 180_000 }, async () => {
     await git("bisect", "start", commits.at(-1)!, commits[0]!);
-    const run = await execa("git", ["bisect", "run", "node", BOOTLOG, "bisect", "boot.ts", "--runs", String(RUNS), "--bad-if", "fail after init-started", "--artifacts", artifacts], {
-      cwd: repo,
-      env: { ...env, NO_COLOR: "1" },
-      reject: false,
-      all: true,
-    });
+    const run = await execa(
+      "git",
+      [
+        "bisect",
+        "run",
+        "node",
+        BOOTLOG,
+        "bisect",
+        "boot.ts",
+        "--runs",
+        String(RUNS),
+        "--bad-if",
+        "fail after init-started",
+        "--artifacts",
+        artifacts,
+      ],
+      {
+        cwd: repo,
+        env: { ...env, NO_COLOR: "1" },
+        reject: false,
+        all: true,
+      },
+    );
     await git("bisect", "reset");
     const output = run.all ?? "";
     expect(run.exitCode, output).toBe(0);
     const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
     expect(firstBad, output).toEqual([commits[BREAKING]]);
 
-    const steps = [...output.matchAll(/^bisect: (good|bad|skip) \(exit (\d+)\) at ([0-9a-f]{40}); 6 runs per boot/gm)].map((m) => ({ kind: m[1], index: commits.indexOf(m[3]!) }));
+    const steps = [
+      ...output.matchAll(/^bisect: (good|bad|skip) \(exit (\d+)\) at ([0-9a-f]{40}); 6 runs per boot/gm),
+    ].map((m) => ({ kind: m[1], index: commits.indexOf(m[3]!) }));
     expect(steps.map((s) => [s.index, s.kind]).sort(), output).toEqual([
       [BREAKING - 1, "good"],
       [BREAKING, "bad"],
     ]);
     // The bad step: how many of the 6 runs panicked, against the threshold, with the rate's interval.
-    expect(output).toMatch(/bisect: BAD {2}bisect-flaky: ([2-6]) of 6 runs bad, \d good \(bad needs 2 = max\(2, ⌈6\/6⌉\)\); failure rate \d+ % \(95 % CI \d+(\.\d)? %–\d+ %\); e\.g\. FAIL after "init-started"/);
+    expect(output).toMatch(
+      /bisect: BAD {2}bisect-flaky: ([2-6]) of 6 runs bad, \d good \(bad needs 2 = max\(2, ⌈6\/6⌉\)\); failure rate \d+ % \(95 % CI \d+(\.\d)? %–\d+ %\); e\.g\. FAIL after "init-started"/,
+    );
     expect(output).toMatch(/bisect: GOOD bisect-flaky: 0 of 6 runs bad, 6 good: PASS/);
     // Every step says what a good answer risks here.
     expect(output.match(/^bisect: risk at this step: /gm)).toHaveLength(2);
-    expect(output).toMatch(/risk at this step: (a bad commit failing at \d+ % would look good \(no failure in 6 runs\) with probability \S+|no failure rate estimated yet)/);
+    expect(output).toMatch(
+      /risk at this step: (a bad commit failing at \d+ % would look good \(no failure in 6 runs\) with probability \S+|no failure rate estimated yet)/,
+    );
 
-    console.log(output.split("\n").filter((l) => l.startsWith("bisect: ") || l.includes("is the first bad commit")).join("\n"));
+    console.log(
+      output
+        .split("\n")
+        .filter((l) => l.startsWith("bisect: ") || l.includes("is the first bad commit"))
+        .join("\n"),
+    );
     // History keeps each step's rate over its runs.
     const history = readHistory(artifacts).filter((e) => e.boot === "bisect-flaky");
     expect(history.map((e) => e.repeat?.runs)).toEqual([RUNS, RUNS]);

@@ -24,14 +24,23 @@ const RUNS = 20;
 const work = mkdtempSync(join(tmpdir(), "bootlog-flaky-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const bootlog = (...args: string[]) => execa("node", [BOOTLOG, ...args], { reject: false, all: true, env: { NO_COLOR: "1" } });
-const repeatFile = (runDir: string, boot: string) => JSON.parse(readFileSync(join(runDir, boot, "repeat.json"), "utf8")) as RepeatFile;
+const bootlog = (...args: string[]) =>
+  execa("node", [BOOTLOG, ...args], { reject: false, all: true, env: { NO_COLOR: "1" } });
+const repeatFile = (runDir: string, boot: string) =>
+  JSON.parse(readFileSync(join(runDir, boot, "repeat.json"), "utf8")) as RepeatFile;
 const runDirOf = (run: Result) => /^run (\S+):/m.exec(String(run.stdout))?.[1];
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["testsuite", "testcase", "property", "flakyFailure", "rerunFailure"].includes(name) });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  isArray: (name) => ["testsuite", "testcase", "property", "flakyFailure", "rerunFailure"].includes(name),
+});
 
 test("the chance this file gives a wrong answer is below 1/1000", () => {
   const pmf = binomialPmf(RUNS, Q);
-  const wrong = pmf.reduce((sum, p, k) => (k === 0 || k === RUNS || binomialTwoSided(k, RUNS, 85 / 256) < 0.001 ? sum + p : sum), 0);
+  const wrong = pmf.reduce(
+    (sum, p, k) => (k === 0 || k === RUNS || binomialTwoSided(k, RUNS, 85 / 256) < 0.001 ? sum + p : sum),
+    0,
+  );
   expect(wrong).toBeCloseTo(4.7e-4, 5);
   expect(wrong).toBeLessThan(0.001);
 });
@@ -40,7 +49,16 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
   let run: Result;
   let runDir: string;
   beforeAll(async () => {
-    run = await bootlog("run", "arm64-linux-flaky-init", "--runs", String(RUNS), "--jobs", "2", "--artifacts", join(work, "flaky"));
+    run = await bootlog(
+      "run",
+      "arm64-linux-flaky-init",
+      "--runs",
+      String(RUNS),
+      "--jobs",
+      "2",
+      "--artifacts",
+      join(work, "flaky"),
+    );
     runDir = join(work, "flaky", runDirOf(run) ?? "missing");
   }, 180_000);
 
@@ -58,8 +76,12 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
     expect(r.rate).toBeCloseTo(r.failures / RUNS, 10);
     expect(r.interval!.low).toBeLessThan(r.rate!);
     expect(r.interval!.high).toBeGreaterThan(r.rate!);
-    expect(String(run.stdout)).toContain(`arm64-linux-flaky-init (${RUNS} runs, class flaky): KNOWN-BAD ${RUNS - r.failures} pass, ${r.failures} fail after init-started`);
-    console.log(`flaky init: ${r.failures}/${RUNS} failed (${(r.rate! * 100).toFixed(0)} %, 95 % CI ${(r.interval!.low * 100).toFixed(0)}–${(r.interval!.high * 100).toFixed(0)} %)`);
+    expect(String(run.stdout)).toContain(
+      `arm64-linux-flaky-init (${RUNS} runs, class flaky): KNOWN-BAD ${RUNS - r.failures} pass, ${r.failures} fail after init-started`,
+    );
+    console.log(
+      `flaky init: ${r.failures}/${RUNS} failed (${(r.rate! * 100).toFixed(0)} %, 95 % CI ${(r.interval!.low * 100).toFixed(0)}–${(r.interval!.high * 100).toFixed(0)} %)`,
+    );
   });
 
   test("the knownBad rate check holds: the runs agree with the recorded 85/256", () => {
@@ -77,7 +99,10 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
     r.runDirs.forEach((dir, i) => {
       expect(dir).toBe(join(runDir, `run-${i + 1}`, "arm64-linux-flaky-init"));
       const log = readFileSync(join(dir, "serial.log"), "latin1");
-      if (failed.has(i + 1)) expect(log).toMatch(/init: exits \(random byte \d+ < 85\)[\s\S]*Kernel panic - not syncing: Attempted to kill init!/);
+      if (failed.has(i + 1))
+        expect(log).toMatch(
+          /init: exits \(random byte \d+ < 85\)[\s\S]*Kernel panic - not syncing: Attempted to kill init!/,
+        );
       else expect(log).toMatch(/init: stays \(random byte \d+\)/);
       expect(existsSync(join(dir, "timeline.json"))).toBe(true);
     });
@@ -101,13 +126,31 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
     const file = join(runDir, "junit.xml");
     const r = repeatFile(runDir, "arm64-linux-flaky-init");
     const [suite] = await readWithSurefire(file);
-    expect(suite).toMatchObject({ name: "arm64-linux-flaky-init", tests: 2, failures: 0, errors: 0, skipped: 0, flakes: r.failures, valid: true });
-    expect(suite!.testcases.map((c) => [c.name, c.successful])).toEqual([["init-started", true], ["init-stays", true]]);
+    expect(suite).toMatchObject({
+      name: "arm64-linux-flaky-init",
+      tests: 2,
+      failures: 0,
+      errors: 0,
+      skipped: 0,
+      flakes: r.failures,
+      valid: true,
+    });
+    expect(suite!.testcases.map((c) => [c.name, c.successful])).toEqual([
+      ["init-started", true],
+      ["init-stays", true],
+    ]);
 
     const doc = xml.parse(readFileSync(file, "utf8"));
     const ts = doc.testsuites.testsuite[0];
-    const props = Object.fromEntries(ts.properties.property.map((p: { name: string; value: string }) => [p.name, p.value]));
-    expect(props).toMatchObject({ runs: "20", failures: String(r.failures), class: "flaky", "knownBad.status": "reproduced" });
+    const props = Object.fromEntries(
+      ts.properties.property.map((p: { name: string; value: string }) => [p.name, p.value]),
+    );
+    expect(props).toMatchObject({
+      runs: "20",
+      failures: String(r.failures),
+      class: "flaky",
+      "knownBad.status": "reproduced",
+    });
     expect(Number(props.rate)).toBeCloseTo(r.rate!, 4);
     expect(props.interval).toMatch(/^0\.\d{4}-0\.\d{4}$/);
     const stays = ts.testcase.find((c: { name: string }) => c.name === "init-stays");
@@ -146,7 +189,17 @@ export default defineBoot({
 });
 `,
     );
-    run = await bootlog("run", "--runs", "5", "--jobs", "2", "--expectations", dir, "--artifacts", join(work, "steady-artifacts"));
+    run = await bootlog(
+      "run",
+      "--runs",
+      "5",
+      "--jobs",
+      "2",
+      "--expectations",
+      dir,
+      "--artifacts",
+      join(work, "steady-artifacts"),
+    );
     runDir = join(work, "steady-artifacts", runDirOf(run) ?? "missing");
   }, 120_000);
 

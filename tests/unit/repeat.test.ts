@@ -26,11 +26,16 @@ describe("summarizeRuns: counts, rate, class", () => {
   test("17 pass, 3 hang after xen-dom0-loading: flaky, not ok (not declared intermittent)", () => {
     const s = summarizeRuns([...times(17, pass), ...times(3, () => hang(2))]);
     expect(s).toMatchObject({ runs: 20, judged: 20, failures: 3, class: "flaky", ok: false });
-    expect(s.counts.map((c) => [c.count, c.symptom])).toEqual([[17, "pass"], [3, "hang after xen-dom0-loading"]]);
+    expect(s.counts.map((c) => [c.count, c.symptom])).toEqual([
+      [17, "pass"],
+      [3, "hang after xen-dom0-loading"],
+    ]);
     expect(s.rate).toBeCloseTo(0.15, 10);
     expect(s.interval!.low).toBeCloseTo(0.0524, 4); // Wilson 3/20
     expect(s.interval!.high).toBeCloseTo(0.3604, 4);
-    expect(s.summary).toMatch(/^FLAKY 17 pass, 3 hang after xen-dom0-loading; failure rate 15 % \(3\/20, 95 % CI 5\.2 %–36 %\) — flaky: not declared intermittent/);
+    expect(s.summary).toMatch(
+      /^FLAKY 17 pass, 3 hang after xen-dom0-loading; failure rate 15 % \(3\/20, 95 % CI 5\.2 %–36 %\) — flaky: not declared intermittent/,
+    );
     expect(repeatExitCode([s])).toBe(1);
   });
 
@@ -45,7 +50,12 @@ describe("summarizeRuns: counts, rate, class", () => {
 
   test("milestone spread over the runs that reached each milestone", () => {
     const s = summarizeRuns([pass(), bootResult("pass", { times: [1, 2, 4, 6] }), hang(1)]);
-    expect(s.milestones.map((m) => [m.id, m.reached])).toEqual([["xen-banner", 3], ["xen-dom0-loading", 2], ["linux-banner", 2], ["dom0-shell", 2]]);
+    expect(s.milestones.map((m) => [m.id, m.reached])).toEqual([
+      ["xen-banner", 3],
+      ["xen-dom0-loading", 2],
+      ["linux-banner", 2],
+      ["dom0-shell", 2],
+    ]);
     expect(s.milestones[3]!.spread).toEqual({ n: 2, min: 5, median: 5.5, p95: 5.95, max: 6 });
   });
 });
@@ -69,7 +79,9 @@ describe("intermittent known-bad (knownBad.rate)", () => {
     const s = summarizeRuns(times(20, good)); // 0.7^20 = 0.0008
     expect(s.knownBad?.status).toBe("xpass");
     expect(s.ok).toBe(false);
-    expect(s.knownBad?.message).toMatch(/no failure in 20 runs: at the recorded rate 30 % that happens with probability 0\.00080 < 0\.001 \(20 clean runs rule it out\); remove knownBad/);
+    expect(s.knownBad?.message).toMatch(
+      /no failure in 20 runs: at the recorded rate 30 % that happens with probability 0\.00080 < 0\.001 \(20 clean runs rule it out\); remove knownBad/,
+    );
     const junit = junitForRepeats([s], [times(20, good)]);
     expect(junit).toMatch(/<failure message="no failure in 20 runs[^"]*" type="xpass"/);
   });
@@ -79,11 +91,15 @@ describe("intermittent known-bad (knownBad.rate)", () => {
     expect(consistent.knownBad?.status).toBe("reproduced");
     expect(consistent.class).toBe("flaky");
     expect(consistent.ok).toBe(true);
-    expect(consistent.knownBad?.message).toMatch(/consistent with the recorded rate 30 % \(inside the interval, exact test p = 1\.0\)/);
+    expect(consistent.knownBad?.message).toMatch(
+      /consistent with the recorded rate 30 % \(inside the interval, exact test p = 1\.0\)/,
+    );
     const moved = summarizeRuns([...times(19, bad), ...times(1, good)]);
     expect(moved.knownBad?.status).toBe("rate-moved");
     expect(moved.ok).toBe(false);
-    expect(moved.summary).toMatch(/^CHANGED .*rate moved: 19 of 20 runs \(95 %, 95 % CI 76 %–99 %\), recorded rate 30 % is outside the interval, exact test p = \S+ < 0\.001; update knownBad\.rate/);
+    expect(moved.summary).toMatch(
+      /^CHANGED .*rate moved: 19 of 20 runs \(95 %, 95 % CI 76 %–99 %\), recorded rate 30 % is outside the interval, exact test p = \S+ < 0\.001; update knownBad\.rate/,
+    );
   });
 
   test("a different failure is CHANGED; a known-bad without a rate that sometimes passes must declare one", () => {
@@ -98,7 +114,21 @@ describe("intermittent known-bad (knownBad.rate)", () => {
 
 describe("JUnit for repeats (Surefire's rerun elements)", () => {
   const parse = (xml: string) =>
-    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => ["testsuite", "testcase", "property", "flakyFailure", "rerunFailure", "rerunError", "flakyError", "failure"].includes(n) }).parse(xml);
+    new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: "",
+      isArray: (n) =>
+        [
+          "testsuite",
+          "testcase",
+          "property",
+          "flakyFailure",
+          "rerunFailure",
+          "rerunError",
+          "flakyError",
+          "failure",
+        ].includes(n),
+    }).parse(xml);
 
   test("a flaky undeclared boot: <failure> plus one <flakyFailure> per failed run where it stopped; infra runs are <flakyError>", () => {
     const runs = [pass(1), hang(2), pass(3), infraResult()];
@@ -113,7 +143,10 @@ describe("JUnit for repeats (Surefire's rerun elements)", () => {
     expect(stopped.flakyError).toHaveLength(1);
     // Element order of surefire-test-report.xsd: failure, rerunFailure, flakyFailure, skipped, error, rerunError, flakyError, system-out.
     const xml = junitForRepeats([s], [runs]);
-    const block = xml.slice(xml.indexOf('name="linux-banner"'), xml.indexOf("</testcase>", xml.indexOf('name="linux-banner"')));
+    const block = xml.slice(
+      xml.indexOf('name="linux-banner"'),
+      xml.indexOf("</testcase>", xml.indexOf('name="linux-banner"')),
+    );
     expect(block.indexOf("<failure")).toBeLessThan(block.indexOf("<flakyFailure"));
     expect(block.indexOf("<flakyFailure")).toBeLessThan(block.indexOf("<flakyError"));
   });
@@ -144,7 +177,9 @@ describe("compare and history with rates", () => {
     const c = compareRuns(run([before]), run([after]));
     expect(c.regressed).toBe(true);
     expect(c.changes[0]).toMatchObject({ kind: "regression" });
-    expect(c.changes[0]!.message).toBe("failure rate 0/20 (0 %, 95 % CI 0 %–16 %) → 10/20 (50 %, 95 % CI 30 %–70 %): rose significantly (the intervals do not overlap)");
+    expect(c.changes[0]!.message).toBe(
+      "failure rate 0/20 (0 %, 95 % CI 0 %–16 %) → 10/20 (50 %, 95 % CI 30 %–70 %): rose significantly (the intervals do not overlap)",
+    );
     const slight = compareRuns(run([record(times(20, pass))]), run([record([...times(18, pass), hang(2), hang(2)])]));
     expect(slight.regressed).toBe(false);
     expect(slight.changes[0]!.message).toMatch(/within chance/);
@@ -154,9 +189,32 @@ describe("compare and history with rates", () => {
 
   test("history shows class and rate, and marks a significant rise", () => {
     const entry = (failures: number): HistoryEntry => ({
-      v: 1, runId: "r", time: "2025-01-02T03:04:05.000Z", boot: "b", gitCommit: null, outcome: failures ? "hang" : "pass", ok: !failures, after: null, pending: null,
-      summary: "s", knownBad: null, attempts: 20, durationS: 1, packages: {}, qemu: null, expectationHash: null, milestones: [],
-      repeat: { runs: 20, judged: 20, failures, rate: failures / 20, interval: null, class: failures ? "flaky" : "pass", counts: [] },
+      v: 1,
+      runId: "r",
+      time: "2025-01-02T03:04:05.000Z",
+      boot: "b",
+      gitCommit: null,
+      outcome: failures ? "hang" : "pass",
+      ok: !failures,
+      after: null,
+      pending: null,
+      summary: "s",
+      knownBad: null,
+      attempts: 20,
+      durationS: 1,
+      packages: {},
+      qemu: null,
+      expectationHash: null,
+      milestones: [],
+      repeat: {
+        runs: 20,
+        judged: 20,
+        failures,
+        rate: failures / 20,
+        interval: null,
+        class: failures ? "flaky" : "pass",
+        counts: [],
+      },
     });
     const table = formatHistory([entry(0), entry(12)]);
     expect(table).toContain("pass 0/20 (0 %, 95 % CI 0 %–16 %)");
@@ -214,9 +272,15 @@ describe("bad input", () => {
   test.each([
     [{ rate: 0 }, "knownBad.rate: a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens"],
     [{ rate: 1 }, "knownBad.rate: a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate"],
-    [{ rate: 1.5 }, "knownBad.rate: a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate"],
+    [
+      { rate: 1.5 },
+      "knownBad.rate: a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate",
+    ],
     [{ rate: "0.3" }, "knownBad.rate:"],
-    [{ rate: 0.3, after: "start", outcome: "hang" }, 'knownBad.rate: a hang after "start" cannot be intermittent: nothing of the guest ran before it'],
+    [
+      { rate: 0.3, after: "start", outcome: "hang" },
+      'knownBad.rate: a hang after "start" cannot be intermittent: nothing of the guest ran before it',
+    ],
   ])("knownBad %j is an error naming the file and the field", (kb, message) => {
     expect(() => validateExpectation("expectations/b.ts", spec(kb))).toThrow(`expectations/b.ts: ${message}`);
   });
@@ -230,7 +294,13 @@ describe("HTML for repeats", () => {
     const { repeatHtml } = await import("../../harness/report/html-repeat.ts");
     const runs = [...times(3, pass), hang(2)];
     const s = summarizeRuns(runs);
-    const html = repeatHtml({ v: 1, runId: "r", ...s, runDirs: runs.map((r) => r.dir), startedAt: "2025-01-02T03:04:05.000Z" });
+    const html = repeatHtml({
+      v: 1,
+      runId: "r",
+      ...s,
+      runDirs: runs.map((r) => r.dir),
+      startedAt: "2025-01-02T03:04:05.000Z",
+    });
     expect(html).toContain("<b>4 runs</b>, class <b>flaky</b>");
     expect(html).toContain(">3 pass</span>");
     expect(html).toContain(">1 hang after xen-dom0-loading</span>");

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { binomialCdf, binomialPmf, binomialTwoSided, binomialUpper, runsToRuleOut, wilson } from "../../harness/stats/binomial.ts";
+import {
+  binomialCdf,
+  binomialPmf,
+  binomialTwoSided,
+  binomialUpper,
+  runsToRuleOut,
+  wilson,
+} from "../../harness/stats/binomial.ts";
 import { quantile, spreadOf } from "../../harness/stats/spread.ts";
 import { badThreshold, looksGoodProbability, missProbability, runsForRate } from "../../harness/stats/bisect-rule.ts";
 
