@@ -12,6 +12,7 @@ import { npmTest } from "./npm-test.ts";
 import { postMortemBench } from "./postmortem.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
+import { repeatWallTime } from "./repeat-wall-time.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -20,6 +21,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["memory", memory],
   ["prepare", prepareWarm],
   ["wall", wallTime],
+  ["repeat", repeatWallTime],
   ["postmortem", postMortemBench],
   ["npm-test", npmTest],
 ];

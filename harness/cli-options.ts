@@ -24,6 +24,7 @@ export function imageOverrides(value: unknown, invalid: (message: string) => Err
 const NUMBER_OPTIONS: Record<string, { integer: boolean; min: number }> = {
   retries: { integer: true, min: 0 },
   jobs: { integer: true, min: 1 },
+  runs: { integer: true, min: 1 },
   history: { integer: true, min: 1 },
   last: { integer: true, min: 1 },
   driftPercent: { integer: false, min: 0 },

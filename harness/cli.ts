@@ -12,6 +12,7 @@ import { registerHistoryCommands } from "./history/commands.ts";
 import { registerCulpritCommands } from "./history/culprit-commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
+import { formatRepeat } from "./repeat/format.ts";
 
 // `bootlog list | head`: a reader that stops early is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -56,11 +57,13 @@ cli
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
+  .option("--runs <n>", "Boot each expectation n times: outcome counts, failure rate with its 95 % interval, milestone spread, class pass/fail/flaky")
   .option("--postmortem <when>", "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off", { default: "on" })
   .option("--keep-ram", "Keep the guest RAM file after the post-mortem (its path is in postmortem.json)")
   .action(async (names: string[], options) => {
     if (!["on", "always", "off"].includes(String(options.postmortem))) throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
     await verifyCache(options.verifyCache);
+    const runs: number = options.runs ?? 1;
     const { parsePin, pinPackages } = await import("./history/pins.ts");
     const pins = list(options.pin).map(parsePin);
     const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
@@ -69,15 +72,27 @@ cli
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));
     const { runMany } = await import("./run.ts");
     const summary = await runMany(expectations, {
+      runs,
       artifactsDir: options.artifacts,
       jobs: options.jobs,
       retries: options.retries,
       imageOverrides: overrides,
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
-      onResult: printResult,
+      onResult: runs > 1 ? (r) => console.log(`${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} ${/\/(run-\d+)\//.exec(r.dir)?.[1] ?? ""}: ${r.summary}`) : printResult,
       postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
     });
+    for (const r of summary.repeats ?? []) {
+      const mark = r.ok ? paint("32", "ok  ") : r.class === "infra" ? paint("33", "INFRA") : paint("31", "BAD ");
+      console.log(`${mark} ${r.name} (${r.runs} runs, class ${r.class}): ${r.summary}`);
+      for (const line of formatRepeat(r)) console.log(`     ${line}`);
+      console.log(`     artifacts: ${summary.runDir}/run-K/${r.name}, verdict ${summary.runDir}/${r.name}/repeat.json`);
+    }
+    if (summary.repeats) {
+      console.log(`run ${summary.runId}: ${summary.repeats.filter((r) => r.ok).length}/${summary.repeats.length} ok over ${runs} runs each; junit: ${summary.runDir}/junit.xml`);
+      process.exitCode = summary.exitCode;
+      return;
+    }
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
     process.exitCode = summary.exitCode;
   });
@@ -95,7 +110,7 @@ cli
       path: expectationPath(e) ?? e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? outcomeAfter(e.knownBad.outcome, e.knownBad.after) : null,
+      knownBad: e.knownBad ? `${outcomeAfter(e.knownBad.outcome, e.knownBad.after)}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}` : null,
       tags: e.tags,
       file: e.file,
     }));

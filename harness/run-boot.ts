@@ -2,7 +2,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { writeBootArtifacts, bootDir, serialLogPath } from "./artifacts/run-dir.ts";
 import { expectationHash, gitCommit, reproduceCommand } from "./artifacts/provenance.ts";
 import type { Expectation } from "./expectations/loader.ts";
-import { UserImageMissing, type PreparedImages } from "./images/prepare.ts";
+import type { PreparedImages } from "./images/prepare.ts";
+import { UserImageMissing } from "./images/prepare.ts";
 import { planBoot, type BootPlan } from "./machines/plan-boot.ts";
 import type { MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
@@ -23,6 +24,8 @@ export interface RunOptions {
   onMilestone?: (id: string, atS: number) => void;
   onStatus?: (text: string) => void;
   attempt?: number;
+  /** Images already prepared for this expectation (repeated runs prepare them once). */
+  prepared?: PreparedImages;
   /** --postmortem and --keep-ram. */
   postmortem?: PostMortemOptions;
 }
@@ -221,7 +224,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     const stopped = interruptedBy();
     if (stopped) throw new Error(interruptionReason(stopped));
     opts.onStatus?.("preparing images");
-    const { plan } = await planBoot(exp, opts.imageOverrides, c.found);
+    const { plan } = await planBoot(exp, opts.imageOverrides, c.found, opts.prepared);
     const stoppedWhilePreparing = interruptedBy();
     if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     const pm = planPostMortem(exp, plan, dir, opts.postmortem);

@@ -5,6 +5,8 @@ import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJu
 import type { Expectation } from "./expectations/loader.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
+import { runRepeated } from "./repeat/run-repeated.ts";
+import type { RepeatSummary } from "./repeat/summary.ts";
 import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
 import { installExitHandlers } from "./machines/process.ts";
 import { exitCodeFor } from "./vocabulary.ts";
@@ -18,6 +20,8 @@ export interface RunManyOptions {
   onMilestone?: (boot: string, id: string, atS: number) => void;
   onStatus?: (boot: string, text: string) => void;
   onResult?: (result: BootResult) => void;
+  /** Boot each expectation this many times (default 1); more than 1 gives a rate per boot (repeat/). */
+  runs?: number;
   postmortem?: RunOptions["postmortem"];
 }
 
@@ -26,9 +30,13 @@ export interface RunSummary {
   runDir: string;
   results: BootResult[];
   exitCode: number;
+  /** With runs > 1: one verdict per expectation over its runs. */
+  repeats?: RepeatSummary[];
+  /** With runs > 1: every run's final result, per expectation in order. */
+  runResults?: BootResult[][];
 }
 
-async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
+export async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const dir = attemptDir(opts.runDir, attempt);
@@ -42,6 +50,7 @@ async function runWithRetries(exp: Expectation, opts: RunOptions, retries: numbe
 
 /** Run boots, up to `jobs` at once, into a new artifacts/<run-id>/, and write the combined JUnit. */
 export async function runMany(expectations: Expectation[], opts: RunManyOptions = {}): Promise<RunSummary> {
+  if ((opts.runs ?? 1) > 1) return runRepeated(expectations, opts);
   const root = artifactsRoot(opts.artifactsDir);
   const runId = newRunId();
   const runDir = join(root, runId);

@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BootResult } from "../result.ts";
-import { recordFromResult, type BootRecord, type MilestonePoint } from "./records.ts";
+import { recordFromResult, type BootRecord, type MilestonePoint, type RepeatFacts } from "./records.ts";
 
 export const HISTORY_FILE = "history.jsonl";
 
@@ -30,6 +30,8 @@ export interface HistoryEntry {
   qemu: string | null;
   expectationHash: string | null;
   milestones: MilestonePoint[];
+  /** Present when the boot ran several times (`--runs`): the verdict over the runs. */
+  repeat?: RepeatFacts;
 }
 
 export function historyPath(artifactsRoot: string): string {

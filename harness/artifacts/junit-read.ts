@@ -5,7 +5,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { endIndexOf, isResultOutcome, lastAttempts, roundSeconds, type ResultOutcome } from "../vocabulary.ts";
 import { bootOfSuiteName, PACKAGE_PREFIX, parseKnownBadProperty, versionOfPackageProperty } from "./junit.ts";
-import { milestoneStatuses, type BootRecord } from "./records.ts";
+import { milestoneStatuses, type BootRecord, type RepeatFacts } from "./records.ts";
 
 /** A file that is not what it should be: not XML, not JUnit, not a timeline. */
 export class RunReadError extends Error {
@@ -90,14 +90,14 @@ function recordFromSuite(suite: Node): BootRecord {
   return {
     name,
     outcome,
-    ok: kbStatus ? kbStatus === "reproduced" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
+    ok: kbStatus ? kbStatus === "reproduced" || kbStatus === "clean" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
     summary: props.summary ?? outcome,
     after: judged ? (lastReached >= 0 ? ids[lastReached]! : "start") : null,
     pending: judged ? pending : null,
     knownBad: knownBadText
       ? {
           ...knownBadText,
-          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" ? kbStatus : null,
+          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" || kbStatus === "clean" ? kbStatus : null,
         }
       : null,
     cause: props["postmortem.cause"] ?? null,
@@ -115,6 +115,25 @@ function recordFromSuite(suite: Node): BootRecord {
     attempt: Number(props.attempt ?? 1) || 1,
     startedAt: str(suite.timestamp) ?? null,
     durationS: suite.time === undefined ? null : Number(suite.time),
+    ...(props.runs ? { repeat: repeatFromProperties(props) } : {}),
+  };
+}
+
+/** The properties a repeated boot's testsuite carries (runs, judged, failures, rate, interval, class, counts). */
+function repeatFromProperties(props: Record<string, string>): RepeatFacts {
+  const [low, high] = (props.interval ?? "").split("-").map(Number);
+  const counts = (props.counts ?? "").split(", ").flatMap((part) => {
+    const m = /^(\d+) (.+)$/.exec(part);
+    return m ? [{ symptom: m[2]!, count: Number(m[1]) }] : [];
+  });
+  return {
+    runs: Number(props.runs),
+    judged: Number(props.judged ?? props.runs),
+    failures: Number(props.failures ?? 0),
+    rate: props.rate === undefined ? null : Number(props.rate),
+    interval: low === undefined || high === undefined || Number.isNaN(low) || Number.isNaN(high) ? null : { low, high },
+    class: (["pass", "fail", "flaky", "infra"].includes(props.class ?? "") ? props.class : "pass") as RepeatFacts["class"],
+    counts,
   };
 }
 

@@ -9,6 +9,8 @@ import { lastAttempts } from "../vocabulary.ts";
 import { recordsFromJunit, RunReadError } from "./junit-read.ts";
 import { recordFromTimeline, type BootRecord } from "./records.ts";
 import { parseTimeline } from "./timeline.ts";
+import { subdirs } from "./run-dir.ts";
+import { REPEAT_FILE, repeatFacts, type RepeatFile } from "../repeat/run-repeated.ts";
 
 export { RunReadError };
 
@@ -27,6 +29,27 @@ async function timelineFiles(dir: string): Promise<string[]> {
     .filter((e) => e.isFile() && e.name === "timeline.json")
     .map((e) => join(e.parentPath, e.name))
     .sort();
+}
+
+/** <run>/<boot>/repeat.json of a run with `--runs`, by boot name. */
+async function repeatFiles(dir: string): Promise<Map<string, RepeatFile>> {
+  const found = new Map<string, RepeatFile>();
+  for (const sub of await subdirs(dir)) {
+    const text = await readFile(join(sub, REPEAT_FILE), "utf8").catch(() => undefined);
+    if (!text) continue;
+    try {
+      const r = JSON.parse(text) as RepeatFile;
+      if (r.v === 1 && typeof r.name === "string") found.set(r.name, r);
+    } catch {
+      // not a repeat verdict of ours
+    }
+  }
+  return found;
+}
+
+/** A repeated boot: its last run's record, judged over all its runs. */
+function withRepeat(b: BootRecord, r: RepeatFile | undefined): BootRecord {
+  return r ? { ...b, ok: r.ok, summary: r.summary, repeat: repeatFacts(r) } : b;
 }
 
 const RUN_ID = /^\d{4}-\d\d-\d\dT[\d-]+Z-\d+$/;
@@ -66,7 +89,11 @@ async function readAnyRun(path: string): Promise<RunRecord> {
   const timelines = await timelineFiles(path);
   const runs = new Set(timelines.map((t) => runIdOf(t)).filter((id) => id !== null && id !== runId));
   if (runs.size > 1) throw new RunReadError(`${path} holds ${runs.size} runs (${[...runs].slice(0, 3).join(", ")}…): name one run directory`);
-  if (timelines.length) return { source: path, runId: runId ?? [...runs][0] ?? null, boots: lastAttempts((await Promise.all(timelines.map(parse))).flat()) };
+  if (timelines.length) {
+    const repeats = await repeatFiles(path);
+    const boots = lastAttempts((await Promise.all(timelines.map(parse))).flat()).map((b) => withRepeat(b, repeats.get(b.name)));
+    return { source: path, runId: runId ?? [...runs][0] ?? null, boots };
+  }
   const junit = join(path, "junit.xml");
   if (await stat(junit).catch(() => undefined)) return { source: path, runId, boots: await parse(junit) };
   throw new RunReadError(`${path}: neither timeline.json files nor a junit.xml in this directory`);

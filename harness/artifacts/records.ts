@@ -8,6 +8,19 @@ import type { BootResult } from "../result.ts";
 import { endIndexOf, isJudged, outcomeAfter, roundSeconds as round, type ResultOutcome } from "../vocabulary.ts";
 import { timelineJson, type Timeline } from "./timeline.ts";
 
+/** What a boot run several times (`--runs`) keeps for history and compare: its counts and failure rate. */
+export interface RepeatFacts {
+  runs: number;
+  /** Runs that were judged (not infra, not skipped). */
+  judged: number;
+  failures: number;
+  rate: number | null;
+  /** 95 % Wilson interval of the rate. */
+  interval: { low: number; high: number } | null;
+  class: "pass" | "fail" | "flaky" | "infra";
+  counts: { symptom: string; count: number }[];
+}
+
 /** A milestone's own outcome: reached (pass), where the boot ended (its outcome), after that (not-reached); infra/skip for boots that were not judged. */
 export type MilestoneStatus = "pass" | "fail" | "hang" | "timeout" | "exited" | "not-reached" | "infra" | "skip";
 
@@ -43,6 +56,8 @@ export interface BootRecord {
   attempt: number;
   startedAt: string | null;
   durationS: number | null;
+  /** Set when the boot ran several times (`--runs`): the verdict over its runs. */
+  repeat?: RepeatFacts | null;
 }
 
 /** A boot that ran and was judged (not infra, not skipped): only those can be compared. */

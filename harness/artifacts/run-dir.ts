@@ -95,9 +95,12 @@ export interface FoundBoot {
 /** The boots of one run directory; a boot retried after infra (retry-N/<boot>/) is represented by its last attempt. */
 export async function runBoots(runDir: string): Promise<FoundBoot[]> {
   const found: { dir: string; timeline: Timeline }[] = [];
+  // Runs of `--runs N` (run-K/<boot>/): each boot is represented by its last run.
+  const repeated: (FoundBoot & { run: number })[] = [];
   for (const dir of await subdirs(runDir)) {
     const timeline = await readTimeline(join(dir, "timeline.json"));
     if (timeline) found.push({ dir, timeline });
+    else if (/^run-\d+$/.test(basename(dir))) repeated.push(...(await runBoots(dir)).map((f) => ({ ...f, run: Number(basename(dir).slice(4)) })));
     else if (/^retry-\d+$/.test(basename(dir)))
       for (const inner of await subdirs(dir)) {
         const retried = await readTimeline(join(inner, "timeline.json"));
@@ -111,5 +114,6 @@ export async function runBoots(runDir: string): Promise<FoundBoot[]> {
     else if (f.timeline.attempt > seen.timeline.attempt) byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
     else seen.attempts += 1;
   }
+  for (const r of repeated.sort((x, y) => x.run - y.run)) byName.set(r.timeline.name, { dir: r.dir, timeline: r.timeline, attempts: r.attempts });
   return [...byName.values()];
 }

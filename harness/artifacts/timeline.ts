@@ -36,7 +36,8 @@ const knownBad = z.object({
   /** The text its post-mortem or console must show, as written (a RegExp as /source/flags). */
   shows: z.string().optional(),
   tracking: z.string().optional(),
-  judgement: z.object({ status: z.enum(["reproduced", "xpass", "different"]), message: z.string() }).optional(),
+  rate: z.number().optional(),
+  judgement: z.object({ status: z.enum(["reproduced", "xpass", "different", "clean"]), message: z.string() }).optional(),
 });
 
 const milestone = z.object({

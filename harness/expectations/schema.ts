@@ -115,6 +115,8 @@ const knownBad = z.strictObject({
   shows: pattern.optional(),
   reason: z.string().min(1),
   tracking: z.string().optional(),
+  /** Intermittent: the share of runs that show it (0 < rate < 1), as seen when it was recorded. */
+  rate: z.number().gt(0, "a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens").lt(1, "a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate").optional(),
 });
 
 export const bootSchema = z
@@ -140,6 +142,9 @@ export const bootSchema = z
     });
     if (spec.knownBad && spec.knownBad.after !== "start" && !seen.has(spec.knownBad.after))
       ctx.addIssue({ code: "custom", path: ["knownBad", "after"], message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})` });
+    // Going wrong before any milestone, nothing of the guest ran that could race: the machine decides, the same every run.
+    if (spec.knownBad?.rate !== undefined && spec.knownBad.after === "start")
+      ctx.addIssue({ code: "custom", path: ["knownBad", "rate"], message: `a ${spec.knownBad.outcome} after "start" cannot be intermittent: nothing of the guest ran before it (name the milestone after which it goes wrong, or drop rate)` });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
       ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
     const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];

@@ -11,6 +11,8 @@ import { aptCache } from "../images/apt.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import type { BootResult } from "../result.ts";
 import { runMany } from "../run.ts";
+import { judgeRuns, type RunsVerdict } from "./bisect-runs.ts";
+import { verifyCulprit, type Verification } from "./bisect-versions-verify.ts";
 import { BisectUsageError, checkSymptoms, judgeForBisect, type BadIf, type BisectKind, type BisectVerdict } from "./bisect.ts";
 import { compareDebianVersions } from "./debian-version.ts";
 
@@ -178,6 +180,8 @@ export interface VersionBisectOptions {
   retries?: number;
   artifactsDir?: string;
   log?: (line: string) => void;
+  /** Boots per step (default 1, more for an intermittent knownBad); above 1 the culprit and its predecessor are booted again to confirm. */
+  runs?: number;
 }
 
 export interface VersionBisectReport {
@@ -188,8 +192,10 @@ export interface VersionBisectReport {
   bad: number;
   result: WalkResult;
   /** One booted result per step, by candidate index. */
-  boots: { candidate: Candidate; verdict: BisectVerdict; runDir: string; packages: BootResult["packages"] }[];
+  boots: { candidate: Candidate; verdict: BisectVerdict; runDir: string; packages: BootResult["packages"]; runs?: RunsVerdict; role?: WalkStep["role"] | "confirm-culprit" | "confirm-predecessor" }[];
   exitCode: number;
+  /** With runs > 1: the verification (bisect-versions-verify.ts). */
+  verification?: Verification;
 }
 
 /** 0: the first bad version was found; 1: the ends are not good and bad; 125: skipped versions hide the answer. */
@@ -208,20 +214,27 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
   if (good >= bad) throw new BisectUsageError(`the good version (${candidateName(candidates[good]!)}) must be older than the bad one (${candidateName(candidates[bad]!)})`);
   log(`bisect-versions: ${exp.name}, images.${role} from ${bad - good + 1} versions: ${candidates.slice(good, bad + 1).map(candidateName).join(", ")}`);
   const boots: VersionBisectReport["boots"] = [];
-  const result = await walkVersions(
-    good,
-    bad,
-    async (index) => {
-      const candidate = candidates[index]!;
-      const run = await runMany([withPackage(exp, role, candidate, opts.path)], { artifactsDir: opts.artifactsDir, retries: opts.retries ?? 1 });
-      const r = run.results[0]!;
-      const verdict = judgeForBisect(r, opts.badIf);
-      boots.push({ candidate, verdict, runDir: run.runDir, packages: r.packages });
-      log(`bisect-versions: ${verdict.kind.toUpperCase().padEnd(4)} ${candidateName(candidate)}: ${verdict.reason}`);
-      return verdict;
-    },
-    opts.verify ?? true,
-  );
+  const runs = opts.runs ?? 1;
+  const judge = async (index: number, stepRole?: VersionBisectReport["boots"][number]["role"]) => {
+    const candidate = candidates[index]!;
+    const run = await runMany([withPackage(exp, role, candidate, opts.path)], { artifactsDir: opts.artifactsDir, retries: opts.retries ?? 1, runs });
+    const r = run.results[0]!;
+    const steps = runs > 1 ? judgeRuns(run.runResults![0]!, opts.badIf) : undefined;
+    const verdict: BisectVerdict = steps ? { boot: exp.name, kind: steps.kind, reason: steps.reason } : judgeForBisect(r, opts.badIf);
+    boots.push({ candidate, verdict, runDir: run.runDir, packages: r.packages, ...(steps ? { runs: steps } : {}), ...(stepRole ? { role: stepRole } : {}) });
+    log(`bisect-versions: ${verdict.kind.toUpperCase().padEnd(4)} ${candidateName(candidate)}${stepRole?.startsWith("confirm") ? ` (${stepRole})` : ""}: ${verdict.reason}`);
+    return verdict;
+  };
+  const result = await walkVersions(good, bad, (index) => judge(index), opts.verify ?? true);
+  for (const step of result.steps) {
+    const boot = boots.find((b) => b.candidate === candidates[step.index] && !b.role);
+    if (boot) boot.role = step.role;
+  }
+  if (runs > 1) {
+    const verification = await verifyCulprit({ exp, role, path: opts.path, candidates, result, boots, runs, judge, log });
+    const exitCode = verification.conclusive ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
+    return { boot: exp.name, role, candidates, good, bad, result, boots, exitCode, verification };
+  }
   const exitCode = versionBisectExitCode(result);
   if (result.status === "found")
     log(`bisect-versions: first bad: ${candidateName(candidates[result.firstBad]!)} (last good: ${candidateName(candidates[result.lastGood]!)}); ${boots.length} boot(s)`);

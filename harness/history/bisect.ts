@@ -12,6 +12,7 @@ import { gitCommit } from "../artifacts/provenance.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { BisectUsageError } from "./bisect-usage-error.ts";
 import { runMany, type RunSummary } from "../run.ts";
+import { bisectRepeated } from "./bisect-runs.ts";
 
 // git bisect run's words for the shared exit codes.
 export const EXIT_GOOD = EXIT_OK;
@@ -151,6 +152,8 @@ export interface BisectOptions {
   retries?: number;
   imageOverrides?: Record<string, string>;
   log?: (line: string) => void;
+  /** Boots per expectation per step; above 1 the step is judged over the runs (bisect-runs.ts). */
+  runs?: number;
 }
 
 export interface BisectOutcome {
@@ -170,6 +173,7 @@ export async function bisectBoots(expectations: Expectation[], opts: BisectOptio
     log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
     return { exitCode: EXIT_SKIP, verdicts };
   }
+  if ((opts.runs ?? 1) > 1) return bisectRepeated(expectations, opts, log);
   const run = await runMany(expectations, {
     artifactsDir: opts.artifactsDir,
     retries: opts.retries ?? 1,

@@ -122,9 +122,11 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--verify-cache", "Hash every cached image in full before booting it")
+    .option("--runs <n>", "Boot n times per step: bad when max(2, ⌈n/6⌉) runs show the symptom, good when none fails, else skip (default 1, more for an intermittent knownBad)")
     .action(async (names: string[], options) => {
       bisectGuard();
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
+      const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { gitCommit } = await import("../artifacts/provenance.ts");
       const { setVerifyCache } = await import("../images/cache.ts");
@@ -149,7 +151,9 @@ export function registerHistoryCommands(cli: CAC): void {
         }
         if (!expectations.length) return skip(`nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`);
         checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
-        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides });
+        // --runs is checked (a positive integer) with the other number options, before any action.
+        const runs: number = options.runs ?? defaultRuns(expectations);
+        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides, runs });
         process.exitCode = outcome.exitCode;
       } catch (error) {
         console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
@@ -173,9 +177,11 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--json", "The report as JSON")
+    .option("--runs <n>", "Boot n times per step (ends, probes), then the culprit and its predecessor n more times each; reports the overall confidence")
     .action(async (name: string, options) => {
       const { loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
+      const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { DEB_ARCH } = await import("../expectations/schema.ts");
       try {
@@ -205,6 +211,7 @@ export function registerHistoryCommands(cli: CAC): void {
           verify: options.verify !== false,
           retries: number(options.retries, "--retries", 1),
           artifactsDir: options.artifacts,
+          runs: options.runs ?? defaultRuns([exp!]),
           log: options.json ? () => {} : undefined,
         });
         if (options.json) console.log(JSON.stringify(report, null, 2));

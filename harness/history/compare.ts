@@ -6,6 +6,7 @@ import { EXIT_FAIL, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../artifacts/records.ts";
 import type { RunRecord } from "../artifacts/read-run.ts";
 import { bootDifferences, type BootDifferences } from "./changes.ts";
+import { rateChange, rateOf, rateText } from "../repeat/rates.ts";
 
 import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
 
@@ -96,6 +97,7 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
     if (old.outcome === now.outcome) return undefined;
     return { ...base, kind: "not-comparable", message: `${from} → ${to}: ${!judged(now) ? now.summary : "the old run was not judged"}`, milestones: [], regressed: false };
   }
+  if (old.repeat || now.repeat) return compareRepeated(old, now, base);
   const milestones = milestoneChanges(old, now);
   const lost = milestones.filter((m) => m.old === "pass" && m.new !== "pass" && m.new !== "absent");
   const gained = milestones.filter((m) => m.new === "pass" && m.old !== "pass" && m.old !== "absent");
@@ -133,6 +135,25 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   }
   if (from !== to || old.outcome !== now.outcome) return { ...base, kind: "changed", message: `${from} → ${to}: ${now.summary}`, milestones, regressed: false };
   return undefined;
+}
+
+/**
+ * Boots run several times compare by failure rate: a rate whose 95 % interval now lies wholly
+ * above the old one rose significantly (a regression), wholly below fell (a fix); overlapping
+ * intervals are a change within chance, or nothing when the counts and verdict are the same.
+ */
+function compareRepeated(old: BootRecord, now: BootRecord, base: { boot: string; old: string; new: string }): BootChange | undefined {
+  const before = rateOf(old);
+  const after = rateOf(now);
+  if (!before || !after) return undefined;
+  const change = rateChange(before, after);
+  const text = `failure rate ${rateText(before)} → ${rateText(after)}`;
+  const b = { ...base, old: rateText(before), new: rateText(after), milestones: [] };
+  if (change === "rose") return { ...b, kind: now.knownBad ? "known-bad" : "regression", message: `${text}: rose significantly (the intervals do not overlap)`, regressed: !now.ok || !now.knownBad };
+  if (change === "fell") return { ...b, kind: "fix", message: `${text}: fell significantly`, regressed: false };
+  if (before.failures / before.judged === after.failures / after.judged && old.ok === now.ok) return undefined;
+  if (old.ok && !now.ok) return { ...b, kind: now.knownBad ? "known-bad" : "changed", message: `${text}: within chance (the intervals overlap), but now ${now.summary}`, regressed: false };
+  return { ...b, kind: "changed", message: `${text}: within chance (the intervals overlap)`, regressed: false };
 }
 
 export function compareRuns(old: RunRecord, now: RunRecord, thresholds: DriftThresholds = DEFAULT_DRIFT): Comparison {

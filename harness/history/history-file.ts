@@ -1,6 +1,7 @@
 /** `bootlog history`: the trend of a boot over runs, read from artifacts/history.jsonl (artifacts/history.ts). */
 import picomatch from "picomatch";
 import type { HistoryEntry } from "../artifacts/history.ts";
+import { rateChange, rateOf, rateText } from "../repeat/rates.ts";
 
 /** The last `last` entries of boots matching `boot` (a name or a glob), oldest first. */
 export function historyOf(entries: HistoryEntry[], boot: string, last: number): HistoryEntry[] {
@@ -22,6 +23,14 @@ function changedPackages(e: HistoryEntry, previous: HistoryEntry | undefined): s
   return [...changed.map(([name, version]) => `${name} ${version}`), ...gone.map((name) => `-${name}`)].join(", ");
 }
 
+/** A repeated boot's cell: class and rate with its interval; ▲ when it rose significantly since the previous entry. */
+function repeatOutcome(e: HistoryEntry, previous: HistoryEntry | undefined): string {
+  const now = rateOf(e);
+  const before = previous ? rateOf(previous) : undefined;
+  const rose = now && before && rateChange(before, now) === "rose" ? " ▲ rate rose significantly" : "";
+  return `${e.repeat!.class} ${now ? rateText(now) : "not judged"}${rose}`;
+}
+
 /** The history table: one row per run of a boot, oldest first, with the milestone where each stopped. */
 export function formatHistory(entries: HistoryEntry[]): string {
   if (!entries.length) return "no history (runs append to artifacts/history.jsonl)";
@@ -33,7 +42,7 @@ export function formatHistory(entries: HistoryEntry[]): string {
       e.time.replace("T", " ").replace(/\.\d+Z$/, "Z"),
       ...(new Set(entries.map((x) => x.boot)).size > 1 ? [e.boot] : []),
       e.gitCommit ? e.gitCommit.slice(0, 10) : "-",
-      e.knownBad?.status === "reproduced" ? `${e.outcome} (known-bad)` : e.outcome,
+      e.repeat ? repeatOutcome(e, previous) : e.knownBad?.status === "reproduced" ? `${e.outcome} (known-bad)` : e.outcome,
       stoppedAt(e),
       `${reached.length}/${e.milestones.length}`,
       lastAt === undefined || lastAt === null ? "-" : `${lastAt.toFixed(2)} s`,

@@ -4,7 +4,8 @@ import { describeVerdict } from "./describe.ts";
 import type { BootOutcome, MatcherVerdict } from "./matcher.ts";
 import { compilePattern, describePattern } from "./pattern.ts";
 
-export type KnownBadStatus = "reproduced" | "xpass" | "different";
+/** clean: an intermittent known-bad (with a rate) that did not show in this one run; only many runs can tell XPASS. */
+export type KnownBadStatus = "reproduced" | "xpass" | "different" | "clean";
 
 export interface KnownBadJudgement {
   status: KnownBadStatus;
@@ -31,6 +32,8 @@ export interface KnownBadEvidence {
  */
 export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict, evidence?: KnownBadEvidence): KnownBadJudgement {
   const expected = symptom(knownBad.outcome, knownBad.after);
+  if (verdict.outcome === "pass" && knownBad.rate !== undefined)
+    return { status: "clean", message: `intermittent known-bad (${expected} in ${Math.round(knownBad.rate * 100)} % of runs) did not show in this run: one run cannot tell (${knownBad.reason})` };
   if (verdict.outcome === "pass")
     return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
   // Without evidence (a boot judged elsewhere, e.g. imported from LAVA) \`shows\` cannot be checked.
@@ -62,8 +65,9 @@ export function judgedVerdict(
   const judgement = judgeKnownBad(knownBad, verdict, memory.evidence);
   return {
     outcome: verdict.outcome,
-    ok: judgement.status === "reproduced",
-    summary: judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
+    ok: judgement.status === "reproduced" || judgement.status === "clean",
+    summary:
+      judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : judgement.status === "clean" ? `${summary} (intermittent known-bad not seen this run)` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
     knownBad: { ...knownBad, judgement },
   };
 }

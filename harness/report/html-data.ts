@@ -7,9 +7,11 @@
  */
 import { open, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
+import { readFile } from "node:fs/promises";
 import { runBoots, subdirs, type FoundBoot } from "../artifacts/run-dir.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
 import { cleanLine } from "../console/lines.ts";
+import { REPEAT_FILE, type RepeatFile } from "../repeat/run-repeated.ts";
 import { isInterruption } from "../interrupt.ts";
 
 export interface BootView {
@@ -22,6 +24,8 @@ export interface BootView {
   logTail: string[];
   /** How many attempts the run made (retries of infra outcomes). */
   attempts: number;
+  /** With `--runs`: the verdict over the runs (this view's timeline is the last run). */
+  repeat?: RepeatFile;
   /** The last lines of the post-mortem's recovered logs (empty without a post-mortem). */
   recovered?: { xen: string[]; linux: string[] };
 }
@@ -55,6 +59,16 @@ export interface LoadRunOptions {
 }
 
 const TAIL_BYTES = 64 * 1024;
+
+/** <run>/<boot>/repeat.json, when the boot ran several times. */
+async function readRepeat(runDir: string, boot: string): Promise<RepeatFile | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(runDir, boot, REPEAT_FILE), "utf8")) as RepeatFile;
+    return r.v === 1 && r.name === boot ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The last `lines` lines of a log, read from its end, ANSI and control characters removed. */
 export async function logTail(file: string, lines: number): Promise<string[]> {
@@ -114,12 +128,14 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     const serial = join(dir, "serial.log");
     const hasSerial = await fileExists(serial);
     const failed = timeline.outcome !== "pass" && timeline.outcome !== "skip";
+    const repeat = await readRepeat(real, timeline.name);
     boots.push({
       timeline,
       dir,
       serialHref: hasSerial ? relativeHref(outDir, serial) : null,
       logTail: failed && hasSerial ? await logTail(serial, tailLines) : [],
       attempts,
+      ...(repeat ? { repeat } : {}),
       recovered: timeline.postmortem
         ? { xen: await logTail(join(dir, "xen-ring.log"), 2 * tailLines), linux: await logTail(join(dir, "guest-kernel.log"), 2 * tailLines) }
         : { xen: [], linux: [] },

@@ -12,6 +12,7 @@ export const OUTCOME_COLORS: Record<string, string> = {
   "known-bad": "#0969da",
   xpass: "#cf222e",
   changed: "#cf222e",
+  flaky: "#bc4c00",
 };
 
 export const outcomeColor = (key: string): string => OUTCOME_COLORS[key] ?? "#57606a";

@@ -12,6 +12,7 @@ import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds, timelineSvg, trendKey, trendSvg } from "./html-timeline.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
+import { repeatHtml } from "./html-repeat.ts";
 
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -28,6 +29,18 @@ export function badgesFor(t: Timeline): Badge[] {
   if (status === "reproduced") badges.push({ key: "known-bad", label: "known-bad" });
   else if (status === "xpass") badges.push({ key: "xpass", label: "xpass" });
   else if (status === "different") badges.push({ key: "changed", label: "changed" });
+  return badges;
+}
+
+/** A repeated boot is badged by its class over the runs and its known-bad verdict, not by its last run. */
+function bootBadges(b: BootView): Badge[] {
+  if (!b.repeat) return badgesFor(b.timeline);
+  const r = b.repeat;
+  const badges: Badge[] = [{ key: r.class, label: `${r.class} ${r.failures}/${r.judged}` }];
+  const status = r.knownBad?.status;
+  if (status === "reproduced" || status === "clean") badges.push({ key: "known-bad", label: "known-bad" });
+  else if (status === "xpass") badges.push({ key: "xpass", label: "xpass" });
+  else if (status) badges.push({ key: "changed", label: status });
   return badges;
 }
 
@@ -90,10 +103,10 @@ function bootsTable(run: RunView): string {
     const reached = t.milestones.filter((m) => m.at !== null).length;
     const last = lastReached(t);
     return `<tr class="${t.ok ? "ok-boot" : "problem-boot"}"><td><a href="#${bootAnchor(t.name)}">${esc(t.name)}</a></td>
-<td>${badgesFor(t).map(badgeHtml).join(" ")}</td>
+<td>${bootBadges(b).map(badgeHtml).join(" ")}</td>
 <td class="num">${reached}/${t.milestones.length}</td>
 <td class="num">${last ? fmtSeconds(last.at) : "–"}</td>
-<td>${esc(t.summary)}</td></tr>`;
+<td>${esc(b.repeat?.summary ?? t.summary)}</td></tr>`;
   });
   return `<table class="boots"><thead><tr><th>boot</th><th>outcome</th><th class="num">milestones</th><th class="num">last milestone</th><th>summary</th></tr></thead>
 <tbody>${rows.join("\n")}</tbody></table>`;
@@ -107,10 +120,10 @@ function knownBadNote(t: Timeline): string {
   // The judgement's message repeats the symptom and reason (and the summary above carries it): say only how it went.
   const judgement = !kb.judgement
     ? ""
-    : kb.judgement.status === "reproduced"
-      ? " Reproduced in this run."
+    : kb.judgement.status === "reproduced" || kb.judgement.status === "clean"
+      ? kb.judgement.status === "clean" ? " Intermittent: not seen in this run (one run cannot tell)." : " Reproduced in this run."
       : ` <br><b>Not reproduced: ${kb.judgement.status === "xpass" ? "this boot passed (remove knownBad)" : "it failed differently"}.</b>`;
-  const bad = kb.judgement && kb.judgement.status !== "reproduced";
+  const bad = kb.judgement && kb.judgement.status !== "reproduced" && kb.judgement.status !== "clean";
   return `<div class="note known-bad-note${bad ? " bad" : ""}">${expected}${judgement}</div>`;
 }
 
@@ -192,9 +205,9 @@ function bootSection(b: BootView, run: RunView): string {
     : `<span class="muted">no serial.log</span>`;
   const attempts = b.attempts > 1 ? ` · ${b.attempts} attempts (infra retries)` : "";
   return `<section class="boot ${t.ok ? "ok-boot" : "problem-boot"}" id="${bootAnchor(t.name)}" data-outcome="${esc(t.outcome)}">
-<h2><span>${esc(t.name)}</span> ${badgesFor(t).map(badgeHtml).join(" ")}</h2>
-<p class="summary">${esc(t.summary)}</p>
-${knownBadNote(t)}${error}
+<h2><span>${esc(t.name)}</span> ${bootBadges(b).map(badgeHtml).join(" ")}</h2>
+<p class="summary">${esc(b.repeat?.summary ?? t.summary)}</p>
+${b.repeat ? repeatHtml(b.repeat) : knownBadNote(t)}${error}
 <div class="chart">${timelineSvg(t)}</div>
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}

@@ -209,6 +209,7 @@ describe("selections", () => {
 
   test("the path-like names README and `list` show select as names do", async () => {
     expect((await pickExpectations(["known-bad/*"], [])).map((e) => e.name).sort()).toEqual([
+      "arm64-linux-flaky-init",
       "arm64-uboot-xen-old-dtuart",
       "arm64-xen-mute-dom0-no-root",
       "arm64-xen-no-dom0-module",

@@ -52,7 +52,7 @@ export function bootResult(outcome: BootOutcome, spec: BootSpec = {}): BootResul
     file: `expectations/${name}.ts`,
     outcome,
     summary: describeVerdict(verdict),
-    ok: judgement ? judgement.status === "reproduced" : outcome === "pass",
+    ok: judgement ? judgement.status === "reproduced" || judgement.status === "clean" : outcome === "pass",
     verdict,
     ...(spec.knownBad ? { knownBad: { ...spec.knownBad, judgement } } : {}),
     milestones,

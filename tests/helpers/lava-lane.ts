@@ -28,6 +28,8 @@ export async function laneExpectations(lane: 0 | 1): Promise<Expectation[]> {
   const runnable: Expectation[] = [];
   for (const exp of all) {
     if (LANE_1.has(exp.name) !== (lane === 1)) continue;
+    // One LAVA job of an intermittent known-bad (knownBad.rate) shows the symptom or not by chance: `run --runs` tests it.
+    if (exp.knownBad?.rate !== undefined) continue;
     const prepared = await prepareImages(exp).catch((error: Error) => error);
     if (prepared instanceof UserImageMissing) continue;
     runnable.push(exp);

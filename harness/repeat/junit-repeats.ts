@@ -1,0 +1,211 @@
+/**
+ * JUnit for repeated boots in the shape Maven Surefire writes for reruns, which CI readers know:
+ * one testsuite per boot, one testcase per milestone; a milestone that failed in some runs and
+ * passed in others carries <flakyFailure>/<flakyError>, one that failed in every run that got
+ * there a <failure>/<error> and <rerunFailure>/<rerunError> for the other runs. Each of those holds
+ * the run's message, type, a <stackTrace> (where the run stopped, how to reproduce it) and the
+ * run's log slice as <system-out>. Elements follow the order of surefire-test-report-3.0.xsd.
+ */
+import { XMLBuilder } from "fast-xml-parser";
+import {
+  caseVerdicts,
+  endedAtIndex,
+  secondsSincePrevious,
+  suiteProperties,
+  type CaseVerdict,
+} from "../artifacts/junit.ts";
+import { xmlSafe } from "../artifacts/xml-text.ts";
+import type { BootResult } from "../result.ts";
+import { spreadOf } from "../stats/spread.ts";
+import { countsText, type RepeatSummary } from "./summary.ts";
+
+type Node = Record<string, unknown>;
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  format: true,
+  suppressEmptyNode: true,
+});
+
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+interface RunCase {
+  run: number;
+  r: BootResult;
+  /** failure or error, or an expected failure (a known-bad reproduced here); pass; or not here at all. */
+  kind: "failure" | "error" | "expected" | "pass" | "skipped";
+  message: string;
+  type: string;
+}
+
+function runCase(r: BootResult, run: number, i: number, verdict: CaseVerdict): RunCase {
+  const base = { run, r };
+  switch (verdict.kind) {
+    case "pass":
+      return { ...base, kind: "pass", message: "", type: "" };
+    case "failure":
+    case "error":
+      return { ...base, kind: verdict.kind, message: verdict.message, type: verdict.type };
+    case "skipped":
+      // A reproduced known-bad is reported as skipped where it stopped: across runs it is an (expected) failure there.
+      if (r.knownBad?.judgement?.status === "reproduced" && i === endedAtIndex(r))
+        return { ...base, kind: "expected", message: r.summary, type: r.outcome };
+      return { ...base, kind: "skipped", message: verdict.message, type: "" };
+  }
+}
+
+/** The console text that led up to where this run stopped at testcase `id`. */
+function logSlice(r: BootResult, id: string): string {
+  return xmlSafe([r.slices[id], r.outcome !== "pass" ? r.slices.end : undefined].filter(Boolean).join("\n"));
+}
+
+function rerunElement(c: RunCase, id: string): Node {
+  const out = logSlice(c.r, id);
+  return {
+    "@_message": xmlSafe(`run ${c.run}: ${c.message}`),
+    "@_type": xmlSafe(c.type || c.r.outcome),
+    stackTrace: xmlSafe(`run ${c.run}: ${c.r.summary}\nartifacts: ${c.r.dir}\nreproduce: ${c.r.reproduce}`),
+    ...(out ? { "system-out": out } : {}),
+  };
+}
+
+function testcase(
+  s: RepeatSummary,
+  results: BootResult[],
+  i: number,
+  id: string,
+  verdicts: CaseVerdict[][],
+  last: boolean,
+): { node: Node; failure: boolean; error: boolean; skipped: boolean } {
+  const cases = results.map((r, k) => runCase(r, k + 1, i, verdicts[k]![i] ?? { kind: "pass" }));
+  const bad = cases.filter((c) => c.kind === "failure" || c.kind === "error" || c.kind === "expected");
+  const good = cases.filter((c) => c.kind === "pass");
+  const times = results
+    .map((r) => secondsSincePrevious(r)[i])
+    .filter((t, k): t is number => t !== undefined && cases[k]!.kind === "pass");
+  const node: Node = {
+    "@_classname": xmlSafe(s.name),
+    "@_name": xmlSafe(id),
+    "@_time": round(spreadOf(times)?.median ?? 0),
+  };
+  const failures: Node[] = [];
+  const reruns: Node[] = [];
+  const flakies: Node[] = [];
+  const rerunErrors: Node[] = [];
+  const flakyErrors: Node[] = [];
+  let skipped: Node | undefined;
+  let error: Node | undefined;
+  const verdictText = xmlSafe(s.summary);
+  if (good.length) {
+    // Passed in some runs: the others are flaky. Not ok (undeclared flaky, rate moved...): a failure too, so CI sees red.
+    for (const c of bad) (c.kind === "error" ? flakyErrors : flakies).push(rerunElement(c, id));
+    if (bad.length && !s.ok)
+      failures.push({
+        "@_message": verdictText,
+        "@_type": s.knownBad?.status ?? s.class,
+        "#text": xmlSafe(countsText(s.counts)),
+      });
+  } else if (bad.length) {
+    const [first, ...others] = bad;
+    if (s.ok && bad.every((c) => c.kind === "expected"))
+      skipped = { "@_message": xmlSafe(s.knownBad?.message ?? first!.message) };
+    else if (first!.kind === "error")
+      error = {
+        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
+        "@_type": first!.type,
+        "#text": verdictText,
+      };
+    else
+      failures.push({
+        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
+        "@_type": first!.type,
+        "#text": verdictText,
+      });
+    for (const c of skipped ? [] : others) (c.kind === "error" ? rerunErrors : reruns).push(rerunElement(c, id));
+  } else if (cases.length) {
+    skipped = { "@_message": xmlSafe(cases[0]!.message) };
+  }
+  if (last && s.knownBad?.status === "xpass")
+    failures.push({ "@_message": xmlSafe(s.knownBad.message), "@_type": "xpass" });
+  // The order surefire-test-report-3.0.xsd requires.
+  if (failures.length) node.failure = failures;
+  if (reruns.length) node.rerunFailure = reruns;
+  if (flakies.length) node.flakyFailure = flakies;
+  if (skipped) node.skipped = skipped;
+  if (error) node.error = error;
+  if (rerunErrors.length) node.rerunError = rerunErrors;
+  if (flakyErrors.length) node.flakyError = flakyErrors;
+  const passing = good.at(-1)?.r;
+  const out = passing ? xmlSafe(passing.slices[id] ?? "") : "";
+  if (out) node["system-out"] = out;
+  return { node, failure: failures.length > 0, error: !!error, skipped: !!skipped };
+}
+
+/** The properties of a repeated boot: the last run's facts, then the verdict over the runs. */
+export function repeatProperties(s: RepeatSummary, last: BootResult): [string, string][] {
+  const replaced = new Set(["summary", "outcome", "knownBad.status", "attempt"]);
+  const props = suiteProperties(last).filter(([name]) => !replaced.has(name));
+  const outcome =
+    s.class === "pass"
+      ? "pass"
+      : (s.counts
+          .find((c) => c.symptom !== "pass" && c.symptom !== "infra" && c.symptom !== "skip")
+          ?.symptom.split(" ")[0] ?? "infra");
+  props.push(["outcome", outcome], ["summary", s.summary]);
+  if (s.knownBad) props.push(["knownBad.status", s.knownBad.status]);
+  if (s.knownBad?.rate !== undefined) props.push(["knownBad.rate", String(s.knownBad.rate)]);
+  props.push(["runs", String(s.runs)], ["judged", String(s.judged)], ["failures", String(s.failures)]);
+  if (s.rate !== null && s.interval)
+    props.push(["rate", s.rate.toFixed(4)], ["interval", `${s.interval.low.toFixed(4)}-${s.interval.high.toFixed(4)}`]);
+  props.push(["class", s.class], ["counts", countsText(s.counts)]);
+  return props;
+}
+
+/** The run's junit.xml when each boot ran `runs` times: `results[i]` are the runs of `summaries[i]`. */
+export function junitForRepeats(summaries: RepeatSummary[], results: BootResult[][]): string {
+  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
+  const suites = summaries.map((s, b) => {
+    const runs = results[b]!;
+    const last = runs.at(-1)!;
+    const verdicts = runs.map((r) => caseVerdicts(r));
+    const ids = last.milestones.length ? last.milestones.map((m) => m.id) : ["boot"];
+    const cases = ids.map((id, i) => testcase(s, runs, i, id, verdicts, i === ids.length - 1));
+    const count = (key: "failure" | "error" | "skipped") => cases.filter((c) => c[key]).length;
+    const time = round(runs.reduce((sum, r) => sum + r.durationS, 0));
+    const suite = {
+      "@_name": xmlSafe(s.name),
+      "@_tests": cases.length,
+      "@_failures": count("failure"),
+      "@_errors": count("error"),
+      "@_skipped": count("skipped"),
+      "@_time": time,
+      "@_timestamp": runs[0]!.startedAt,
+      properties: {
+        property: repeatProperties(s, last).map(([name, value]) => ({
+          "@_name": xmlSafe(name),
+          "@_value": xmlSafe(value),
+        })),
+      },
+      testcase: cases.map((c) => c.node),
+    };
+    totals.tests += cases.length;
+    totals.failures += suite["@_failures"];
+    totals.errors += suite["@_errors"];
+    totals.skipped += suite["@_skipped"];
+    totals.time += time;
+    return suite;
+  });
+  const doc = {
+    "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
+    testsuites: {
+      "@_tests": totals.tests,
+      "@_failures": totals.failures,
+      "@_errors": totals.errors,
+      "@_skipped": totals.skipped,
+      "@_time": round(totals.time),
+      testsuite: suites,
+    },
+  };
+  return builder.build(doc) as string;
+}
