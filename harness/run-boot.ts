@@ -11,7 +11,8 @@ import { startMachine, type MachineExit } from "./machines/process.ts";
 import { qemuFor, type QemuInfo } from "./machines/qemu.ts";
 import { describeVerdict } from "./milestones/describe.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
-import { BootMatcher, type MatcherVerdict, type Step } from "./milestones/matcher.ts";
+import type { MatcherVerdict, Step } from "./milestones/matcher.ts";
+import { matcherFor, newlyReached, type ConsoleMatcher } from "./milestones/matcher-for.ts";
 import { writeBootArtifacts } from "./report/timeline.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
 
@@ -46,7 +47,7 @@ interface ConsoleRun {
   verdict?: MatcherVerdict;
   /** serial.log could not be written (disk full, artifacts gone): the boot was stopped, nothing judged. */
   logError?: string;
-  matcher: BootMatcher;
+  matcher: ConsoleMatcher;
   slices: Record<string, string>;
   exit: MachineExit;
   startedAt: Date;
@@ -65,13 +66,13 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
   const startedAt = new Date();
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
-  const matcher = new BootMatcher(exp, plan.sendContext);
+  const matcher = matcherFor(exp, plan.sendContext);
   const machine = startMachine(plan.binary, plan.argv);
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
     let logError: string | undefined;
-    let announced = 0;
+    const announced = new Set<string>();
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
@@ -106,9 +107,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       const chunk = splitter.push(bytes);
       const step = matcher.chunk(now(), chunk);
       slices.add(chunk.lines);
-      // Milestones are reached in order: newly reached ones follow those already announced.
-      for (const reached = matcher.reached; announced < reached.length && reached[announced]!.at !== undefined; announced++) {
-        const r = reached[announced]!;
+      for (const r of newlyReached(matcher.reached, announced)) {
         slices.close(r.id, chunk.tail);
         opts.onMilestone?.(r.id, r.at!);
       }

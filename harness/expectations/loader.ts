@@ -4,12 +4,15 @@ import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
-import { bootSchema, DEB_ARCH } from "./schema.ts";
+import { bootSchema, DEB_ARCH, type Milestone } from "./schema.ts";
+import { flattenStreams } from "./streams.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
 
 /** A validated expectation with its durations in seconds and the file it came from. */
 export interface Expectation extends ParsedSpec {
+  /** The ordered list, or every stream's milestones with ids `stream/milestone` (what reports see). */
+  milestones: Milestone[];
   file: string;
   silenceS: number;
   budgetS: number;
@@ -64,6 +67,7 @@ export function validateExpectation(file: string, value: unknown): Expectation {
   const spec = parsed.data;
   return {
     ...spec,
+    milestones: spec.milestones ?? flattenStreams(spec.streams!),
     file,
     silenceS: parseDuration(spec.silence)!,
     budgetS: parseDuration(spec.budget)!,

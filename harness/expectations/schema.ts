@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
+import { domUSchema, missingDomURoles } from "./dom0less.ts";
+import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
 export interface PreparedImageInfo {
@@ -99,6 +101,8 @@ const boot = z.strictObject({
   xen: z.string().optional(),
   /** Linux's command line (dom0, or Linux booted alone). */
   linux: z.string().optional(),
+  /** dom0less (arm64 direct): domUs Xen starts from the device tree; without images.kernel there is no dom0 at all. */
+  domUs: z.array(domUSchema).min(1).optional(),
 });
 
 const outcome = z.enum(["pass", "fail", "hang", "timeout", "exited", "infra"]);
@@ -111,6 +115,9 @@ const knownBad = z.strictObject({
   tracking: z.string().optional(),
 });
 
+const stream = streamSchema({ milestone, pattern, failurePattern, duration });
+const streamName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "stream names are lower-case words joined by - . or _");
+
 export const bootSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "names are lower-case words joined by - . or _"),
@@ -119,21 +126,30 @@ export const bootSchema = z
     machine,
     images: z.record(z.string(), image),
     boot: boot.optional(),
-    milestones: z.array(milestone).min(1, "a boot needs at least one milestone"),
+    /** One ordered list (the default), or `streams`: ordered lists per console stream. */
+    milestones: z.array(milestone).min(1, "a boot needs at least one milestone").optional(),
+    streams: z.record(streamName, stream).optional(),
     failOn: z.array(failurePattern).optional(),
     silence: duration,
     budget: duration,
     knownBad: knownBad.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (!spec.milestones === !spec.streams)
+      ctx.addIssue({ code: "custom", path: spec.streams ? ["streams"] : ["milestones"], message: spec.streams ? "give either milestones or streams, not both" : "is required (or streams)" });
+    for (const issue of spec.streams ? streamIssues(spec.streams) : []) ctx.addIssue({ code: "custom", ...issue });
     const seen = new Map<string, number>();
-    spec.milestones.forEach((m, i) => {
+    if (spec.streams) for (const id of knownAfterIds(spec.streams)) seen.set(id, -1);
+    spec.milestones?.forEach((m, i) => {
       if (seen.has(m.id))
         ctx.addIssue({ code: "custom", path: ["milestones", i, "id"], message: `duplicate milestone id "${m.id}" (also milestones[${seen.get(m.id)}])` });
       else seen.set(m.id, i);
     });
     if (spec.knownBad && spec.knownBad.after !== "start" && !seen.has(spec.knownBad.after))
       ctx.addIssue({ code: "custom", path: ["knownBad", "after"], message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})` });
+    if (spec.boot?.domUs && (spec.machine.arch !== "aarch64" || spec.machine.firmware !== "direct" || !spec.images.xen))
+      ctx.addIssue({ code: "custom", path: ["boot", "domUs"], message: "dom0less domUs need Xen on aarch64 with firmware direct" });
+    for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : []) ctx.addIssue({ code: "custom", ...issue });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
       ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
     const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];
@@ -143,6 +159,7 @@ export const bootSchema = z
 
 export type BootSpec = z.input<typeof bootSchema>;
 export type Milestone = z.output<typeof milestone>;
+export type StreamSpec = z.output<typeof stream>;
 export type ImageSource = z.output<typeof image>;
 export type KnownBad = z.output<typeof knownBad>;
 export type Outcome = z.output<typeof outcome>;

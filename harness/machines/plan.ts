@@ -3,6 +3,7 @@ import type { SendContext } from "../expectations/schema.ts";
 import { patchedDtb, type DtbPatch } from "../images/dtb.ts";
 import type { PreparedImages } from "../images/prepare.ts";
 import type { QemuInfo } from "./qemu.ts";
+import { domUPatches } from "./dom0less.ts";
 
 /** Everything needed to start the machine, and to say how to start it by hand. */
 export interface MachinePlan {
@@ -57,11 +58,13 @@ async function arm64Direct(exp: Expectation, images: PreparedImages["images"], q
     const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64];
     return initrd ? [...args, "-initrd", initrd.path] : args;
   }
-  const dtb = await patchedDtb(qemu, machineArgs(exp), xenChosenPatches(exp.boot ?? {}, images));
+  const domUs = domUPatches(exp.boot?.domUs ?? [], images);
+  const dtb = await patchedDtb(qemu, machineArgs(exp), [...xenChosenPatches(exp.boot ?? {}, images), ...domUs.patches]);
   return [
     "-kernel", xen.path, "-dtb", dtb,
     ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),
     ...(initrd ? loader(initrd.path, INITRD_ADDR) : []),
+    ...domUs.loaders.flatMap((l) => loader(l.file, l.addr)),
   ];
 }
 
