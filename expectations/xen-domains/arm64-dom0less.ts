@@ -1,4 +1,4 @@
-import { deb, debianKernel, defineBoot, dom0Milestones, guestInitrd, guestMilestones, linuxPanics, xenDom0lessMilestones, xenPanics, busyboxInitrd } from "../../harness/expectations/index.ts";
+import { deb, debianKernel, defineBoot, dom0Milestones, guestInitrd, guestMilestones, linuxPanics, xenStreamMilestones, xenPanics, busyboxInitrd } from "../../harness/expectations/index.ts";
 
 /**
  * dom0less beside dom0: Xen starts dom0 and a domU from the device tree. Three consoles share
@@ -22,7 +22,7 @@ export default defineBoot({
     domUs: [{ initrd: "guest-initrd", memory: "128M" }],
   },
   streams: {
-    xen: { milestones: xenDom0lessMilestones({ dom0: true, domUs: 1 }) },
+    xen: { milestones: xenStreamMilestones({ dom0: true, domUs: 1 }) },
     dom0: { after: "xen/xen-dom0-loading", milestones: dom0Milestones("arm64") },
     // Its own silence: a domU that stops is a hang even while dom0 keeps the line busy.
     d1: { after: "xen/xen-domu1-loading", silence: "20s", milestones: guestMilestones("arm64"), failOn: linuxPanics },

@@ -1,4 +1,4 @@
-import { deb, debianKernel, defineBoot, guestInitrd, guestMilestones, linuxPanics, xenDom0lessMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import { deb, debianKernel, defineBoot, guestInitrd, guestMilestones, linuxPanics, xenStreamMilestones, xenPanics } from "../../harness/expectations/index.ts";
 
 /** True dom0less: no dom0 at all; Xen starts two domUs from the device tree and their consoles interleave. */
 export default defineBoot({
@@ -19,7 +19,7 @@ export default defineBoot({
     ],
   },
   streams: {
-    xen: { milestones: xenDom0lessMilestones({ dom0: false, domUs: 2 }) },
+    xen: { milestones: xenStreamMilestones({ dom0: false, domUs: 2 }) },
     d1: { after: "xen/xen-domu1-loading", silence: "20s", milestones: guestMilestones("arm64") },
     d2: { after: "xen/xen-domu2-loading", silence: "20s", milestones: guestMilestones("arm64") },
   },

@@ -23,12 +23,49 @@ export function guestMilestones(arch: "arm64" | "amd64"): Milestone[] {
   ];
 }
 
-/** Xen's own lines (the `(XEN) ` prefix taken off) for an arm64 boot that starts `domUs` domains from the device tree. */
-export function xenDom0lessMilestones(opts: { dom0: boolean; domUs: number }): Milestone[] {
+/** Xen's own lines (the `(XEN) ` prefix taken off) on arm64: dom0 and `domUs` domains started from the device tree. */
+export function xenStreamMilestones(opts: { dom0: boolean; domUs: number }): Milestone[] {
   return [
     { id: "xen-banner", match: /^Xen version 4\.17/, within: "20s" },
     ...(opts.dom0 ? [{ id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" }] : []),
     ...Array.from({ length: opts.domUs }, (_, i) => ({ id: `xen-domu${i + 1}-loading`, match: /^\*\*\* LOADING DOMU cpus=\d+ memory=[0-9a-f]+KB \*\*\*$/ })),
     { id: "xen-freed-init", match: /^Freed \d+kB init memory/ },
+  ];
+}
+
+/** The prefix dom0 puts before each line of the guest's console (xenconsoled's log, echoed by /init). */
+export const GUEST_PREFIX = "[guest] ";
+
+/**
+ * A toolstack dom0 that creates one guest named "guest" with `xl create`: its kernel and
+ * initramfs (image roles) and xl config go into dom0's rootfs; xenconsoled logs the guest's
+ * console and dom0 echoes the log, each line prefixed GUEST_PREFIX, onto its own console.
+ */
+export function xlGuest(opts: { kernel: string; initrd: string; config: Record<string, string | number> }) {
+  const config = Object.entries({ name: "guest", kernel: "/guest/kernel", ramdisk: "/guest/initrd.gz", vcpus: 1, ...opts.config })
+    .map(([k, v]) => `${k} = ${typeof v === "number" ? v : JSON.stringify(v)}`)
+    .join("\n");
+  return {
+    files: { "/guest/kernel": { image: opts.kernel }, "/guest/initrd.gz": { image: opts.initrd }, "/etc/xen/guest.cfg": { text: `${config}\n` } },
+    commands: [
+      "xl list",
+      "xenconsoled --log=guest --log-dir=/var/log/xen",
+      "xl create /etc/xen/guest.cfg",
+      `(tail -F /var/log/xen/guest-guest.log 2>/dev/null | sed 's/^/${GUEST_PREFIX}/') &`,
+    ],
+  };
+}
+
+/** dom0 with the toolstack: its Linux, Domain-0 in `xl list`, the guest created, then `xl list` from the shell shows it. */
+export function dom0ToolstackMilestones(): Milestone[] {
+  return [
+    { id: "linux-banner", match: /Linux version 6\.1/, within: "60s" },
+    { id: "run-init", match: "Run /init as init process" },
+    { id: "dom0-init", match: /dom0 init: \S+ xen: xen/ },
+    // Xen's CI proof that the toolstack talks to Xen: `xl list` names dom0.
+    { id: "xl-list-domain0", match: /^Domain-0\s+0\s+\d+\s+\d+\s+r-----/, within: "30s" },
+    { id: "xl-create", match: "Parsing config from /etc/xen/guest.cfg" },
+    { id: "shell", match: "/ # ", send: "xl list\n" },
+    { id: "xl-list-guest", match: /^guest\s+[1-9]\d*\s+\d+\s+1\s/, within: "20s" },
   ];
 }

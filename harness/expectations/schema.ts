@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { domUSchema, missingDomURoles } from "./dom0less.ts";
+import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
 import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
@@ -80,7 +81,7 @@ const fileImage = z.strictObject({
   env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
 });
 
-const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage]);
+const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage, toolstackInitrdSchema]);
 
 const memory = z.string().regex(/^\d+[MG]$/, 'write memory as e.g. "2G" or "512M"');
 
@@ -149,6 +150,7 @@ export const bootSchema = z
       ctx.addIssue({ code: "custom", path: ["knownBad", "after"], message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})` });
     if (spec.boot?.domUs && (spec.machine.arch !== "aarch64" || spec.machine.firmware !== "direct" || !spec.images.xen))
       ctx.addIssue({ code: "custom", path: ["boot", "domUs"], message: "dom0less domUs need Xen on aarch64 with firmware direct" });
+    for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : []) ctx.addIssue({ code: "custom", ...issue });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
       ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
