@@ -23,11 +23,16 @@ export function guestMilestones(arch: "arm64" | "amd64"): Milestone[] {
   ];
 }
 
-/** Xen's own lines (the `(XEN) ` prefix taken off) on arm64: dom0 and `domUs` domains started from the device tree. */
-export function xenStreamMilestones(opts: { dom0: boolean; domUs: number }): Milestone[] {
+/**
+ * Xen's own lines (the `(XEN) ` prefix taken off): dom0 (arm64 says LOADING DOMAIN 0, x86_64
+ * describes the dom0 kernel) and, on arm64, `domUs` domains started from the device tree.
+ */
+export function xenStreamMilestones(opts: { dom0: boolean; domUs: number; arch?: "arm64" | "amd64" }): Milestone[] {
+  const dom0: Milestone =
+    opts.arch === "amd64" ? { id: "xen-dom0-kernel", match: /^\s*Dom0 kernel: 64-bit/, within: "30s" } : { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" };
   return [
     { id: "xen-banner", match: /^Xen version 4\.17/, within: "20s" },
-    ...(opts.dom0 ? [{ id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" }] : []),
+    ...(opts.dom0 ? [dom0] : []),
     ...Array.from({ length: opts.domUs }, (_, i) => ({ id: `xen-domu${i + 1}-loading`, match: /^\*\*\* LOADING DOMU cpus=\d+ memory=[0-9a-f]+KB \*\*\*$/ })),
     { id: "xen-freed-init", match: /^Freed \d+kB init memory/ },
   ];
@@ -66,6 +71,6 @@ export function dom0ToolstackMilestones(): Milestone[] {
     { id: "xl-list-domain0", match: /^Domain-0\s+0\s+\d+\s+\d+\s+r-----/, within: "30s" },
     { id: "xl-create", match: "Parsing config from /etc/xen/guest.cfg" },
     { id: "shell", match: "/ # ", send: "xl list\n" },
-    { id: "xl-list-guest", match: /^guest\s+[1-9]\d*\s+\d+\s+1\s/, within: "20s" },
+    { id: "xl-list-guest", match: /^guest\s+[1-9]\d*\s+\d+\s+1\s/, within: "30s" },
   ];
 }
