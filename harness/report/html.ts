@@ -9,7 +9,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-data.ts";
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
-import { escapeHtml as esc, fmtSeconds, timelineSvg, trendKey, trendSvg } from "./html-timeline.ts";
+import { escapeHtml as esc, fmtSeconds, trendKey, trendSvg } from "./html-timeline.ts";
+import { laneTimelines } from "./html-lanes.ts";
 import type { Timeline } from "./timeline.ts";
 
 export { loadRun } from "./html-data.ts";
@@ -167,7 +168,7 @@ function bootSection(b: BootView, run: RunView): string {
 <h2><span>${esc(t.name)}</span> ${badgesFor(t).map(badgeHtml).join(" ")}</h2>
 <p class="summary">${esc(t.summary)}</p>
 ${knownBadNote(t)}${error}
-<div class="chart">${timelineSvg(t)}</div>
+<div class="chart">${laneTimelines(t)}</div>
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
 ${logTailHtml(b)}

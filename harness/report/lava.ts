@@ -52,6 +52,7 @@ import { prepareImages } from "../images/prepare.ts";
 import { machineArgs, planMachine } from "../machines/plan.ts";
 import { qemuFor } from "../machines/qemu.ts";
 import { expectationHash } from "../run-boot.ts";
+import { lavaStreamView } from "./lava-streams.ts";
 import { validateLavaJob, type LavaAction, type LavaJob, type LavaTimeout } from "./lava-schema.ts";
 
 export { validateLavaJob, lavaJobSchema, type LavaJob } from "./lava-schema.ts";
@@ -258,8 +259,8 @@ const seconds = (s: number): LavaTimeout => ({ seconds: Math.max(1, Math.ceil(s)
 
 /** The LAVA job for one prepared boot. */
 export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise<LavaExport> {
-  const { exp } = input;
   const notes: string[] = [];
+  const exp = lavaStreamView(input.exp, notes);
   const { context, images } = await mapMachine(input);
 
   const files: LavaExport["files"] = [];

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BootResult } from "../result.ts";
+import { streamOf } from "../milestones/stream-matcher.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { junitForBoots, secondsSincePrevious } from "./junit.ts";
 
@@ -10,6 +11,8 @@ export interface TimelineMilestone {
   /** Seconds since the previous milestone (the first: since QEMU started); null when not reached. */
   sincePrevious: number | null;
   reached: boolean;
+  /** With milestones per stream: the stream (the part of the id before "/"). */
+  stream?: string;
 }
 
 /** The content of timeline.json: everything about a boot except the log itself, for people and for history/. */
@@ -42,7 +45,8 @@ function timelineMilestones(r: BootResult): TimelineMilestone[] {
   const since = secondsSincePrevious(r);
   return r.milestones.map((m, i) => {
     const reached = m.at !== undefined;
-    return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (since[i] ?? null) : null, reached };
+    const stream = streamOf(m.id);
+    return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (since[i] ?? null) : null, reached, ...(stream ? { stream } : {}) };
   });
 }
 
