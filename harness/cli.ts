@@ -68,8 +68,9 @@ cli
     }));
     if (options.json) return console.log(JSON.stringify(rows, null, 2));
     const width = Math.max(...rows.map((r) => r.name.length), 4);
-    console.log(`${"NAME".padEnd(width)}  ARCH     FIRMWARE  KNOWN-BAD`);
-    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${r.knownBad ?? "-"}`);
+    const badWidth = Math.max(...rows.map((r) => (r.knownBad ?? "-").length), 9);
+    console.log(`${"NAME".padEnd(width)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`);
+    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`);
   });
 
 cli
