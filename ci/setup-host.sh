@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(qemu-system-arm qemu-system-x86 device-tree-compiler cpio busybox-static
-          u-boot-qemu ca-certificates chromium)
+          u-boot-qemu binutils ca-certificates chromium)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "ci/setup-host.sh: run as root (apt-get install)" >&2
