@@ -5,13 +5,14 @@
  *
  * The headline figure is the matcher alone (BootMatcher.chunk on the LineSplitter's output,
  * split once up front). Also printed: the whole console path the harness runs per read
- * (LineSplitter + BootMatcher) with the recorded reads and with 64 KiB reads.
+ * (the runner's ConsoleJudge: LineSplitter + BootMatcher + slices) with the recorded reads and with 64 KiB reads.
  * Throughput is bytes per CPU second of this process (other boots on the machine steal wall
  * time); wall figures are printed next to it.
  */
 import { LineSplitter, type ConsoleChunk } from "../harness/console/lines.ts";
 import { linuxPanics, ubootErrors, xenPanics, type FailurePattern } from "../harness/expectations/failure-patterns.ts";
 import type { Milestone } from "../harness/expectations/schema.ts";
+import { ConsoleJudge } from "../harness/milestones/judge.ts";
 import { BootMatcher, type MatcherSpec } from "../harness/milestones/matcher.ts";
 import { loadRecording } from "../tests/helpers/replay.ts";
 import { fmt, MiB, runIfMain, timed, type BenchResult } from "./lib.ts";
@@ -96,14 +97,13 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
   });
   if (alone.value?.outcome !== "pass") throw new Error(`matcher bench: expected pass, got ${JSON.stringify(alone.value)}`);
 
-  // 2. LineSplitter + BootMatcher, the recorded reads (Xen prints byte by byte: many 1-byte reads).
+  // 2. The console judge (LineSplitter + BootMatcher + slices), the recorded reads (Xen prints byte by byte: many 1-byte reads).
   const recorded = timed(() => {
-    const s = new LineSplitter();
-    const m = new BootMatcher(spec);
+    const j = new ConsoleJudge(spec);
     let t = 0;
-    for (let p = 0; p < passes; p++) for (const b of log.reads) m.chunk((t += 1e-6), s.push(b));
-    m.chunk(t + 1e-6, endChunk(passes));
-    return m.verdict;
+    for (let p = 0; p < passes; p++) for (const b of log.reads) j.feed((t += 1e-6), b);
+    j.feed(t + 1e-6, Buffer.from(`\n${endChunk(passes).lines[0]}\n`));
+    return j.verdict;
   });
   if (recorded.value?.outcome !== "pass") throw new Error(`pipeline bench: expected pass, got ${recorded.value?.outcome}`);
 
@@ -111,11 +111,10 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
   const big = coalesce(log.reads, 64 * 1024, passes);
   const bigPasses = Math.ceil(TARGET_BYTES / (big.length * 64 * 1024));
   const reads64 = timed(() => {
-    const s = new LineSplitter();
-    const m = new BootMatcher({ ...spec, milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }] });
+    const j = new ConsoleJudge({ ...spec, milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }] });
     let t = 0;
-    for (let p = 0; p < bigPasses; p++) for (const b of big) m.chunk((t += 1e-6), s.push(b));
-    return m.verdict;
+    for (let p = 0; p < bigPasses; p++) for (const b of big) j.feed((t += 1e-6), b);
+    return j.verdict;
   });
   const total64 = bigPasses * big.length * 64 * 1024;
 
@@ -142,8 +141,8 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
       notes: [
         `matcher alone: ${fmt(total / MiB, 0)} MiB, ${lines} lines, ${log.reads.length * passes} reads in ${fmt(alone.cpuS)} CPU s (${fmt(mbs(total, alone.wallS), 0)} MB/s wall; ${fmt((alone.cpuS * 1e9) / lines, 0)} ns per line)`,
         `matcher alone, 64 KiB reads: ${fmt(mbs(total64, alone64.cpuS), 0)} MB/s (${fmt((alone64.cpuS * 1e9) / lines64, 0)} ns per line, ${fmt(mbs(total64, alone64.wallS), 0)} MB/s wall)`,
-        `LineSplitter + matcher, recorded reads: ${fmt(mbs(total, recorded.cpuS), 0)} MB/s (${fmt(mbs(total, recorded.wallS), 0)} MB/s wall)`,
-        `LineSplitter + matcher, 64 KiB reads: ${fmt(mbs(total64, reads64.cpuS), 0)} MB/s (${fmt(mbs(total64, reads64.wallS), 0)} MB/s wall)`,
+        `console judge (splitter + matcher + slices), recorded reads: ${fmt(mbs(total, recorded.cpuS), 0)} MB/s (${fmt(mbs(total, recorded.wallS), 0)} MB/s wall)`,
+        `console judge (splitter + matcher + slices), 64 KiB reads: ${fmt(mbs(total64, reads64.cpuS), 0)} MB/s (${fmt(mbs(total64, reads64.wallS), 0)} MB/s wall)`,
       ],
     },
   ];

@@ -1,19 +1,22 @@
 import { cac } from "cac";
-import { loadAllExpectations, selectExpectations, type Expectation } from "./expectations/loader.ts";
-import { imageOverrides, list } from "./cli-options.ts";
+import { expectationPath, type Expectation } from "./expectations/loader.ts";
+import { checkImageRoles, pickExpectations } from "./cli-select.ts";
+import { setVerifyCache } from "./images/cache.ts";
+import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
 import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
 import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
+import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
-const EXIT_INFRA = 125;
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 
-async function pick(names: string[], tags: unknown, dir?: string): Promise<Expectation[]> {
-  return selectExpectations(await loadAllExpectations(dir), names, list(tags));
+function pick(names: string[], tags: unknown, dir?: string, allowNone = false): Promise<Expectation[]> {
+  return pickExpectations(names.map(String), list(tags), dir, { allowNone });
 }
 
 function printResult(r: BootResult): void {
@@ -36,13 +39,17 @@ cli
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
   .action(async (names: string[], options) => {
+    setVerifyCache(!!options.verifyCache);
     const expectations = await pick(names, options.tag, options.expectations);
+    const overrides = imageOverrides(options.image, (message) => new UsageError(message));
+    checkImageRoles(expectations, overrides, (message) => new UsageError(message));
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
-      jobs: options.jobs === undefined ? undefined : Number(options.jobs),
-      retries: Number(options.retries),
-      imageOverrides: imageOverrides(options.image, (message) => new Error(message)),
+      jobs: options.jobs,
+      retries: options.retries,
+      imageOverrides: overrides,
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
@@ -57,27 +64,33 @@ cli
   .option("--json", "Machine-readable (feeds a CI matrix)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (options) => {
-    const expectations = await pick([], options.tag, options.expectations);
+    const expectations = await pick([], options.tag, options.expectations, !list(options.tag).length);
     const rows = expectations.map((e) => ({
       name: e.name,
+      path: expectationPath(e) ?? e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${e.knownBad.outcome} after ${e.knownBad.after}` : null,
+      knownBad: e.knownBad ? outcomeAfter(e.knownBad.outcome, e.knownBad.after) : null,
       tags: e.tags,
       file: e.file,
     }));
     if (options.json) return console.log(JSON.stringify(rows, null, 2));
+    // PATH (under the expectations directory) selects as well as NAME: `run known-bad/*`.
     const width = Math.max(...rows.map((r) => r.name.length), 4);
+    const pathWidth = Math.max(...rows.map((r) => r.path.length), 4);
     const badWidth = Math.max(...rows.map((r) => (r.knownBad ?? "-").length), 9);
-    console.log(`${"NAME".padEnd(width)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`);
-    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`);
+    console.log(`${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`);
+    for (const r of rows)
+      console.log(`${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`);
   });
 
 cli
   .command("prepare [...names]", "Download and build the images of expectations into the cache, without booting")
   .option("--tag <tag>", "Only expectations with this tag; repeatable")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
+  .option("--verify-cache", "Hash every cached image in full (default: only those whose size or mtime changed)")
   .action(async (names: string[], options) => {
+    setVerifyCache(!!options.verifyCache);
     for (const exp of await pick(names, options.tag, options.expectations)) {
       const started = performance.now();
       const prepared = await prepareImages(exp).catch((error: Error) => error);
@@ -93,22 +106,28 @@ cli
   });
 
 registerReportCommands(cli);
+registerExportCommands(cli);
 registerHistoryCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {
   try {
     cli.parse(process.argv, { run: false });
+    if (cli.options.help) return; // cac printed the help asked for
     if (!cli.matchedCommand) {
+      if (cli.args.length) throw new UsageError(`unknown command "${cli.args[0]}" (bootlog --help lists them)`);
       cli.outputHelp();
-      process.exitCode = cli.args.length ? 2 : 0;
       return;
     }
+    normalizeOptions(cli, process.argv);
     await cli.runMatchedCommand();
   } catch (error) {
-    // Bad input is infra for bisect: nothing was judged.
-    console.error(`bootlog: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT_INFRA;
+    // cac names an unknown option camel-cased (--badIff): say it as it was typed.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^Unknown option `--([^`]+)`/, (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``);
+    // A mistake in the command line is 2 (bisect: 128, git bisect stops); anything else is infra: nothing was judged.
+    const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
+    console.error(`bootlog: ${message}`);
+    process.exitCode = usage ? (cli.matchedCommandName === "bisect" ? EXIT_ABORT : EXIT_USAGE) : EXIT_INFRA;
   }
 }
 

@@ -1,10 +1,10 @@
 /** Plain data of a finished boot: what report/ and history/ read. */
-import type { KnownBad, Outcome } from "./expectations/schema.ts";
+import type { KnownBad } from "./expectations/schema.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import type { KnownBadJudgement } from "./milestones/known-bad.ts";
+import type { ResultOutcome } from "./vocabulary.ts";
 
-/** `skip` is a boot that could not apply here (a user image that is not set), not a failure. */
-export type ResultOutcome = Outcome | "skip";
+export type { ResultOutcome };
 
 export interface PackageVersion {
   package: string;

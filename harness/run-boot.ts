@@ -1,23 +1,20 @@
-import { execa } from "execa";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { LineSplitter } from "./console/lines.ts";
-import { SliceRecorder } from "./console/slices.ts";
+import { writeBootArtifacts, bootDir, serialLogPath } from "./artifacts/run-dir.ts";
+import { expectationHash, gitCommit, reproduceCommand } from "./artifacts/provenance.ts";
 import type { Expectation } from "./expectations/loader.ts";
-import { keyHash } from "./images/cache.ts";
-import { prepareImages, UserImageMissing, type PreparedImages } from "./images/prepare.ts";
-import { planMachine, type MachinePlan } from "./machines/plan.ts";
+import { UserImageMissing } from "./images/prepare.ts";
+import { planBoot, type BootPlan } from "./machines/plan-boot.ts";
+import type { MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
-import { qemuFor, type QemuInfo } from "./machines/qemu.ts";
 import { describeVerdict } from "./milestones/describe.ts";
+import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
+import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
 import { judgeKnownBad } from "./milestones/known-bad.ts";
-import type { MatcherVerdict, Step } from "./milestones/matcher.ts";
-import { matcherFor, newlyReached, type ConsoleMatcher } from "./milestones/matcher-for.ts";
-import { writeBootArtifacts } from "./report/timeline.ts";
+import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
 
 export interface RunOptions {
-  /** artifacts/<run-id>: this boot writes to <runDir>/<name>/. */
+  /** artifacts/<run-id> (or its retry-N/): this boot writes to <runDir>/<name>/. */
   runDir: string;
   /** Files that replace declared images by role (`--image image=path`). */
   imageOverrides?: Record<string, string>;
@@ -26,77 +23,96 @@ export interface RunOptions {
   attempt?: number;
 }
 
-const TICK_MS = 100;
-
-/** The expectation's identity for reports: functions and RegExps included as their source. */
-export function expectationHash(exp: Expectation): string {
-  return keyHash(JSON.parse(JSON.stringify(exp, (_k, v) => (v instanceof RegExp || typeof v === "function" ? String(v) : v))));
-}
-
-let commit: Promise<string | undefined> | undefined;
-export function gitCommit(): Promise<string | undefined> {
-  commit ??= execa("git", ["rev-parse", "HEAD"], { reject: false }).then((r) => (r.exitCode === 0 ? r.stdout.trim() : undefined));
-  return commit;
-}
-
-const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
 /** What the console did, with its verdict: the live part of a boot. */
 interface ConsoleRun {
   /** Undefined when the boot was stopped before a verdict because serial.log could not be written. */
   verdict?: MatcherVerdict;
   /** serial.log could not be written (disk full, artifacts gone): the boot was stopped, nothing judged. */
   logError?: string;
-  matcher: ConsoleMatcher;
+  milestones: MilestoneRecord[];
   slices: Record<string, string>;
   exit: MachineExit;
   startedAt: Date;
 }
+
+/** A timer this late (seconds) means the event loop was blocked: reads may be queued behind it. */
+const STALL_S = 0.3;
+
+/** setTimeout's limit (about 24.8 days); a later deadline just wakes the judge once in between. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Every byte or an error: a short write (disk filling up) is retried until it fails outright. */
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-/** Start QEMU and judge its console until a verdict; serial.log gets every byte as it arrives. */
+/**
+ * Start QEMU and let the console judge decide; serial.log gets every byte as it arrives. The
+ * runner owns only the process, the log and the clock: a timer wakes the judge at its next
+ * deadline (silence, `within`, budget), re-armed when it fires early or a milestone moves it.
+ */
 async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions): Promise<ConsoleRun> {
   const log = openSync(serialLog, "w");
-  const splitter = new LineSplitter();
-  const slices = new SliceRecorder();
+  const judge = new ConsoleJudge(exp, plan.sendContext);
   const startedAt = new Date();
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
-  const matcher = matcherFor(exp, plan.sendContext);
   const machine = startMachine(plan.binary, plan.argv);
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
+    let logOpen = true;
     let logError: string | undefined;
-    const announced = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    let wakeAt = 0;
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
-      clearInterval(timer);
+      clearTimeout(timer);
+      stopWatchingSignals();
       const exit = await machine.stop().catch((error: Error): MachineExit => {
         logError ??= error.message; // a QEMU that will not die: infra, said plainly
         return { code: null, signal: null, killedByUs: true, stderr: "" };
       });
+      logOpen = false;
       try {
         closeSync(log);
       } catch {
         // the write error already says what is wrong with the disk
       }
-      const tail = splitter.end();
-      slices.add(tail.lines);
-      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), matcher, slices: slices.finish(), exit, startedAt });
+      const slices = judge.finish();
+      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), milestones: [...judge.milestones], slices, exit, startedAt });
     };
-    const apply = (step: Step) => {
+    // +1 ms: the deadline has passed when the timer fires, whatever the two clocks' rounding.
+    const arm = () => {
+      clearTimeout(timer);
+      const ms = Math.min(MAX_TIMER_MS, Math.max(0, (judge.nextDeadline() - now()) * 1000) + 1);
+      wakeAt = now() + ms / 1000;
+      timer = setTimeout(wake, ms);
+    };
+    const apply = (step: JudgeStep) => {
+      for (const r of step.reached) opts.onMilestone?.(r.id, r.at!);
       for (const text of step.sends) machine.write(text);
       if (step.verdict) void finish(step.verdict);
+      else if (step.reached.length) arm(); // the next milestone may have a nearer `within`
     };
-    machine.onData((bytes) => {
+    // The silence clock counts bytes arriving, not the judge's progress: a timer that fires late
+    // means the event loop was held up (a slow pattern, a loaded machine) and bytes may be
+    // waiting unread, so reads get their turn (setImmediate runs after the poll phase) first.
+    const wake = (afterReads = false) => {
       if (finished) return;
+      if (!afterReads && now() - wakeAt > STALL_S) return void setImmediate(() => wake(true));
+      apply(judge.tick(now()));
+      if (!finished) arm();
+    };
+    const stopWatchingSignals = onInterrupt((signal) => {
+      logError ??= interruptionReason(signal);
+      void finish();
+    });
+    machine.onData((bytes) => {
+      if (!logOpen || logError) return;
       try {
+        // Every byte QEMU wrote until it is gone, even after the verdict: serial.log is the record.
         writeAll(log, bytes);
       } catch (error) {
         // A log we cannot keep is a boot we cannot judge: stop QEMU now rather than read on blind.
@@ -104,18 +120,12 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         void finish();
         return;
       }
-      const chunk = splitter.push(bytes);
-      const step = matcher.chunk(now(), chunk);
-      slices.add(chunk.lines);
-      for (const r of newlyReached(matcher.reached, announced)) {
-        slices.close(r.id, chunk.tail);
-        opts.onMilestone?.(r.id, r.at!);
-      }
-      apply(step);
+      if (finished) return;
+      apply(judge.feed(now(), bytes));
     });
-    const timer = setInterval(() => apply(matcher.tick(now())), TICK_MS);
+    arm();
     void machine.exited.then((exit) => {
-      if (!exit.killedByUs) apply(matcher.exit(now(), exit.code, exit.signal));
+      if (!exit.killedByUs && !finished) apply(judge.exit(now(), exit.code, exit.signal));
     });
   });
 }
@@ -126,7 +136,7 @@ function infraExit(run: ConsoleRun): string | undefined {
   if (run.logError || !verdict) return run.logError ?? "stopped without a verdict";
   if (verdict.outcome !== "exited" || exit.killedByUs) return undefined;
   if (exit.signal) return `QEMU was killed by ${exit.signal}${exit.stderr ? `: ${exit.stderr}` : ""}`;
-  const silent = run.matcher.reached.every((r) => r.at === undefined) && !verdict.lastLine;
+  const silent = run.milestones.every((r) => r.at === undefined) && !verdict.lastLine;
   if (exit.code !== 0 && silent) return `QEMU failed to start (exit ${exit.code}): ${exit.stderr || "no message"}`;
   return undefined;
 }
@@ -148,15 +158,16 @@ interface Context {
   dir: string;
   serialLog: string;
   startedAt: Date;
-  qemu?: QemuInfo;
-  plan?: MachinePlan;
-  packages: PackageVersion[];
+  found: Partial<BootPlan>;
   attempt: number;
 }
 
 async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok" | "summary">> {
-  const binary = c.plan?.binary ?? c.qemu?.binary ?? "qemu-system-" + c.exp.machine.arch;
-  const argv = c.plan?.argv ?? [];
+  const { plan, qemu, prepared } = c.found;
+  const binary = plan?.binary ?? qemu?.binary ?? "qemu-system-" + c.exp.machine.arch;
+  const argv = plan?.argv ?? [];
+  const packages: PackageVersion[] = prepared?.packages ?? [];
+  const commit = await gitCommit();
   return {
     name: c.exp.name,
     file: c.exp.file,
@@ -164,11 +175,11 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
     slices: {},
     startedAt: c.startedAt.toISOString(),
     durationS: (Date.now() - c.startedAt.getTime()) / 1000,
-    qemu: { binary, argv, ...(c.qemu ? { version: c.qemu.version } : {}) },
-    packages: c.packages,
-    reproduce: [binary, ...argv].map(shellQuote).join(" "),
+    qemu: { binary, argv, ...(qemu ? { version: qemu.version } : {}) },
+    packages,
+    reproduce: reproduceCommand(binary, argv),
     expectationHash: expectationHash(c.exp),
-    ...((await gitCommit()) ? { gitCommit: await gitCommit() } : {}),
+    ...(commit ? { gitCommit: commit } : {}),
     dir: c.dir,
     serialLog: c.serialLog,
     attempt: c.attempt,
@@ -181,23 +192,24 @@ function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "out
 
 /** One boot, start to verdict, artifacts written. Never throws for a boot problem: infra is a result too. */
 export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootResult> {
-  const dir = join(opts.runDir, exp.name);
-  const c: Context = { exp, dir, serialLog: join(dir, "serial.log"), startedAt: new Date(), packages: [], attempt: opts.attempt ?? 1 };
+  const dir = bootDir(opts.runDir, exp.name);
+  const c: Context = { exp, dir, serialLog: serialLogPath(dir), startedAt: new Date(), found: {}, attempt: opts.attempt ?? 1 };
   let result: BootResult;
   try {
     mkdirSync(dir, { recursive: true });
+    const stopped = interruptedBy();
+    if (stopped) throw new Error(interruptionReason(stopped));
     opts.onStatus?.("preparing images");
-    c.qemu = await qemuFor(exp.machine.arch);
-    const prepared: PreparedImages = await prepareImages(exp, opts.imageOverrides);
-    c.packages = prepared.packages;
-    c.plan = await planMachine(exp, prepared, c.qemu);
+    const { plan } = await planBoot(exp, opts.imageOverrides, c.found);
+    const stoppedWhilePreparing = interruptedBy();
+    if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     opts.onStatus?.("booting");
-    const run = await watchConsole(exp, c.plan, c.serialLog, opts);
+    const run = await watchConsole(exp, plan, c.serialLog, opts);
     c.startedAt = run.startedAt;
     const infra = infraExit(run);
     result = {
       ...(await baseResult(c)),
-      milestones: [...run.matcher.reached],
+      milestones: run.milestones,
       slices: run.slices,
       ...(run.verdict ? { verdict: run.verdict } : {}),
       ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict)),

@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
+import { appendHistory } from "./artifacts/history.ts";
+import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "./artifacts/run-dir.ts";
 import type { Expectation } from "./expectations/loader.ts";
-import { writeRunJunit } from "./report/timeline.ts";
-import { appendHistory } from "./history/history-file.ts";
 import type { BootResult } from "./result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
+import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
+import { installExitHandlers } from "./machines/process.ts";
+import { exitCodeFor } from "./vocabulary.ts";
 
 export interface RunManyOptions {
   artifactsDir?: string;
@@ -25,53 +27,14 @@ export interface RunSummary {
   exitCode: number;
 }
 
-export function artifactsRoot(dir?: string): string {
-  return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? "artifacts");
-}
-
-function newRunId(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
-}
-
-/** 0 when every boot is ok; 1 when any boot really failed; 125 (git bisect: skip) when the only problems are infra. */
-export function exitCodeFor(results: BootResult[]): number {
-  if (results.some((r) => !r.ok && r.outcome !== "infra")) return 1;
-  if (results.some((r) => r.outcome === "infra")) return 125;
-  return 0;
-}
-
-/** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
-function makeRunDir(runDir: string): void {
-  try {
-    mkdirSync(runDir, { recursive: true });
-  } catch (error) {
-    let first = runDir;
-    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
-    let reason = (error as Error).message;
-    try {
-      mkdirSync(first);
-    } catch (direct) {
-      reason = (direct as Error).message;
-    }
-    throw new Error(`cannot create the run directory ${runDir}: ${reason}`);
-  }
-}
-
-/** Point artifacts/latest at this run (replaced atomically). */
-function markLatest(root: string, runId: string): void {
-  const tmp = join(root, `.latest-${process.pid}`);
-  symlinkSync(runId, tmp);
-  renameSync(tmp, join(root, "latest"));
-}
-
 async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
-    const dir = attempt === 1 ? opts.runDir : join(opts.runDir, `retry-${attempt}`);
+    const dir = attemptDir(opts.runDir, attempt);
     const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
     attempts.push(result);
     onResult?.(result);
-    if (result.outcome !== "infra") break;
+    if (result.outcome !== "infra" || interruptedBy()) break;
   }
   return attempts;
 }
@@ -82,6 +45,8 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   const runId = newRunId();
   const runDir = join(root, runId);
   makeRunDir(runDir);
+  installExitHandlers(); // Ctrl-C from here on is recorded as an interrupted boot
+  const stopRecording = onInterrupt(() => {});
   const queue = [...expectations];
   const attemptsOf = new Map<string, BootResult[]>();
   const worker = async () => {
@@ -101,11 +66,11 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   await writeRunJunit(runDir, attempts).catch((error: Error) => {
     throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
   });
-  try {
-    markLatest(root, runId);
-  } catch (error) {
-    throw new Error(`cannot point ${join(root, "latest")} at this run: ${(error as Error).message}`);
-  }
-  appendHistory(root, runId, results, attempts);
+  const warning = markLatest(root, runId);
+  if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
+  // An interrupted boot says nothing about the guest: kept in its run directory, left out of the trend.
+  const judged = results.filter((r) => !isInterruption(r.error));
+  appendHistory(root, runId, judged, attempts.filter((a) => judged.some((r) => r.name === a.name)));
+  stopRecording();
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

@@ -4,21 +4,33 @@ import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
-import { bootSchema, DEB_ARCH, type Milestone } from "./schema.ts";
+import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts";
+import { regexRisk } from "./redos.ts";
 import { flattenStreams } from "./streams.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
 
+/** A milestone with its `within` in seconds (the text stays for reports). */
+export interface TimedMilestone extends Milestone {
+  withinS?: number;
+}
+
 /** A validated expectation with its durations in seconds and the file it came from. */
 export interface Expectation extends ParsedSpec {
-  /** The ordered list, or every stream's milestones with ids `stream/milestone` (what reports see). */
-  milestones: Milestone[];
   file: string;
+  /** The ordered list, or every stream's milestones with ids `stream/milestone` (what reports see). */
+  milestones: TimedMilestone[];
   silenceS: number;
   budgetS: number;
   failOn: NonNullable<ParsedSpec["failOn"]>;
   tags: string[];
 }
+
+/** Each loaded expectation's path under its expectations directory, without extension (`known-bad/arm64-xen-virt-off`). */
+const pathUnderDir = new WeakMap<Expectation, string>();
+
+/** What `bootlog list` shows as an expectation's path, and selectors may name. */
+export const expectationPath = (e: Expectation): string | undefined => pathUnderDir.get(e);
 
 /** A bad expectation: names the file and the field, before anything boots. */
 export class ExpectationError extends Error {
@@ -65,15 +77,73 @@ export function validateExpectation(file: string, value: unknown): Expectation {
     throw new ExpectationError(file, fieldPath(issuePath(issue)), problemOf(issue, value) + extra);
   }
   const spec = parsed.data;
+  checkPatterns(file, spec);
   return {
     ...spec,
-    milestones: spec.milestones ?? flattenStreams(spec.streams!),
     file,
     silenceS: parseDuration(spec.silence)!,
     budgetS: parseDuration(spec.budget)!,
+    milestones: timed(spec.milestones ?? flattenStreams(spec.streams!)),
     failOn: spec.failOn ?? [],
     tags: [...new Set([spec.machine.arch, DEB_ARCH[spec.machine.arch], spec.machine.firmware, ...(spec.images.xen ? ["xen"] : []), ...(spec.tags ?? [])])],
   };
+}
+
+/** Milestones with their `within` in seconds, as the matcher wants them. */
+export function timed(milestones: Milestone[]): TimedMilestone[] {
+  return milestones.map((m) => (m.within === undefined ? m : { ...m, withinS: parseDuration(m.within)! }));
+}
+
+/** Every RegExp of an expectation, refused when it can backtrack catastrophically. */
+function checkPatterns(file: string, spec: ParsedSpec): void {
+  const patterns: [string, Pattern][] = [
+    ...(spec.milestones ?? []).map((m, i): [string, Pattern] => [`milestones[${i}].match`, m.match]),
+    ...(spec.failOn ?? []).map((f, i): [string, Pattern] => [`failOn[${i}].match`, f.match]),
+    ...Object.entries(spec.streams ?? {}).flatMap(([name, s]) => [
+      ...(s.prefix ? [[`streams.${name}.prefix`, s.prefix] as [string, Pattern]] : []),
+      ...s.milestones.map((m, i): [string, Pattern] => [`streams.${name}.milestones[${i}].match`, m.match]),
+      ...(s.failOn ?? []).map((f, i): [string, Pattern] => [`streams.${name}.failOn[${i}].match`, f.match]),
+    ]),
+  ];
+  for (const [field, pattern] of patterns) {
+    if (typeof pattern === "string") continue;
+    const re = pattern instanceof RegExp ? pattern : new RegExp(pattern.regex, pattern.flags);
+    const risk = regexRisk(re.source, re.flags);
+    if (risk) throw new ExpectationError(file, field, `/${re.source}/${re.flags}: ${risk}`);
+  }
+}
+
+/** How long an expectation file may take to load (its top-level code, imports included). */
+const LOAD_TIMEOUT_MS = Number(process.env.BOOTLOG_LOAD_TIMEOUT_MS) || 30_000;
+
+/**
+ * import() that always settles: a top-level await that never settles would otherwise end the
+ * process with exit 13 and no word (once nothing else is pending), or hang it.
+ */
+async function importBounded(file: string, url: string): Promise<{ default?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  let onIdle: (() => void) | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    const fail = (why: string) => reject(new ExpectationError(file, "", `did not finish loading: ${why}`));
+    timer = setTimeout(() => fail(`still loading after ${LOAD_TIMEOUT_MS / 1000} s (a top-level await that never settles?)`), LOAD_TIMEOUT_MS);
+    timer.unref();
+    // Nothing left to run and the import still pending: its top-level await can never settle.
+    onIdle = () => fail("its top-level await never settles (nothing left that could settle it)");
+    process.once("beforeExit", onIdle);
+  });
+  try {
+    return await Promise.race([import(url) as Promise<{ default?: unknown }>, stuck]);
+  } finally {
+    clearTimeout(timer);
+    process.off("beforeExit", onIdle!);
+  }
+}
+
+/** A module that exports nothing: no default, or (loaded as CommonJS) an empty exports object. */
+function noDefault(module: { default?: unknown }): boolean {
+  const value = module.default;
+  if (value === undefined) return true;
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0 && Object.keys(module).length <= 2;
 }
 
 /** Import an expectation file (its default export) and validate it. */
@@ -81,11 +151,12 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    module = await import(pathToFileURL(resolve(path)).href);
+    module = await importBounded(file, pathToFileURL(resolve(path)).href);
   } catch (error) {
+    if (error instanceof ExpectationError) throw error;
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);
   }
-  if (module.default === undefined) throw new ExpectationError(file, "", "has no default export (export default defineBoot({...}))");
+  if (noDefault(module)) throw new ExpectationError(file, "", "has no default export (export default defineBoot({...}))");
   return validateExpectation(file, module.default);
 }
 
@@ -100,8 +171,12 @@ async function expectationFiles(dir: string): Promise<string[]> {
 /** Every expectation under `dir`; duplicate names are an error of the second file. */
 export async function loadAllExpectations(dir = EXPECTATIONS_DIR): Promise<Expectation[]> {
   const all: Expectation[] = [];
-  for (const path of await expectationFiles(dir)) {
+  const files = await expectationFiles(dir).catch((error: NodeJS.ErrnoException) => {
+    throw new SelectionError(dir, "", error.code === "ENOENT" ? "no such directory" : error.code === "ENOTDIR" ? "is not a directory" : error.message);
+  });
+  for (const path of files) {
     const expectation = await loadExpectationFile(path);
+    pathUnderDir.set(expectation, relative(dir, path).replace(/\.(ts|mts|js|mjs)$/, ""));
     const twin = all.find((e) => e.name === expectation.name);
     if (twin) throw new ExpectationError(expectation.file, "name", `"${expectation.name}" is also the name of ${twin.file}`);
     all.push(expectation);
@@ -109,13 +184,24 @@ export async function loadAllExpectations(dir = EXPECTATIONS_DIR): Promise<Expec
   return all;
 }
 
-/** Pick expectations by names or globs (`arm64-*`) and tags; no selector picks all. */
+/** A selection that picks nothing or names what does not exist: a mistake of the command line, not of a file. */
+export class SelectionError extends ExpectationError {
+  override name = "SelectionError";
+}
+
+/** A selector matches an expectation's name or its path under the expectations directory (`known-bad/*`, `examples/boot-wrapper-xen`). */
+const selects = (selector: string) => {
+  const match = picomatch(selector);
+  return (e: Expectation) => match(e.name) || match(pathUnderDir.get(e) ?? e.name);
+};
+
+/** Pick expectations by names, paths or globs (`arm64-*`) and tags; no selector picks all. */
 export function selectExpectations(all: Expectation[], selectors: string[], tags: string[] = []): Expectation[] {
-  const matchers = selectors.map((s) => picomatch(s));
+  const matchers = selectors.map(selects);
   const picked = all.filter(
-    (e) => (matchers.length === 0 || matchers.some((m) => m(e.name))) && tags.every((t) => e.tags.includes(t)),
+    (e) => (matchers.length === 0 || matchers.some((m) => m(e))) && tags.every((t) => e.tags.includes(t)),
   );
-  const unmatched = selectors.filter((s) => !all.some((e) => picomatch(s)(e.name)));
-  if (unmatched.length) throw new ExpectationError(EXPECTATIONS_DIR, "", `no expectation named ${unmatched.map((s) => `"${s}"`).join(", ")} (bootlog list shows them)`);
+  const unmatched = selectors.filter((s) => !all.some(selects(s)));
+  if (unmatched.length) throw new SelectionError(EXPECTATIONS_DIR, "", `no expectation named ${unmatched.map((s) => `"${s}"`).join(", ")} (bootlog list shows them)`);
   return picked;
 }

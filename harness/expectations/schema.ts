@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
+import { OUTCOMES } from "../vocabulary.ts";
+import { durationProblem } from "./duration.ts";
 import { domUSchema, missingDomURoles } from "./dom0less.ts";
 import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
 import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
@@ -12,8 +13,9 @@ export interface PreparedImageInfo {
 }
 export type SendContext = Record<string, PreparedImageInfo>;
 
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
-  message: 'not a duration (write e.g. "15s", "500ms", "2m")',
+const duration = z.string().superRefine((s, ctx) => {
+  const problem = durationProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const regexSpec = z
@@ -106,7 +108,7 @@ const boot = z.strictObject({
   domUs: z.array(domUSchema).min(1).optional(),
 });
 
-const outcome = z.enum(["pass", "fail", "hang", "timeout", "exited", "infra"]);
+const outcome = z.enum(OUTCOMES);
 
 const knownBad = z.strictObject({
   outcome: outcome.exclude(["pass", "infra"]),

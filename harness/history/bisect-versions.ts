@@ -8,6 +8,8 @@ import { execa } from "execa";
 import picomatch from "picomatch";
 import { DEB_ARCH, type ImageSource } from "../expectations/schema.ts";
 import type { Expectation } from "../expectations/loader.ts";
+import { aptCache } from "../images/apt.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import type { BootResult } from "../result.ts";
 import { runMany } from "../run.ts";
 import { BisectUsageError, checkSymptoms, judgeForBisect, type BadIf, type BisectKind, type BisectVerdict } from "./bisect.ts";
@@ -32,8 +34,7 @@ function aptRegex(glob: string): string {
 /** Package names apt knows that match a glob (`linux-image-6.1.0-*-arm64`, `linux-image-6.1.0-{55,56}-arm64`). */
 async function packagesMatching(pattern: string): Promise<string[]> {
   const regex = aptRegex(pattern);
-  const { stdout, exitCode, stderr } = await execa("apt-cache", ["search", "--names-only", regex], { reject: false });
-  if (exitCode !== 0) throw new Error(`apt-cache search failed: ${stderr.trim()}`);
+  const stdout = await aptCache(["search", "--names-only", regex], { check: true });
   const match = picomatch(pattern);
   return [...new Set(stdout.split("\n").map((line) => line.split(" - ")[0]!.trim()))].filter((name) => name && match(name));
 }
@@ -41,7 +42,7 @@ async function packagesMatching(pattern: string): Promise<string[]> {
 /** The versions apt can download of several packages, in one `apt-cache madison` (each apt-cache call parses every package list: seconds). */
 async function madison(names: string[], debArch: string): Promise<Candidate[]> {
   if (!names.length) return [];
-  const { stdout } = await execa("apt-cache", ["madison", ...names.map((n) => `${n}:${debArch}`)], { reject: false });
+  const stdout = await aptCache(["madison", ...names.map((n) => `${n}:${debArch}`)]);
   const rows = stdout.split("\n").map((line) => line.split("|").map((field) => field.trim()));
   const seen = new Set<string>();
   return rows.flatMap(([name, version]) => {
@@ -52,9 +53,30 @@ async function madison(names: string[], debArch: string): Promise<Candidate[]> {
   });
 }
 
+/** A Debian kernel image package: linux-image-<version>-<abi>-<flavour> (arm64, cloud-arm64, rt-arm64, arm64-unsigned...). */
+const KERNEL_PACKAGE = /^linux-image-\d[^-]*-\d+-(.+)$/;
+
+/**
+ * Kernel packages of one flavour only: `linux-image-6.1.0-*-arm64` also matches
+ * `…-44-cloud-arm64` and `…-44-rt-arm64`, other kernels that must not be bisection steps. The
+ * text after the glob's last wildcard (`-arm64`) must end with the whole flavour; a glob that
+ * still matches several flavours is refused, naming them.
+ */
+export function oneKernelFlavour(pattern: string, names: string[]): string[] {
+  const tail = pattern.slice(Math.max(...["*", "?", "]", "}"].map((c) => pattern.lastIndexOf(c))) + 1);
+  const kept = names.filter((name) => {
+    const flavour = KERNEL_PACKAGE.exec(name)?.[1];
+    return flavour === undefined || !tail.includes("-") || tail.endsWith(`-${flavour}`);
+  });
+  const flavours = [...new Set(kept.map((n) => KERNEL_PACKAGE.exec(n)?.[1]).filter((f): f is string => !!f))];
+  if (flavours.length > 1)
+    throw new BisectUsageError(`${pattern} matches kernels of ${flavours.length} flavours (${flavours.join(", ")}): end the glob with one flavour (e.g. "-${flavours[0]}")`);
+  return kept;
+}
+
 /** Every (package, version) apt can download for a package name or glob, oldest first. */
 export async function listCandidates(pattern: string, debArch: string): Promise<Candidate[]> {
-  const names = GLOB.test(pattern) ? await packagesMatching(pattern) : [pattern];
+  const names = GLOB.test(pattern) ? oneKernelFlavour(pattern, await packagesMatching(pattern)) : [pattern];
   const candidates = await madison(names, debArch);
   return candidates.sort((a, b) => compareDebianVersions(a.version, b.version) || a.package.localeCompare(b.package));
 }
@@ -173,7 +195,7 @@ export interface VersionBisectReport {
 
 /** 0: the first bad version was found; 1: the ends are not good and bad; 125: skipped versions hide the answer. */
 export function versionBisectExitCode(result: WalkResult): number {
-  return result.status === "found" ? 0 : result.status === "endpoints" ? 1 : 125;
+  return result.status === "found" ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
 }
 
 export async function bisectVersions(exp: Expectation, opts: VersionBisectOptions): Promise<VersionBisectReport> {

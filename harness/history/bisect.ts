@@ -6,16 +6,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
-import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import { EXPECTATIONS_DIR, ExpectationError, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
-import { gitCommit } from "../run-boot.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
+import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { runMany, type RunSummary } from "../run.ts";
 
-export const EXIT_GOOD = 0;
-export const EXIT_BAD = 1;
-export const EXIT_SKIP = 125;
-/** git bisect run stops on any code above 127: for mistakes in the bisect command itself, which no commit can fix. */
-export const EXIT_ABORT = 128;
+// git bisect run's words for the shared exit codes.
+export const EXIT_GOOD = EXIT_OK;
+export const EXIT_BAD = EXIT_FAIL;
+export const EXIT_SKIP = EXIT_INFRA;
+export { EXIT_ABORT };
 
 const OUTCOME_WORDS = ["fail", "hang", "timeout", "exited", "failure"] as const;
 type OutcomeWord = (typeof OUTCOME_WORDS)[number];
@@ -138,6 +139,8 @@ export function bisectExitCode(verdicts: BisectVerdict[]): number {
 
 /** Names that end in .ts/.mts/.js/.mjs and exist are expectation files; others are names or globs under `dir`. */
 export async function loadForBisect(names: string[], dir?: string): Promise<Expectation[]> {
+  const missing = names.find((n) => /\.(ts|mts|js|mjs)$/.test(n) && !existsSync(n));
+  if (missing) throw new ExpectationError(missing, "", `no such file (in ${process.cwd()})`);
   const isFile = (n: string) => /\.(ts|mts|js|mjs)$/.test(n) && existsSync(n);
   const files = await Promise.all(names.filter(isFile).map((n) => loadExpectationFile(n)));
   const selectors = names.filter((n) => !isFile(n));

@@ -1,16 +1,21 @@
 /** The CLI of history/: compare, history, bisect, bisect-versions. */
 import type { CAC } from "cac";
 import { ExpectationError } from "../expectations/loader.ts";
-import { artifactsRoot } from "../run.ts";
-import { gitCommit } from "../run-boot.ts";
+import { artifactsRoot } from "../artifacts/run-dir.ts";
+import { gitCommit } from "../artifacts/provenance.ts";
 import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
-import { bisectVersions, candidateName, listCandidates } from "./bisect-versions.ts";
+import { bisectVersions, candidateName, findCandidate, listCandidates } from "./bisect-versions.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
 import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
-import { formatHistory, historyOf, readHistory } from "./history-file.ts";
-import { readRun, RunReadError, type RunRecord } from "./read-run.ts";
+import { historyPath, readHistory } from "../artifacts/history.ts";
+import { formatHistory, historyOf } from "./history-file.ts";
+import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
 import { DEB_ARCH } from "../expectations/schema.ts";
-import { imageOverrides, list } from "../cli-options.ts";
+import { imageOverrides, list, UsageError } from "../cli-options.ts";
+import { checkImageRoles } from "../cli-select.ts";
+import { setVerifyCache } from "../images/cache.ts";
+import { existsSync } from "node:fs";
+import { EXIT_USAGE } from "../vocabulary.ts";
 
 
 /**
@@ -78,7 +83,7 @@ export function registerHistoryCommands(cli: CAC): void {
       } catch (error) {
         if (!(error instanceof RunReadError || error instanceof BisectUsageError)) throw error;
         console.error(`bootlog compare: ${error.message}`);
-        process.exitCode = 2;
+        process.exitCode = EXIT_USAGE;
         return;
       }
       const comparison = compareRuns(...runs, thresholds);
@@ -94,7 +99,18 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--json", "The history records, one JSON array")
     .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
     .action((boot: string, options) => {
-      const entries = historyOf(readHistory(artifactsRoot(options.artifacts)), String(boot), number(options.last, "--last", 20));
+      const root = artifactsRoot(options.artifacts);
+      const all = readHistory(root);
+      const entries = historyOf(all, String(boot), number(options.last, "--last", 20));
+      if (!entries.length) {
+        const file = historyPath(root);
+        const known = [...new Set(all.map((e) => e.boot))].sort();
+        throw new UsageError(
+          !existsSync(file)
+            ? `no history: ${file} does not exist (every run appends to the history.jsonl of its artifacts directory; --artifacts DIR to read another)`
+            : `no runs of "${boot}" in ${file} (it has: ${known.join(", ") || "nothing"})`,
+        );
+      }
       console.log(options.json ? JSON.stringify(entries, null, 2) : formatHistory(entries));
     });
 
@@ -106,22 +122,29 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
+    .option("--verify-cache", "Hash every cached image in full before booting it")
     .action(async (names: string[], options) => {
       bisectGuard();
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
         const retries = number(options.retries, "--retries", 1);
         const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
+        setVerifyCache(!!options.verifyCache);
+        const skip = async (reason: string) => {
+          const commit = await gitCommit();
+          console.log(`bisect: SKIP ${reason}`);
+          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
+          process.exitCode = EXIT_SKIP;
+        };
         let expectations;
         try {
           expectations = await loadForBisect(names.map(String), options.expectations);
         } catch (error) {
-          const commit = await gitCommit();
-          console.log(`bisect: SKIP ${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
-          console.log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
-          process.exitCode = EXIT_SKIP;
-          return;
+          // What this commit's files say (or lack): not a verdict on it, and maybe fine at the next one.
+          return skip(`${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
         }
+        if (!expectations.length) return skip(`nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`);
+        checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
         const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides });
         process.exitCode = outcome.exitCode;
       } catch (error) {
@@ -152,11 +175,15 @@ export function registerHistoryCommands(cli: CAC): void {
         const picked = await loadForBisect([String(name)], options.expectations);
         if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
         const exp = picked[0];
+        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (options.list) {
-          for (const c of await listCandidates(pkg, DEB_ARCH[exp!.machine.arch])) console.log(candidateName(c));
+          // What a bisection would walk: the candidates, or with --good/--bad the versions between them.
+          const candidates = await listCandidates(pkg, DEB_ARCH[exp!.machine.arch]);
+          const from = good === undefined ? 0 : findCandidate(good, candidates);
+          const to = bad === undefined ? candidates.length - 1 : findCandidate(bad, candidates);
+          for (const c of candidates.slice(from, to + 1)) console.log(candidateName(c));
           return;
         }
-        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (good === undefined || bad === undefined) throw new BisectUsageError("--good and --bad are required");
         const report = await bisectVersions(exp!, {
           package: pkg,
@@ -174,7 +201,7 @@ export function registerHistoryCommands(cli: CAC): void {
         process.exitCode = report.exitCode;
       } catch (error) {
         console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? 2 : EXIT_SKIP;
+        process.exitCode = error instanceof BisectUsageError || error instanceof ExpectationError ? EXIT_USAGE : EXIT_SKIP;
       }
     });
 }

@@ -1,5 +1,6 @@
 /** A comparison for people: plain text for a terminal, Markdown for a CI job summary. */
 import type { BootChange, ChangeKind, Comparison, Drift } from "./compare.ts";
+import { markdownText } from "./markdown-text.ts";
 
 const SECTIONS: { kind: ChangeKind; title: string }[] = [
   { kind: "regression", title: "Regressions" },
@@ -57,12 +58,12 @@ export function formatText(c: Comparison, exitCode: number): string {
   return out.join("\n");
 }
 
-/** Markdown cells must not break the table. */
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Markdown cells must not break the table, and console text stays text. */
+const cell = markdownText;
 
 export function formatMarkdown(c: Comparison, exitCode: number): string {
   const icon = c.regressed ? "❌" : "✅";
-  const out = [`### ${icon} bootlog compare`, "", `\`${cell(runName(c.old))}\` → \`${cell(runName(c.new))}\``, "", `**${verdictLine(c, exitCode)}**`];
+  const out = [`### ${icon} bootlog compare`, "", `${cell(runName(c.old))} → ${cell(runName(c.new))}`, "", `**${verdictLine(c, exitCode)}**`];
   for (const { kind, title } of SECTIONS) {
     const changes = c.changes.filter((x) => x.kind === kind);
     if (!changes.length) continue;
@@ -75,7 +76,7 @@ export function formatMarkdown(c: Comparison, exitCode: number): string {
     for (const d of c.drift)
       out.push(`| ${cell(d.boot)} | ${cell(d.milestone)} | ${seconds(d.oldAt)} | ${seconds(d.newAt)} | ${signed(d.deltaS, " s")} (${Number.isFinite(d.percent) ? signed(d.percent, " %", 0) : "from 0"}) |`);
   }
-  if (c.unchanged.length) out.push("", `Unchanged: ${c.unchanged.map((n) => `\`${cell(n)}\``).join(", ")}`);
+  if (c.unchanged.length) out.push("", `Unchanged: ${c.unchanged.map(cell).join(", ")}`);
   return `${out.join("\n")}\n`;
 }
 

@@ -2,8 +2,9 @@
  * Compare two runs boot by boot and milestone by milestone: what regressed, what got fixed,
  * how known-bad boots changed, which boots came or went, and which milestones drifted later.
  */
-import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "./records.ts";
-import type { RunRecord } from "./read-run.ts";
+import { EXIT_FAIL, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
+import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../artifacts/records.ts";
+import type { RunRecord } from "../artifacts/read-run.ts";
 
 export interface DriftThresholds {
   /** A milestone drifted when it is reached more than this many percent later... */
@@ -86,7 +87,7 @@ export function driftOf(old: BootRecord, now: BootRecord, t: DriftThresholds): D
   });
 }
 
-const knownBadSymptom = (b: BootRecord) => (b.knownBad ? `${b.knownBad.outcome} after ${b.knownBad.after}` : "");
+const knownBadSymptom = (b: BootRecord) => (b.knownBad ? outcomeAfter(b.knownBad.outcome, b.knownBad.after) : "");
 
 /** How one boot present in both runs changed; undefined when it did not. */
 export function compareBoot(old: BootRecord, now: BootRecord): BootChange | undefined {
@@ -165,5 +166,5 @@ export function compareRuns(old: RunRecord, now: RunRecord, thresholds: DriftThr
 
 /** 1 when anything regressed (or drifted, with failOnDrift), else 0. */
 export function compareExitCode(c: Comparison, options: { failOnDrift?: boolean } = {}): number {
-  return c.regressed || (options.failOnDrift && c.drift.length > 0) ? 1 : 0;
+  return c.regressed || (options.failOnDrift && c.drift.length > 0) ? EXIT_FAIL : EXIT_OK;
 }

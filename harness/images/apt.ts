@@ -1,7 +1,7 @@
 import { execa } from "execa";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { writeFileAtomic } from "../report/atomic-write.ts";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import type { PackageVersion } from "../result.ts";
 import { cacheRoot, keyHash } from "./cache.ts";
 
@@ -10,8 +10,10 @@ export class ImageError extends Error {
   override name = "ImageError";
 }
 
-async function aptCache(args: string[]): Promise<string> {
-  const { stdout } = await execa("apt-cache", args, { reject: false });
+/** apt-cache's output; with `check`, a failing apt-cache is an error rather than no answer. */
+export async function aptCache(args: string[], opts: { check?: boolean } = {}): Promise<string> {
+  const { stdout, exitCode, stderr } = await execa("apt-cache", args, { reject: false });
+  if (opts.check && exitCode !== 0) throw new Error(`apt-cache ${args[0]} failed: ${stderr.trim()}`);
   return stdout;
 }
 
@@ -61,7 +63,10 @@ export async function resolvePackage(pkg: string, arch: string, options: { versi
   const known = await readFile(remembered, "utf8").then((text) => JSON.parse(text) as PackageVersion, () => undefined);
   if (known) return known;
   const resolved = await resolveWithAptCache(pkg, arch, options);
-  await writeFileAtomic(remembered, JSON.stringify(resolved));
+  // A memo only: a read-only cache answers as well, just slower next time.
+  await mkdir(dirname(remembered), { recursive: true })
+    .then(() => writeFileAtomic(remembered, JSON.stringify(resolved)))
+    .catch(() => {});
   return resolved;
 }
 

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
+import { makeDirProblem } from "../make-dir.ts";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -28,24 +30,112 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** `--verify-cache`: hash every entry in full when used, not only those whose size or mtime changed. */
+let verifyEveryEntry = false;
+export function setVerifyCache(on: boolean): void {
+  verifyEveryEntry = on;
+}
+
+/** entry.json: the file an entry holds, its sha256, and the size and mtime it had when hashed (the cheap check). */
+export interface EntryMeta {
+  file: string;
+  sha256: string;
+  size?: number;
+  mtimeMs?: number;
+}
+
+/** Record `name` (a file in the entry being built) in entry.json with its hash, size and mtime. */
+export async function writeEntry(dir: string, name: string): Promise<void> {
+  const sha256 = await sha256File(join(dir, name));
+  const { size, mtimeMs } = await stat(join(dir, name));
+  await writeFileAtomic(join(dir, "entry.json"), JSON.stringify({ file: name, sha256, size, mtimeMs } satisfies EntryMeta));
+}
+
+/**
+ * An entry's file and hash, verified: size and mtime as recorded (cheap, every use), else (or
+ * with --verify-cache) the full sha256. Undefined with the reason when the entry is bad.
+ */
+export async function verifiedEntry(dir: string): Promise<{ file: string; sha256: string } | { problem: string }> {
+  const meta = await readFile(join(dir, "entry.json"), "utf8").then((t) => JSON.parse(t) as EntryMeta, (e: Error) => e);
+  if (meta instanceof Error || typeof meta?.file !== "string" || typeof meta.sha256 !== "string") return { problem: `${join(dir, "entry.json")} is unreadable` };
+  const file = join(dir, meta.file);
+  const now = await stat(file).catch(() => undefined);
+  if (!now?.isFile()) return { problem: `${file} is missing` };
+  if (!verifyEveryEntry && now.size === meta.size && now.mtimeMs === meta.mtimeMs) return { file, sha256: meta.sha256 };
+  const actual = await sha256File(file);
+  if (actual !== meta.sha256) return { problem: `${file} is corrupted (sha256 ${actual.slice(0, 12)}…, recorded ${meta.sha256.slice(0, 12)}…, ${now.size} bytes)` };
+  // Good but touched (or recorded before sizes were kept): remember the new stat so the next use is cheap.
+  if (now.size !== meta.size || now.mtimeMs !== meta.mtimeMs)
+    await writeFileAtomic(join(dir, "entry.json"), JSON.stringify({ ...meta, size: now.size, mtimeMs: now.mtimeMs })).catch(() => {});
+  return { file, sha256: meta.sha256 };
+}
+
+function cacheError(what: string, error: unknown): Error {
+  return new Error(`image cache ${cacheRoot()}: cannot ${what}: ${(error as Error).message}`);
+}
+
 /**
  * The cache entry `<kind>/<hash of key>`: a directory built once by `build` into a private
  * temp directory and then renamed into place. Concurrent runs may both build; the first rename
- * wins and the others use its result, so nobody ever sees a half-built entry.
+ * wins and the others use its result, so nobody ever sees a half-built entry. An entry that
+ * `check` finds bad (truncated, edited) is moved away and built again: a cache miss, never a
+ * bad image booted.
  */
-export async function cachedDir(kind: string, key: unknown, build: (dir: string) => Promise<void>): Promise<{ dir: string; built: boolean }> {
+export async function cachedDir(
+  kind: string,
+  key: unknown,
+  build: (dir: string) => Promise<void>,
+  check?: (dir: string) => Promise<string | undefined>,
+): Promise<{ dir: string; built: boolean; repaired?: string }> {
   const dir = join(cacheRoot(), kind, keyHash(key));
-  if (await exists(dir)) return { dir, built: false };
+  let repaired: string | undefined;
+  if (await exists(dir)) {
+    repaired = check ? await check(dir) : undefined;
+    if (!repaired) return { dir, built: false };
+    const trash = join(cacheRoot(), "tmp", `bad-${kind}-${keyHash(key)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await mkdir(join(cacheRoot(), "tmp"), { recursive: true }).catch(() => {});
+    await rename(dir, trash).then(
+      () => rm(trash, { recursive: true, force: true }),
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw cacheError(`remove the bad entry ${dir} (${repaired})`, error);
+      },
+    );
+  }
   const tmp = join(cacheRoot(), "tmp", `${kind}-${keyHash(key)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  await mkdir(tmp, { recursive: true });
+  const problem = makeDirProblem(tmp);
+  if (problem) throw cacheError(`create ${tmp}`, new Error(problem));
   try {
     await build(tmp);
     await mkdir(join(cacheRoot(), kind), { recursive: true });
     await rename(tmp, dir).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
     });
-    return { dir, built: true };
+    return { dir, built: true, ...(repaired ? { repaired } : {}) };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A cachedDir whose build records one file with writeEntry: the file, verified on every use.
+ * `legacyFile`: an entry made before entries recorded themselves holds this file and no
+ * entry.json; it is recorded as it is (nothing to verify it against) rather than rebuilt under
+ * a run that may be using it.
+ */
+export async function cachedEntry(
+  kind: string,
+  key: unknown,
+  build: (dir: string) => Promise<void>,
+  legacyFile?: string,
+): Promise<{ file: string; sha256: string; built: boolean; repaired?: string }> {
+  const problemOf = async (dir: string) => {
+    if (legacyFile && !(await exists(join(dir, "entry.json"))) && ((await stat(join(dir, legacyFile)).catch(() => undefined))?.size ?? 0) > 0)
+      await writeEntry(dir, legacyFile).catch(() => {});
+    const entry = await verifiedEntry(dir);
+    return "problem" in entry ? entry.problem : undefined;
+  };
+  const made = await cachedDir(kind, key, build, problemOf);
+  const entry = await verifiedEntry(made.dir);
+  if ("problem" in entry) throw cacheError("use the entry just built", new Error(entry.problem));
+  return { ...entry, built: made.built, ...(made.repaired ? { repaired: made.repaired } : {}) };
 }

@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { join } from "node:path";
-import { cachedDir } from "./cache.ts";
+import { cachedEntry, writeEntry } from "./cache.ts";
 
 /** One `fdtput` call: set a property (`-t s` strings, `-t x` hex cells) or create nodes. */
 export type DtbPatch =
@@ -17,10 +17,11 @@ function fdtputArgs(file: string, patch: DtbPatch): string[] {
  * included), then patched. Cached by everything that shapes it.
  */
 export async function patchedDtb(qemu: { binary: string; version: string }, machineArgs: string[], patches: DtbPatch[]): Promise<string> {
-  const { dir } = await cachedDir("dtb", { qemu, machineArgs, patches }, async (tmp) => {
+  const { file } = await cachedEntry("dtb", { qemu, machineArgs, patches }, async (tmp) => {
     const file = join(tmp, "virt.dtb");
     await execa(qemu.binary, [...machineArgs, "-machine", `dumpdtb=${file}`, "-nographic"]);
     for (const patch of patches) await execa("fdtput", fdtputArgs(file, patch));
-  });
-  return join(dir, "virt.dtb");
+    await writeEntry(tmp, "virt.dtb");
+  }, "virt.dtb");
+  return file;
 }

@@ -5,9 +5,10 @@ import type { Expectation } from "../expectations/loader.ts";
 import { DEB_ARCH, type ImageSource, type PreparedImageInfo } from "../expectations/schema.ts";
 import type { PackageVersion } from "../result.ts";
 import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
-import { cachedDir, sha256File } from "./cache.ts";
+import { cachedEntry, sha256File, writeEntry } from "./cache.ts";
 import { buildInitramfs, initScript } from "./initramfs.ts";
 import { toolstackInitrd } from "./toolstack-image.ts";
+import { userImageProblem } from "./user-image.ts";
 
 export interface PreparedImage extends PreparedImageInfo {
   sha256: string;
@@ -37,7 +38,7 @@ async function describe(path: string, sha256: string): Promise<PreparedImage> {
 
 /** One file out of one Debian package, gunzipped if it ships compressed (x86_64 Xen). */
 async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Promise<Entry> {
-  const entry = await cachedDir("deb-file", { ...p, path }, async (tmp) => {
+  const entry = await cachedEntry("deb-file", { ...p, path }, async (tmp) => {
     const debDir = join(tmp, "deb");
     const unpacked = join(tmp, "unpacked");
     await mkdir(debDir);
@@ -47,28 +48,23 @@ async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Pr
     const name = basename(files[0]!).replace(/\.gz$/, "");
     const data = await readFile(files[0]!);
     await writeFile(join(tmp, name), files[0]!.endsWith(".gz") ? gunzipSync(data) : data);
-    await writeFile(join(tmp, "entry.json"), JSON.stringify({ file: name, sha256: await sha256File(join(tmp, name)) }));
+    await writeEntry(tmp, name);
     await Promise.all([rm(debDir, { recursive: true }), rm(unpacked, { recursive: true })]);
   });
-  if (entry.built) built.push(`${p.package} ${p.version} ${path}`);
-  return readEntry(entry.dir);
-}
-
-async function readEntry(dir: string): Promise<Entry> {
-  const meta = JSON.parse(await readFile(join(dir, "entry.json"), "utf8")) as Entry;
-  return { file: join(dir, meta.file), sha256: meta.sha256 };
+  if (entry.built) built.push(`${p.package} ${p.version} ${path}${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`);
+  return entry;
 }
 
 async function busyboxInitrd(busyboxPkg: PackageVersion, initLines: string[] | undefined, built: string[]): Promise<Entry> {
   const busybox = await fileFromDeb(busyboxPkg, "bin/busybox", built);
   const script = initScript(initLines);
-  const entry = await cachedDir("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
+  const entry = await cachedEntry("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
     await buildInitramfs(busybox.file, script, join(tmp, "work"), join(tmp, "initrd.gz"));
     await rm(join(tmp, "work"), { recursive: true });
-    await writeFile(join(tmp, "entry.json"), JSON.stringify({ file: "initrd.gz", sha256: await sha256File(join(tmp, "initrd.gz")) }));
+    await writeEntry(tmp, "initrd.gz");
   });
-  if (entry.built) built.push(`busybox initramfs (${busyboxPkg.arch})`);
-  return readEntry(entry.dir);
+  if (entry.built) built.push(`busybox initramfs (${busyboxPkg.arch})${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`);
+  return entry;
 }
 
 async function userFile(role: string, source: Extract<ImageSource, { kind: "file" }>, exp: Expectation): Promise<Entry> {
@@ -76,8 +72,8 @@ async function userFile(role: string, source: Extract<ImageSource, { kind: "file
   if (!path)
     throw new UserImageMissing(`${exp.file}: images.${role} comes from $${source.env}, which is not set (set it to the image file, or pass --image ${role}=PATH)`);
   const file = resolve(path);
-  const exists = await stat(file).then((s) => s.isFile(), () => false);
-  if (!exists) throw new ImageError(`${exp.file}: images.${role}: no such file ${file}`);
+  const problem = await userImageProblem(file, role, exp.machine.arch);
+  if (problem) throw new ImageError(`${exp.file}: images.${role}: ${problem}`);
   return { file, sha256: await sha256File(file) };
 }
 

@@ -1,10 +1,10 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreparedImageInfo } from "../expectations/schema.ts";
 import type { ToolstackInitrdSource } from "../expectations/toolstack.ts";
 import type { PackageVersion } from "../result.ts";
 import { ImageError } from "./apt.ts";
-import { cachedDir, sha256File } from "./cache.ts";
+import { cachedEntry, writeEntry } from "./cache.ts";
 import { buildToolstackInitramfs, toolstackFiles, toolstackInitScript, xenModules, type ToolstackBuild } from "./toolstack.ts";
 
 export interface ToolstackInputs {
@@ -34,11 +34,11 @@ export async function toolstackInitrd(source: ToolstackInitrdSource, inputs: Too
   }
   const script = toolstackInitScript(inputs.debArch, source.commands);
   const key = { busybox: inputs.busybox.sha256, script, packages, kernel, files: [...files].map(([path, f]) => [path, typeof f === "string" ? f : f.text]) };
-  const entry = await cachedDir("toolstack-initrd", key, async (tmp) => {
+  const entry = await cachedEntry("toolstack-initrd", key, async (tmp) => {
     await buildToolstackInitramfs(inputs.busybox.file, script, files, join(tmp, "work"), join(tmp, "initrd.gz"));
     await rm(join(tmp, "work"), { recursive: true });
-    await writeFile(join(tmp, "sha256"), await sha256File(join(tmp, "initrd.gz")));
+    await writeEntry(tmp, "initrd.gz");
   });
   if (entry.built) inputs.built.push(`toolstack initramfs (${inputs.debArch})`);
-  return { file: join(entry.dir, "initrd.gz"), sha256: (await readFile(join(entry.dir, "sha256"), "utf8")).trim(), packages };
+  return { file: entry.file, sha256: entry.sha256, packages };
 }

@@ -10,7 +10,7 @@ const RAMDISK_OFFSET = 0x04000000;
 export interface DomUModules {
   patches: DtbPatch[];
   /** QEMU `-device loader` pairs that put each module where its node says. */
-  loaders: { file: string; addr: string }[];
+  loaders: { role: string; file: string; addr: string }[];
 }
 
 const hex = (n: number) => n.toString(16);
@@ -29,8 +29,8 @@ export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: st
     const node = `/chosen/domU${i + 1}`;
     const kernelAddr = DOMU_BASE + i * DOMU_STRIDE;
     const modules = [
-      { image: images[d.kernel ?? "kernel"]!, addr: kernelAddr, compatible: "multiboot,kernel", bootargs: d.linux ?? DEFAULT_DOMU_ARGS },
-      ...(d.initrd ? [{ image: images[d.initrd]!, addr: kernelAddr + RAMDISK_OFFSET, compatible: "multiboot,ramdisk", bootargs: undefined }] : []),
+      { role: d.kernel ?? "kernel", image: images[d.kernel ?? "kernel"]!, addr: kernelAddr, compatible: "multiboot,kernel", bootargs: d.linux ?? DEFAULT_DOMU_ARGS },
+      ...(d.initrd ? [{ role: d.initrd, image: images[d.initrd]!, addr: kernelAddr + RAMDISK_OFFSET, compatible: "multiboot,ramdisk", bootargs: undefined }] : []),
     ];
     patches.push(
       { create: [node] },
@@ -49,7 +49,7 @@ export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: st
         { set: moduleNode, property: "reg", type: "x", values: ["0", hex(m.addr), "0", m.image.sizeHex] },
       );
       if (m.bootargs) patches.push({ set: moduleNode, property: "bootargs", type: "s", values: [m.bootargs] });
-      loaders.push({ file: m.image.path, addr: `0x${hex(m.addr)}` });
+      loaders.push({ role: m.role, file: m.image.path, addr: `0x${hex(m.addr)}` });
     }
   });
   return { patches, loaders };

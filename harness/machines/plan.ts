@@ -5,11 +5,36 @@ import type { PreparedImages } from "../images/prepare.ts";
 import type { QemuInfo } from "./qemu.ts";
 import { domUPatches } from "./dom0less.ts";
 
-/** Everything needed to start the machine, and to say how to start it by hand. */
+/** Image roles a machine can load (the keys of an expectation's `images`). */
+export type ImageRole = keyof PreparedImages["images"];
+
+/** QEMU options that load what the firmware boots, with the prepared images they name (none for a patched DTB or U-Boot). */
+export interface BootArgs {
+  images: ImageRole[];
+  args: string[];
+}
+
+/**
+ * Everything needed to start the machine, and to say how to start it by hand. The parts are
+ * kept apart so an export (LAVA) reads them, not the command line; `argv` is their concatenation.
+ */
 export interface MachinePlan {
   binary: string;
+  /** Board, CPU, memory, CPUs. */
+  machine: string[];
+  /** Serial console on stdio, no reboot. */
+  console: string[];
+  /** Firmware and images, in command-line order. */
+  boot: BootArgs[];
+  /** The expectation's own `machine.extraArgs`. */
+  extra: string[];
   argv: string[];
   sendContext: SendContext;
+}
+
+/** The command line of a plan: its parts in order. */
+export function planArgv(plan: Pick<MachinePlan, "machine" | "console" | "boot" | "extra">): string[] {
+  return [...plan.machine, ...plan.console, ...plan.boot.flatMap((b) => b.args), ...plan.extra];
 }
 
 // Load addresses for the arm64 virt machine (RAM starts at 0x40000000; U-Boot keeps its DTB there).
@@ -32,7 +57,7 @@ export function machineArgs(exp: Expectation): string[] {
   return ["-machine", "pc", "-cpu", m.cpu ?? "qemu64", "-m", m.memory, "-smp", String(m.cpus)];
 }
 
-const loader = (file: string, addr: string) => ["-device", `loader,file=${file},addr=${addr}`];
+const loader = (role: ImageRole, file: string, addr: string): BootArgs => ({ images: [role], args: ["-device", `loader,file=${file},addr=${addr}`] });
 
 /** Xen's command lines and boot modules (at the loader addresses) in /chosen, as Xen's arm64 boot protocol wants them. */
 export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, images: Partial<Record<"kernel" | "initrd", { sizeHex: string }>>): DtbPatch[] {
@@ -52,56 +77,61 @@ export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, ima
   return patches;
 }
 
-async function arm64Direct(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<string[]> {
+async function arm64Direct(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<BootArgs[]> {
   const { xen, kernel, initrd } = images;
   if (!xen) {
-    const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64];
-    return initrd ? [...args, "-initrd", initrd.path] : args;
+    const args: BootArgs[] = [{ images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64] }];
+    return initrd ? [...args, { images: ["initrd"], args: ["-initrd", initrd.path] }] : args;
   }
   const domUs = domUPatches(exp.boot?.domUs ?? [], images);
   const dtb = await patchedDtb(qemu, machineArgs(exp), [...xenChosenPatches(exp.boot ?? {}, images), ...domUs.patches]);
   return [
-    "-kernel", xen.path, "-dtb", dtb,
-    ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),
-    ...(initrd ? loader(initrd.path, INITRD_ADDR) : []),
-    ...domUs.loaders.flatMap((l) => loader(l.file, l.addr)),
+    { images: ["xen"], args: ["-kernel", xen.path] },
+    { images: [], args: ["-dtb", dtb] },
+    ...(kernel ? [loader("kernel", kernel.path, KERNEL_ADDR)] : []),
+    ...(initrd ? [loader("initrd", initrd.path, INITRD_ADDR)] : []),
+    ...domUs.loaders.map((l) => loader(l.role, l.file, l.addr)),
   ];
 }
 
 /** U-Boot as firmware; the images wait in RAM and the expectation types the boot commands. */
-function arm64UBoot(images: PreparedImages["images"]): string[] {
+function arm64UBoot(images: PreparedImages["images"]): BootArgs[] {
   const { xen, kernel, initrd } = images;
   return [
-    "-bios", UBOOT_ARM64,
-    ...(xen ? loader(xen.path, XEN_ADDR) : []),
-    ...(kernel ? loader(kernel.path, KERNEL_ADDR) : []),
-    ...(initrd ? loader(initrd.path, INITRD_ADDR) : []),
+    { images: [], args: ["-bios", UBOOT_ARM64] },
+    ...(xen ? [loader("xen", xen.path, XEN_ADDR)] : []),
+    ...(kernel ? [loader("kernel", kernel.path, KERNEL_ADDR)] : []),
+    ...(initrd ? [loader("initrd", initrd.path, INITRD_ADDR)] : []),
   ];
 }
 
 /** x86_64: QEMU loads Xen as a multiboot kernel; `-initrd` lists the modules, each with its command line. */
-function x86Direct(exp: Expectation, images: PreparedImages["images"]): string[] {
+function x86Direct(exp: Expectation, images: PreparedImages["images"]): BootArgs[] {
   const { xen, kernel, initrd } = images;
   if (!xen) {
-    const args = ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.x86_64];
-    return initrd ? [...args, "-initrd", initrd.path] : args;
+    const args: BootArgs[] = [{ images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.x86_64] }];
+    return initrd ? [...args, { images: ["initrd"], args: ["-initrd", initrd.path] }] : args;
   }
+  // Multiboot modules share one -initrd: the kernel's with its command line, then the initrd.
   const modules = [kernel && `${kernel.path} ${exp.boot?.linux ?? DEFAULT_DOM0_ARGS.x86_64}`, initrd?.path].filter(Boolean);
-  return ["-kernel", xen.path, "-append", exp.boot?.xen ?? DEFAULT_XEN_ARGS.x86_64, ...(modules.length ? ["-initrd", modules.join(",")] : [])];
-}
-
-/** A user's own all-in-one image (e.g. boot-wrapper-aarch64's xen-system.axf). */
-function userImageArgs(exp: Expectation, images: PreparedImages["images"]): string[] {
-  const { image, initrd, dtb } = images;
   return [
-    "-kernel", image!.path,
-    ...(initrd ? ["-initrd", initrd.path] : []),
-    ...(dtb ? ["-dtb", dtb.path] : []),
-    ...(exp.boot?.linux ? ["-append", exp.boot.linux] : []),
+    { images: ["xen"], args: ["-kernel", xen.path, "-append", exp.boot?.xen ?? DEFAULT_XEN_ARGS.x86_64] },
+    ...(modules.length ? [{ images: [...(kernel ? ["kernel"] : []), ...(initrd ? ["initrd"] : [])], args: ["-initrd", modules.join(",")] }] : []),
   ];
 }
 
-async function firmwareArgs(exp: Expectation, prepared: PreparedImages, qemu: QemuInfo): Promise<string[]> {
+/** A user's own all-in-one image (e.g. boot-wrapper-aarch64's xen-system.axf). */
+function userImageArgs(exp: Expectation, images: PreparedImages["images"]): BootArgs[] {
+  const { image, initrd, dtb } = images;
+  return [
+    { images: ["image"], args: ["-kernel", image!.path] },
+    ...(initrd ? [{ images: ["initrd"], args: ["-initrd", initrd.path] }] : []),
+    ...(dtb ? [{ images: ["dtb"], args: ["-dtb", dtb.path] }] : []),
+    ...(exp.boot?.linux ? [{ images: [], args: ["-append", exp.boot.linux] }] : []),
+  ];
+}
+
+async function firmwareArgs(exp: Expectation, prepared: PreparedImages, qemu: QemuInfo): Promise<BootArgs[]> {
   const { firmware, arch } = exp.machine;
   if (firmware === "image") return userImageArgs(exp, prepared.images);
   if (firmware === "u-boot") {
@@ -113,11 +143,11 @@ async function firmwareArgs(exp: Expectation, prepared: PreparedImages, qemu: Qe
 
 /** The QEMU command line: serial console on stdio, no reboot (a reset becomes an exit). */
 export async function planMachine(exp: Expectation, prepared: PreparedImages, qemu: QemuInfo): Promise<MachinePlan> {
-  const argv = [
-    ...machineArgs(exp),
-    "-nographic", "-no-reboot",
-    ...(await firmwareArgs(exp, prepared, qemu)),
-    ...(exp.machine.extraArgs ?? []),
-  ];
-  return { binary: qemu.binary, argv, sendContext: prepared.images };
+  const parts = {
+    machine: machineArgs(exp),
+    console: ["-nographic", "-no-reboot"],
+    boot: await firmwareArgs(exp, prepared, qemu),
+    extra: exp.machine.extraArgs ?? [],
+  };
+  return { binary: qemu.binary, ...parts, argv: planArgv(parts), sendContext: prepared.images };
 }

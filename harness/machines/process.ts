@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from "execa";
 import pTimeout from "p-timeout";
+import { interrupt, interruptedBy, interruptWatched, SIGNAL_EXIT, type StopSignal } from "../interrupt.ts";
 
 export interface MachineExit {
   code: number | null;
@@ -33,16 +34,28 @@ function killAllGroups(): void {
   for (const pid of live) killGroup(pid);
 }
 
+/** How long a run may take to record its interrupted boots before bootlog exits anyway. */
+const RECORD_GRACE_MS = 10_000;
+
 let handlersInstalled = false;
-function installExitHandlers(): void {
+/** Stop signals end every machine; a run in progress records its boots as interrupted first (a second signal does not wait). */
+export function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on("exit", killAllGroups);
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  for (const signal of Object.keys(SIGNAL_EXIT) as StopSignal[]) {
+    const code = SIGNAL_EXIT[signal];
     process.on(signal, () => {
       if (live.size) process.stderr.write(`bootlog: ${signal}: ${live.size} machine(s) stopped\n`);
+      if (interruptedBy() || !interruptWatched()) {
+        killAllGroups();
+        process.exit(code);
+      }
+      process.exitCode = code;
+      process.on("exit", () => (process.exitCode = code));
+      interrupt(signal);
       killAllGroups();
-      process.exit(code);
+      setTimeout(() => process.exit(code), RECORD_GRACE_MS).unref();
     });
   }
 }

@@ -1,3 +1,4 @@
+import { outcomeAfter } from "../vocabulary.ts";
 import type { MatcherVerdict } from "./matcher.ts";
 
 const seconds = (s: number) => `${s.toFixed(1)} s`;
@@ -37,5 +38,5 @@ function causeWords(v: MatcherVerdict): string {
 /** The one-line human verdict: `HANG after "linux-banner": silent 15.0 s, last line "Run /init as init process"`. */
 export function describeVerdict(v: MatcherVerdict): string {
   if (v.outcome === "pass") return `PASS: ${describeCause(v)}`;
-  return `${v.outcome.toUpperCase()} after "${v.after}": ${describeCause(v)}`;
+  return `${outcomeAfter(v.outcome.toUpperCase(), v.after, true)}: ${describeCause(v)}`;
 }

@@ -1,4 +1,5 @@
 import type { KnownBad } from "../expectations/schema.ts";
+import { outcomeAfter } from "../vocabulary.ts";
 import type { BootOutcome, MatcherVerdict } from "./matcher.ts";
 
 export type KnownBadStatus = "reproduced" | "xpass" | "different";
@@ -8,9 +9,7 @@ export interface KnownBadJudgement {
   message: string;
 }
 
-function symptom(outcome: BootOutcome | "infra", after: string): string {
-  return `${outcome} after "${after}"`;
-}
+const symptom = (outcome: BootOutcome | "infra", after: string) => outcomeAfter(outcome, after, true);
 
 /**
  * A known-bad boot that goes wrong exactly as recorded (same outcome, after the same milestone)
@@ -21,7 +20,7 @@ export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict): Know
   if (verdict.outcome === "pass")
     return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
   if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after)
-    return { status: "reproduced", message: `known-bad: ${knownBad.outcome} after ${knownBad.after} (${knownBad.reason})` };
+    return { status: "reproduced", message: `known-bad: ${outcomeAfter(knownBad.outcome, knownBad.after)} (${knownBad.reason})` };
   return {
     status: "different",
     message: `known-bad boot failed differently: expected ${expected} (${knownBad.reason}), got ${symptom(verdict.outcome, verdict.after)}`,

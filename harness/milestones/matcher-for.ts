@@ -1,14 +1,16 @@
-import type { Expectation } from "../expectations/loader.ts";
-import type { SendContext } from "../expectations/schema.ts";
-import { BootMatcher, type MilestoneRecord } from "./matcher.ts";
+import type { SendContext, StreamSpec } from "../expectations/schema.ts";
+import { BootMatcher, type MatcherSpec, type MilestoneRecord } from "./matcher.ts";
 import { StreamMatcher } from "./stream-matcher.ts";
 
 /** What the runner needs of a matcher: the single ordered list and milestones per stream both are one. */
 export type ConsoleMatcher = Pick<BootMatcher, "chunk" | "tick" | "exit" | "verdict" | "reached" | "nextDeadline">;
 
+/** An expectation as the judge sees it: the ordered list, and `streams` when it declares them. */
+export type JudgeSpec = MatcherSpec & { streams?: Record<string, StreamSpec> };
+
 /** The matcher an expectation asks for: milestones per stream when it declares streams, else the ordered list. */
-export function matcherFor(exp: Expectation, context: SendContext = {}, startAt = 0): ConsoleMatcher {
-  return exp.streams ? new StreamMatcher({ ...exp, streams: exp.streams }, context, startAt) : new BootMatcher(exp, context, startAt);
+export function matcherFor(spec: JudgeSpec, context: SendContext = {}, startAt = 0): ConsoleMatcher {
+  return spec.streams ? new StreamMatcher({ ...spec, streams: spec.streams }, context, startAt) : new BootMatcher(spec, context, startAt);
 }
 
 /**

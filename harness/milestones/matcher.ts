@@ -1,13 +1,14 @@
 import type { ConsoleChunk } from "../console/lines.ts";
 import type { FailurePattern } from "../expectations/failure-patterns.ts";
-import type { Milestone, SendContext } from "../expectations/schema.ts";
-import { parseDuration } from "../expectations/duration.ts";
+import type { TimedMilestone } from "../expectations/loader.ts";
+import type { SendContext } from "../expectations/schema.ts";
+import type { BootOutcome } from "../vocabulary.ts";
 import { compileAny, compilePattern, describePattern, type TextTest } from "./pattern.ts";
 
 const NOTHING: Step = Object.freeze({ sends: Object.freeze([]) as unknown as string[] });
 const NON_BLANK = /\S/;
 
-export type BootOutcome = "pass" | "fail" | "hang" | "timeout" | "exited";
+export type { BootOutcome };
 
 /** Why the boot ended; every variant carries what a person needs to see in one line. */
 export type Cause =
@@ -46,14 +47,14 @@ export interface Step {
 }
 
 export interface MatcherSpec {
-  milestones: Milestone[];
+  milestones: TimedMilestone[];
   failOn: FailurePattern[];
   silenceS: number;
   budgetS: number;
 }
 
 interface CompiledMilestone {
-  milestone: Milestone;
+  milestone: TimedMilestone;
   test: TextTest;
   withinS?: number;
 }
@@ -95,7 +96,7 @@ export class BootMatcher {
     this.milestones = spec.milestones.map((milestone) => ({
       milestone,
       test: compilePattern(milestone.match),
-      withinS: milestone.within ? parseDuration(milestone.within) : undefined,
+      withinS: milestone.withinS,
     }));
     this.failures = spec.failOn.map((pattern) => ({ pattern, test: compilePattern(pattern.match), seen: 0 }));
     this.anyFailure = compileAny(spec.failOn.map((f) => f.match));

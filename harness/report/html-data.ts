@@ -5,10 +5,12 @@
  * History comes from the run directories themselves (<root>/<run>/<boot>/timeline.json,
  * newest N by startedAt), so the report depends on nothing but the artifacts a run writes.
  */
-import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { open, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import stripAnsi from "strip-ansi";
-import type { Timeline } from "./timeline.ts";
+import { runBoots, subdirs, type FoundBoot } from "../artifacts/run-dir.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
+import { cleanLine } from "../console/lines.ts";
+import { isInterruption } from "../interrupt.ts";
 
 export interface BootView {
   timeline: Timeline;
@@ -52,59 +54,6 @@ export interface LoadRunOptions {
 
 const TAIL_BYTES = 64 * 1024;
 
-/** timeline.json, or undefined when it is missing or not a bootlog timeline. */
-export async function readTimeline(file: string): Promise<Timeline | undefined> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, "utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== "object") return undefined;
-  const t = value as Partial<Timeline>;
-  if (typeof t.name !== "string" || typeof t.outcome !== "string" || typeof t.startedAt !== "string" || !Array.isArray(t.milestones)) return undefined;
-  return value as Timeline;
-}
-
-async function subdirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const dirs: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith(".")) continue;
-    const path = join(dir, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)))) dirs.push(path);
-  }
-  return dirs.sort();
-}
-
-interface FoundBoot {
-  dir: string;
-  timeline: Timeline;
-  attempts: number;
-}
-
-/** The boots of one run directory; a boot retried after infra (retry-N/<boot>/) is represented by its last attempt. */
-async function runBoots(runDir: string): Promise<FoundBoot[]> {
-  const found: { dir: string; timeline: Timeline }[] = [];
-  for (const dir of await subdirs(runDir)) {
-    const timeline = await readTimeline(join(dir, "timeline.json"));
-    if (timeline) found.push({ dir, timeline });
-    else if (/^retry-\d+$/.test(basename(dir)))
-      for (const inner of await subdirs(dir)) {
-        const retried = await readTimeline(join(inner, "timeline.json"));
-        if (retried) found.push({ dir: inner, timeline: retried });
-      }
-  }
-  const byName = new Map<string, FoundBoot>();
-  for (const f of found) {
-    const seen = byName.get(f.timeline.name);
-    if (!seen) byName.set(f.timeline.name, { ...f, attempts: 1 });
-    else if ((f.timeline.attempt ?? 1) > (seen.timeline.attempt ?? 1)) byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
-    else seen.attempts += 1;
-  }
-  return [...byName.values()];
-}
-
 /** The last `lines` lines of a log, read from its end, ANSI and control characters removed. */
 export async function logTail(file: string, lines: number): Promise<string[]> {
   let handle;
@@ -118,9 +67,7 @@ export async function logTail(file: string, lines: number): Promise<string[]> {
     const length = Math.min(size, TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    const all = stripAnsi(buffer.toString("utf8"))
-      .split(/\r\n|\n|\r/)
-      .map((line) => line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ""));
+    const all = buffer.toString("utf8").split(/\r\n|\n|\r/).map(cleanLine);
     if (length < size) all.shift(); // the first line is cut
     while (all.length && !all.at(-1)!.trim()) all.pop();
     return all.slice(-lines);
@@ -182,7 +129,8 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     const points: HistoryPoint[] = [];
     for (const [dir, run] of runs) {
       const same = run.boots.find((x) => x.timeline.name === b.timeline.name);
-      if (same) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
+      // Another run's interrupted boot is no point of the trend: it says nothing about the guest.
+      if (same && (dir === real || !isInterruption(same.timeline.error))) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
     }
     points.sort((x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current));
     // The newest N, always ending at (and including) the current run.

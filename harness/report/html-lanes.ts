@@ -1,5 +1,5 @@
 import { escapeHtml, timelineSvg } from "./html-timeline.ts";
-import type { Timeline } from "./timeline.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
 
 /**
  * A boot with milestones per stream: one lane per stream, each its own timeline on the same

@@ -3,9 +3,10 @@
  * - a boot's timeline: milestones on a seconds axis, where the boot stopped, the silence before a hang;
  * - a boot's trend: time to each milestone over the last runs, failed runs marked.
  */
+import { outcomeAfter } from "../vocabulary.ts";
 import type { HistoryPoint } from "./html-data.ts";
 import { outcomeColor, seriesColor } from "./html-style.ts";
-import type { Timeline } from "./timeline.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
 
 const W = 1000;
 const CHAR_W = 6.7; // 11px monospace
@@ -150,7 +151,7 @@ export function timelineSvg(t: Timeline): string {
   if (t.outcome !== "pass" && t.verdict) {
     const sx = n(x(t.verdict.at));
     const color = outcomeColor(t.outcome);
-    const text = `${t.outcome} after ${t.verdict.after}${t.verdict.pending ? `, awaiting ${t.verdict.pending}` : ""} (${fmtSeconds(t.verdict.at)})`;
+    const text = `${outcomeAfter(t.outcome, t.verdict.after)}${t.verdict.pending ? `, awaiting ${t.verdict.pending}` : ""} (${fmtSeconds(t.verdict.at)})`;
     const anchor = x(t.verdict.at) > W / 2 ? "end" : "start";
     parts.push(`<line class="stop-marker" data-at="${n(t.verdict.at)}" x1="${sx}" y1="${axisY - 22}" x2="${sx}" y2="${axisY + 22}" stroke="${color}"/>`);
     parts.push(`<text x="${anchor === "end" ? n(x(t.verdict.at) - 6) : n(x(t.verdict.at) + 6)}" y="${axisY + 46}" text-anchor="${anchor}" fill="${color}" font-weight="600">${escapeHtml(text)}</text>`);

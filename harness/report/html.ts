@@ -6,14 +6,13 @@
  */
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { writeFileAtomic } from "../artifacts/atomic-write.ts";
 import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-data.ts";
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds, trendKey, trendSvg } from "./html-timeline.ts";
 import { laneTimelines } from "./html-lanes.ts";
-import type { Timeline } from "./timeline.ts";
+import type { Timeline } from "../artifacts/timeline.ts";
 
-export { loadRun } from "./html-data.ts";
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { readHistory } from "../../harness/history/history-file.ts";
+import { readHistory } from "../../harness/artifacts/history.ts";
 import { arm64XenImages } from "../helpers/arm64-images.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

@@ -12,8 +12,8 @@ import { execa } from "execa";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
-import { readHistory } from "../../harness/history/history-file.ts";
-import { readRun } from "../../harness/history/read-run.ts";
+import { readHistory } from "../../harness/artifacts/history.ts";
+import { readRun } from "../../harness/artifacts/read-run.ts";
 import { runMany } from "../../harness/run.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
 

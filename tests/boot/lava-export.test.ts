@@ -6,7 +6,7 @@
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { sha256File } from "../../harness/images/cache.ts";
-import { exportLava, validateLavaJob, type LavaJob } from "../../harness/report/lava.ts";
+import { exportLava, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
 import { expectationNamed } from "../helpers/boot.ts";
 
 describe("export lava with prepared images", () => {

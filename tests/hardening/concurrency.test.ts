@@ -14,7 +14,7 @@ import { gunzipSync } from "node:zlib";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { cachedDir } from "../../harness/images/cache.ts";
-import { playingQemu, writeExpectationFile } from "./fake-qemu.ts";
+import { fakeImage, playingQemu, writeExpectationFile } from "./fake-qemu.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DEFINE = join(ROOT, "harness/expectations/index.ts");
@@ -42,7 +42,7 @@ describe("concurrent runs share a cold cache", () => {
 export default defineBoot({
   name: "shared-cache",
   machine: { arch: "aarch64", memory: "128M", cpus: 1, firmware: "image" },
-  images: { image: userImage({ path: ${JSON.stringify(qemu)} }), initrd: busyboxInitrd() },
+  images: { image: userImage({ path: ${JSON.stringify(fakeImage(dir))} }), initrd: busyboxInitrd() },
   milestones: [{ id: "first", match: "FAKE-BOOT-1" }, { id: "prompt", match: "FAKE-PROMPT # " }],
   silence: "10s",
   budget: "60s",

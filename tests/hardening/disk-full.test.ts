@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
-import { fakePids, playingQemu, running, waitFor, writeExpectationFile } from "./fake-qemu.ts";
+import { fakeImage, fakePids, playingQemu, running, waitFor, writeExpectationFile } from "./fake-qemu.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DEFINE = join(ROOT, "harness/expectations/index.ts");
@@ -50,7 +50,7 @@ writeExpectationFile(
 export default defineBoot({
   name: "disk-full",
   machine: { arch: "aarch64", memory: "128M", cpus: 1, firmware: "image" },
-  images: { image: userImage({ path: ${JSON.stringify(qemu)} }) },
+  images: { image: userImage({ path: ${JSON.stringify(fakeImage(dir))} }) },
   milestones: [{ id: "first", match: "FAKE-BOOT-1" }, { id: "prompt", match: "FAKE-PROMPT # " }],
   silence: "10s",
   budget: "60s",

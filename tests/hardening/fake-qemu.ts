@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { linuxPanics, xenPanics } from "../../harness/expectations/failure-patterns.ts";
 import type { BootSpec } from "../../harness/expectations/schema.ts";
@@ -129,12 +129,23 @@ export const FAKE_MILESTONES = [
   { id: "prompt", match: "FAKE-PROMPT # " },
 ] as const;
 
-/** The spec of a boot on a fake QEMU: firmware "image" pointing at the script itself, so no image is downloaded. */
+/**
+ * An image file bootlog accepts for the role "image" (an ELF header and padding): user images
+ * are checked before booting, and the fake QEMU never reads it.
+ */
+export function fakeImage(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "fake-image.elf");
+  if (!existsSync(path)) writeFileSync(path, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]));
+  return path;
+}
+
+/** The spec of a boot on a fake QEMU: firmware "image" with a fake image next to the script, so no image is downloaded. */
 export function fakeSpec(script: string, overrides: Partial<BootSpec> = {}): BootSpec {
   return {
     name: "fake-boot",
     machine: { arch: "aarch64", memory: "128M", cpus: 1, firmware: "image" },
-    images: { image: { kind: "file", path: script } },
+    images: { image: { kind: "file", path: fakeImage(dirname(script)) } },
     milestones: FAKE_MILESTONES.map((m) => ({ ...m })),
     failOn: [...linuxPanics, ...xenPanics],
     silence: "3s",

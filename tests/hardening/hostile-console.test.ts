@@ -1,5 +1,5 @@
 /**
- * Hostile console output, replayed (LineSplitter + BootMatcher + SliceRecorder + JUnit, no
+ * Hostile console output, replayed (the ConsoleJudge: LineSplitter + BootMatcher + SliceRecorder; JUnit; no
  * processes) and live (a fake QEMU printing it through the whole harness): binary garbage,
  * NUL and ESC floods, CR-only lines, UTF-8 split across reads, a 100 MB line, hundreds of MB.
  * The verdict must be what the milestones say, serial.log must hold every byte, and the JUnit
@@ -13,11 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { LineSplitter } from "../../harness/console/lines.ts";
-import { SliceRecorder } from "../../harness/console/slices.ts";
 import type { Expectation } from "../../harness/expectations/loader.ts";
-import { BootMatcher } from "../../harness/milestones/matcher.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
+import { ConsoleJudge } from "../../harness/milestones/judge.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/run-boot.ts";
 import { expectedOutput, fakeExpectation, fakePids, fileDigest, garbage, LINE, playingQemu, running, type Step } from "./fake-qemu.ts";
@@ -39,11 +37,15 @@ const XML_FORBIDDEN = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](
 
 function expectValidJunit(xml: string): void {
   expect(XMLValidator.validate(xml)).toBe(true);
+  expect(xml, "the console forged a testcase").not.toMatch(/<testcase[^>]*name="(forged|x|y)"/);
   expect(XML_FORBIDDEN.test(xml), "junit.xml holds a character XML forbids").toBe(false);
 }
 
 const CR_ONLY = Array.from({ length: 2000 }, (_, i) => `progress ${i % 100}%\r`).join("");
-const XML_HOSTILE = "]]> <testcase name=\"x\"/> &amp; & < > \" ' \uFFFE \uFFFF \u0085 \u2028\r\n";
+const XML_HOSTILE =
+  "]]> <testcase name=\"x\"/> &amp; & < > \" ' \uFFFE \uFFFF \u0085 \u2028\r\n" +
+  // Repeated ]]> and a crafted attempt to close the CDATA and add a testcase of the guest's choosing.
+  "]]>]]> ]]></system-out></testcase><testcase classname=\"x\" name=\"forged\"><failure message=\"forged\"/></testcase><testcase name=\"y\"><system-out><![CDATA[\r\n";
 
 /** Every kind of hostile output in one console, between and around the two milestones. */
 const HOSTILE: Step[] = [
@@ -126,23 +128,17 @@ function* hostileReads(steps: Step[], seed = 7): Generator<Buffer> {
   }
 }
 
-/** What watchConsole does with reads, without QEMU: lines, matcher, slices; then a JUnit of the result. */
+/** What the runner does with reads, without QEMU: the same ConsoleJudge; then a JUnit of the result. */
 function judgeReplay(exp: Expectation, reads: Iterable<Buffer>): { result: BootResult; xml: string } {
-  const splitter = new LineSplitter();
-  const matcher = new BootMatcher(exp);
-  const slices = new SliceRecorder();
+  const judge = new ConsoleJudge(exp);
   let t = 0;
-  let announced = 0;
   for (const bytes of reads) {
-    const chunk = splitter.push(bytes);
-    matcher.chunk((t += 1e-4), chunk);
-    slices.add(chunk.lines);
-    for (; announced < matcher.reached.length && matcher.reached[announced]!.at !== undefined; announced++) slices.close(matcher.reached[announced]!.id, chunk.tail);
-    if (matcher.verdict) break;
+    judge.feed((t += 1e-4), bytes);
+    if (judge.verdict) break;
   }
-  while (!matcher.verdict) matcher.tick((t += 0.5));
-  slices.add(splitter.end().lines);
-  const verdict = matcher.verdict!;
+  while (!judge.verdict) judge.tick((t += 0.5));
+  const slices = judge.finish();
+  const verdict = judge.verdict!;
   const result: BootResult = {
     name: exp.name,
     file: exp.file,
@@ -150,8 +146,8 @@ function judgeReplay(exp: Expectation, reads: Iterable<Buffer>): { result: BootR
     summary: `${verdict.outcome} after ${verdict.after}: ${verdict.lastLine}`,
     ok: verdict.outcome === "pass",
     verdict,
-    milestones: [...matcher.reached],
-    slices: slices.finish(),
+    milestones: [...judge.milestones],
+    slices,
     startedAt: new Date(0).toISOString(),
     durationS: t,
     qemu: { binary: "qemu-system-aarch64", argv: [] },

@@ -1,6 +1,6 @@
 /**
- * Replays recorded serial consoles through the real LineSplitter and BootMatcher, with the
- * recorded timing, so unit tests see what a live boot would have produced.
+ * Replays recorded serial consoles through the runner's own ConsoleJudge (LineSplitter +
+ * BootMatcher + slices), with the recorded timing, so unit tests see what a live boot would have produced.
  *
  * A fixture (`tests/fixtures/*.chunks.jsonl[.gz]`) is one JSON object per line:
  *   {"t": seconds since QEMU was spawned, "b": base64 of one stdout read}
@@ -10,8 +10,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { LineSplitter, type ConsoleChunk } from "../../harness/console/lines.ts";
-import { BootMatcher, type MatcherSpec, type MatcherVerdict, type MilestoneRecord } from "../../harness/milestones/matcher.ts";
+import type { ConsoleChunk } from "../../harness/console/lines.ts";
+import { ConsoleJudge } from "../../harness/milestones/judge.ts";
+import type { MatcherSpec, MatcherVerdict, MilestoneRecord } from "../../harness/milestones/matcher.ts";
 import type { SendContext } from "../../harness/expectations/schema.ts";
 import type { ConsoleMatcher } from "../../harness/milestones/matcher-for.ts";
 
@@ -139,7 +140,7 @@ export interface ReplayResult {
 const round = (t: number) => Math.round(t * 1e6) / 1e6;
 
 /**
- * Feed a recording through a LineSplitter into a BootMatcher with the recorded times. Between
+ * Feed a recording through a ConsoleJudge with the recorded times. Between
  * chunks the clock ticks every `tickS` of recorded time; after the last chunk it keeps ticking
  * (until the recorded exit, if any and `exit` is not false) until there is a verdict, so a log
  * cut short ends as a hang once `silence` has passed.
@@ -149,15 +150,14 @@ export function replay(spec: MatcherSpec, input: Chunk[] | Recording, opts: Repl
   const exit = Array.isArray(input) || opts.exit === false ? undefined : input.exit;
   const tickS = opts.tickS ?? 0.1;
   const giveUpS = opts.giveUpS ?? spec.budgetS + spec.silenceS + 1;
-  const splitter = opts.maxLineChars === undefined ? new LineSplitter() : new LineSplitter(opts.maxLineChars);
-  const matcher = opts.matcher ?? new BootMatcher(spec, opts.context ?? {});
+  const judge = new ConsoleJudge(spec, opts.context ?? {}, { maxLineChars: opts.maxLineChars, ...(opts.matcher ? { matcher: opts.matcher } : {}) });
   const sends: ReplayResult["sends"] = [];
   let ticks = 0;
   let k = 1;
   const nextTick = () => round(k * tickS);
   const tickUntil = (t: number) => {
-    while (!matcher.verdict && nextTick() < t) {
-      matcher.tick(nextTick());
+    while (!judge.verdict && nextTick() < t) {
+      judge.tick(nextTick());
       ticks += 1;
       k += 1;
     }
@@ -168,29 +168,24 @@ export function replay(spec: MatcherSpec, input: Chunk[] | Recording, opts: Repl
     if (c.t < last) throw new Error(`chunk times go backwards: ${c.t} after ${last}`);
     last = c.t;
     tickUntil(c.t);
-    if (matcher.verdict) break;
-    const split = splitter.push(c.bytes);
-    opts.onChunk?.(c.t, split);
-    const step = matcher.chunk(c.t, split);
+    if (judge.verdict) break;
+    const step = judge.feed(c.t, c.bytes);
+    opts.onChunk?.(c.t, judge.lastChunk!);
     for (const text of step.sends) sends.push({ at: c.t, text });
-    if (matcher.verdict) break;
+    if (judge.verdict) break;
   }
-  if (!matcher.verdict && exit) {
+  if (!judge.verdict && exit) {
     tickUntil(exit.t);
-    if (!matcher.verdict) {
-      const rest = splitter.end();
-      if (rest.lines.length) {
-        const step = matcher.chunk(exit.t, rest);
-        for (const text of step.sends) sends.push({ at: exit.t, text });
-      }
-      matcher.exit(exit.t, exit.code, exit.signal);
+    if (!judge.verdict) {
+      const step = judge.exit(exit.t, exit.code, exit.signal);
+      for (const text of step.sends) sends.push({ at: exit.t, text });
     }
   }
-  while (!matcher.verdict) {
+  while (!judge.verdict) {
     if (nextTick() > last + giveUpS) throw new Error(`no verdict ${giveUpS} s after the last chunk`);
-    matcher.tick(nextTick());
+    judge.tick(nextTick());
     ticks += 1;
     k += 1;
   }
-  return { verdict: matcher.verdict, records: [...matcher.reached], sends, ticks };
+  return { verdict: judge.verdict, records: [...judge.milestones], sends, ticks };
 }

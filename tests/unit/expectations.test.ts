@@ -89,7 +89,7 @@ const cases: Case[] = [
   ["knownBad without a reason", "knownBad.reason", (b) => (b.knownBad = { outcome: "hang", after: "start" })],
   ["within \"10x\"", "milestones[0].within", (b) => (b.milestones[0].within = "10x"), /not a duration/],
   ["within \"-1s\"", "milestones[2].within", (b) => (b.milestones[2].within = "-1s"), /not a duration/],
-  ["silence \"0s\"", "silence", (b) => (b.silence = "0s"), /not a duration/],
+  ["silence \"0s\"", "silence", (b) => (b.silence = "0s"), /must be > 0/],
   ["budget as a number", "budget", (b) => (b.budget = 120)],
   ["budget missing", "budget", (b) => delete b.budget],
   ["unknown arch", "machine.arch", (b) => (b.machine.arch = "riscv64"), /"aarch64"\|"x86_64"/],

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { KnownBad } from "../../harness/expectations/schema.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT } from "../../harness/history/compare.ts";
 import { formatJson, formatMarkdown, formatText } from "../../harness/history/compare-format.ts";
-import { readRun, recordsFromJunit } from "../../harness/history/read-run.ts";
-import { recordFromResult } from "../../harness/history/records.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
-import { writeBootArtifacts } from "../../harness/report/timeline.ts";
+import { readRun } from "../../harness/artifacts/read-run.ts";
+import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
+import { recordFromResult } from "../../harness/artifacts/records.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { bootResult, IDS, infraResult } from "../helpers/history-results.ts";
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
-import { appendHistory, formatHistory, historyOf, historyPath, readHistory, stoppedAt } from "../../harness/history/history-file.ts";
+import { appendHistory, historyPath, readHistory } from "../../harness/artifacts/history.ts";
+import { formatHistory, historyOf, stoppedAt } from "../../harness/history/history-file.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
 
 const dirs: string[] = [];
@@ -59,7 +60,7 @@ describe("artifacts/history.jsonl", () => {
     // Each process appends 40 runs of 5 boots with long summaries, as fast as it can, all at the same moment.
     writeFileSync(
       writer,
-      `import { appendHistory } from ${JSON.stringify(resolve("harness/history/history-file.ts"))};
+      `import { appendHistory } from ${JSON.stringify(resolve("harness/artifacts/history.ts"))};
 import { bootResult } from ${JSON.stringify(resolve("tests/helpers/history-results.ts"))};
 const [id, start] = [process.argv[2]!, Number(process.argv[3])];
 while (Date.now() < start); // all writers start together, whenever tsx got them ready

@@ -17,7 +17,7 @@ import { sha256File } from "../../harness/images/cache.ts";
 import type { PreparedImages } from "../../harness/images/prepare.ts";
 import { planMachine } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
-import { lavaJob, lavaYaml, pythonPattern, validateLavaJob, type LavaJob } from "../../harness/report/lava.ts";
+import { lavaJob, lavaYaml, pythonPattern, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
 
 let dir: string;
 let arm64: Expectation;
@@ -38,7 +38,7 @@ async function fakeImages(roles: Record<string, number>): Promise<PreparedImages
 async function exportFor(exp: Expectation, roles: Record<string, number>, urlBase?: string) {
   const prepared = await fakeImages(roles);
   const plan = await planMachine(exp, prepared, await qemuFor(exp.machine.arch));
-  const out = await lavaJob({ exp, argv: plan.argv, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages }, { urlBase });
+  const out = await lavaJob({ exp, plan, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages }, { urlBase });
   return { out, plan, prepared, yaml: lavaYaml(out, exp) };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { linuxPanics, xenPanics, type FailurePattern } from "../../harness/expectations/failure-patterns.ts";
 import type { KnownBad, Milestone } from "../../harness/expectations/schema.ts";
+import type { TimedMilestone } from "../../harness/expectations/loader.ts";
 import { describeVerdict } from "../../harness/milestones/describe.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import { BootMatcher, type MatcherSpec } from "../../harness/milestones/matcher.ts";
@@ -9,21 +10,21 @@ import { cutAfterLine, loadRecording, recordedText, replay, textChunks, timeOf, 
 
 // --- the expectation under test: what a real arm64 Xen + dom0 boot must show, in order ---
 
-const arm64Milestones = (): Milestone[] => [
-  { id: "xen-banner", match: /Xen version 4\.17/, within: "10s" },
+const arm64Milestones = (): TimedMilestone[] => [
+  { id: "xen-banner", match: /Xen version 4\.17/, withinS: 10 },
   { id: "dom0-loading", match: "*** LOADING DOMAIN 0 ***" },
-  { id: "linux-banner", match: /Linux version 6\.1/, within: "30s" },
+  { id: "linux-banner", match: /Linux version 6\.1/, withinS: 30 },
   { id: "run-init", match: "Run /init as init process" },
   { id: "dom0-init", match: /dom0 init: .* xen: xen/ },
   { id: "dom0-shell", match: "/ # ", send: "uname -r\n" },
   { id: "uname", match: /^6\.1\.0-\d+-arm64$/ },
 ];
 
-const x86Milestones = (): Milestone[] => [
+const x86Milestones = (): TimedMilestone[] => [
   // Anchored: only passes when ESC c / ESC[?7l / ESC[2J / ESC[0m in front of it are stripped.
   { id: "seabios", match: /^SeaBIOS \(version / },
   // Not anchored: Xen's banner may follow "Booting from ROM.." on the same line (x86_64-xen-cpu-max).
-  { id: "xen-banner", match: /\(XEN\) Xen version 4\.17/, within: "10s" },
+  { id: "xen-banner", match: /\(XEN\) Xen version 4\.17/, withinS: 10 },
   { id: "linux-banner", match: /Linux version 6\.1/ },
   { id: "run-init", match: "Run /init as init process" },
   { id: "dom0-init", match: /dom0 init: .* xen: xen/ },
@@ -189,7 +190,7 @@ describe("replayed arm64 Xen + dom0 boots", () => {
 
   test("a within deadline ends the boot as timeout naming the pending milestone", () => {
     const milestones = arm64Milestones();
-    milestones[2] = { ...milestones[2]!, within: "2s" }; // Linux comes ~4 s after LOADING DOMAIN 0 here
+    milestones[2] = { ...milestones[2]!, withinS: 2 }; // Linux comes ~4 s after LOADING DOMAIN 0 here
     const r = replay(spec({ milestones }), good);
     expect(r.verdict.outcome).toBe("timeout");
     expect(r.verdict.cause).toEqual({ kind: "within", limitS: 2 });
@@ -223,7 +224,7 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     expect(hang.sends).toEqual([]); // the prompt went by, but it is not awaited yet
     expect(hang.verdict.at).toBeGreaterThanOrEqual(lastChunkTime(good.chunks) + 15);
 
-    const withDeadline = [m[0]!, m[2]!, { ...m[1]!, within: "5s" }, m[5]!];
+    const withDeadline = [m[0]!, m[2]!, { ...m[1]!, withinS: 5 }, m[5]!];
     const timeout = replay(spec({ milestones: withDeadline }), good, { exit: false });
     expect(timeout.verdict).toMatchObject({ outcome: "timeout", cause: { kind: "within", limitS: 5 }, after: "linux-banner", pending: "dom0-loading" });
 
@@ -232,7 +233,7 @@ describe("replayed arm64 Xen + dom0 boots", () => {
   });
 
   test("a log cut after Run /init reads as a hang after the last milestone reached", () => {
-    // The DESIGN.md milestones (no run-init milestone).
+    // The default milestones of an arm64 Xen + dom0 boot (no run-init milestone).
     const m = arm64Milestones();
     const designSpec = spec({ milestones: [m[0]!, m[1]!, m[2]!, m[4]!, m[5]!] });
     const r = replay(designSpec, cutAfterLine(good, "Run /init as init process"));

@@ -16,7 +16,7 @@ import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import type { BootOutcome, Cause, MatcherVerdict } from "../../harness/milestones/matcher.ts";
 import { writeReport } from "../../harness/report/html.ts";
 import { OUTCOME_COLORS, SERIES_COLORS } from "../../harness/report/html-style.ts";
-import { writeBootArtifacts } from "../../harness/report/timeline.ts";
+import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import type { BootResult } from "../../harness/result.ts";
 
 const CHROMIUM = process.env.BOOTLOG_CHROMIUM ?? "/usr/bin/chromium";

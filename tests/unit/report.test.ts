@@ -7,9 +7,10 @@ import type { KnownBad } from "../../harness/expectations/schema.ts";
 import { describeVerdict } from "../../harness/milestones/describe.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import type { BootOutcome, Cause, MatcherVerdict } from "../../harness/milestones/matcher.ts";
-import { writeFileAtomic } from "../../harness/report/atomic-write.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
-import { timelineJson, writeBootArtifacts, writeRunJunit } from "../../harness/report/timeline.ts";
+import { writeFileAtomic } from "../../harness/artifacts/atomic-write.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { timelineJson } from "../../harness/artifacts/timeline.ts";
+import { writeBootArtifacts, writeRunJunit } from "../../harness/artifacts/run-dir.ts";
 import type { BootResult } from "../../harness/result.ts";
 
 const IDS = ["xen-banner", "linux-banner", "init", "shell"];

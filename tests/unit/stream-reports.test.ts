@@ -5,9 +5,9 @@ import { validateExpectation } from "../../harness/expectations/loader.ts";
 import { describeVerdict } from "../../harness/milestones/describe.ts";
 import { StreamMatcher } from "../../harness/milestones/stream-matcher.ts";
 import { laneTimelines } from "../../harness/report/html-lanes.ts";
-import { junitForBoots } from "../../harness/report/junit.ts";
-import { lavaStreamView } from "../../harness/report/lava-streams.ts";
-import { timelineJson } from "../../harness/report/timeline.ts";
+import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { lavaStreamView } from "../../harness/export/lava-streams.ts";
+import { timelineJson } from "../../harness/artifacts/timeline.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { loadRecording, replay, textChunks } from "../helpers/replay.ts";
 

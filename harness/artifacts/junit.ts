@@ -1,9 +1,33 @@
 import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
-import type { BootResult } from "../result.ts";
+import type { BootResult, PackageVersion } from "../result.ts";
+import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { streamOf } from "../milestones/stream-matcher.ts";
 import { xmlSafe } from "./xml-text.ts";
 
-/** What one milestone's testcase reports, by the rules of DESIGN.md "Outcomes". */
+/**
+ * The JUnit bootlog writes: one testsuite per boot attempt, one testcase per milestone. What the
+ * reader (junit-read.ts) parses back is spelled here once: the retried attempt's suite name, the
+ * knownBad property and the package properties.
+ */
+
+/** A retried attempt's suite: "<boot> (attempt N)". */
+export const attemptSuiteName = (name: string, attempt: number) => `${name} (attempt ${attempt})`;
+/** The boot's name in a suite name written by attemptSuiteName. */
+export const bootOfSuiteName = (suiteName: string) => suiteName.replace(/ \(attempt \d+\)$/, "");
+
+/** The knownBad property: "OUTCOME after MILESTONE: reason". */
+export const knownBadProperty = (kb: { outcome: string; after: string; reason: string }) => `${outcomeAfter(kb.outcome, kb.after)}: ${kb.reason}`;
+export function parseKnownBadProperty(text: string): { outcome: string; after: string; reason: string } | null {
+  const m = /^(\S+) after (\S+): (.*)$/s.exec(text);
+  return m ? { outcome: m[1]!, after: m[2]!, reason: m[3]! } : null;
+}
+
+/** A package property: name "package.<name>", value "<version> (<arch>)". */
+export const PACKAGE_PREFIX = "package.";
+export const packagePropertyValue = (p: PackageVersion) => `${p.version} (${p.arch})`;
+export const versionOfPackageProperty = (value: string) => value.replace(/ \([^)]*\)$/, "");
+
+/** What one milestone's testcase reports (the outcome model in docs/architecture.md). */
 export type CaseVerdict =
   | { kind: "pass" }
   | { kind: "failure"; message: string; type: string }
@@ -35,7 +59,7 @@ export function junitForBoots(results: BootResult[]): string {
 
 /** An attempt that was retried is reported as "<boot> (attempt N)" with skipped testcases: the retry decides, and CI stays as green as the retry. */
 function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void {
-  suite.name(xmlSafe(retriedAs === undefined ? r.name : `${r.name} (attempt ${r.attempt})`)).timestamp(xmlSafe(r.startedAt)).time(roundSeconds(r.durationS));
+  suite.name(xmlSafe(retriedAs === undefined ? r.name : attemptSuiteName(r.name, r.attempt))).timestamp(xmlSafe(r.startedAt)).time(roundSeconds(r.durationS));
   for (const [name, value] of suiteProperties(r)) suite.property(xmlSafe(name), xmlSafe(value));
   const ids = testcaseIds(r);
   const verdicts: CaseVerdict[] =
@@ -46,7 +70,7 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
     const testCase = suite.testCase().className(xmlSafe(r.name)).name(xmlSafe(id)).time(times[i] ?? 0);
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
-    if (out) testCase.standardOutput(xmlSafe(out));
+    if (out) addTextElement(testCase, "system-out", xmlSafe(out));
   });
 }
 
@@ -62,9 +86,9 @@ export function suiteProperties(r: BootResult): [string, string][] {
   );
   if (r.gitCommit) props.push(["git.commit", r.gitCommit]);
   props.push(["outcome", r.outcome], ["summary", r.summary], ["reproduce", r.reproduce], ["attempt", String(r.attempt)]);
-  if (r.knownBad) props.push(["knownBad", `${r.knownBad.outcome} after ${r.knownBad.after}: ${r.knownBad.reason}`]);
+  if (r.knownBad) props.push(["knownBad", knownBadProperty(r.knownBad)]);
   if (r.knownBad?.judgement) props.push(["knownBad.status", r.knownBad.judgement.status]);
-  for (const p of r.packages) props.push([`package.${p.package}`, `${p.version} (${p.arch})`]);
+  for (const p of r.packages) props.push([`${PACKAGE_PREFIX}${p.package}`, packagePropertyValue(p)]);
   return props;
 }
 
@@ -100,12 +124,12 @@ export function caseVerdicts(r: BootResult): CaseVerdict[] {
 
 /** The testcase where the boot stopped: the pending milestone, else the first unreached one, else the last. */
 export function endedAtIndex(r: BootResult): number {
-  const pending = r.verdict?.pending;
-  const byPending = pending === undefined ? -1 : r.milestones.findIndex((m) => m.id === pending);
-  if (byPending >= 0) return byPending;
-  const firstUnreached = r.milestones.findIndex((m) => m.at === undefined);
-  if (firstUnreached >= 0) return firstUnreached;
-  return Math.max(r.milestones.length - 1, 0);
+  const end = endIndexOf(
+    r.milestones.map((m) => m.id),
+    r.milestones.map((m) => m.at !== undefined),
+    r.verdict?.pending,
+  );
+  return end >= 0 ? end : Math.max(r.milestones.length - 1, 0);
 }
 
 /** Testcase times: seconds since the previous milestone of the same stream (the first since QEMU started); 0 when not reached. */
@@ -134,7 +158,8 @@ function applyVerdict(testCase: TestCase, verdict: CaseVerdict): void {
       testCase.failure(xmlSafe(verdict.message), verdict.type);
       return;
     case "error":
-      testCase.error(xmlSafe(verdict.message), verdict.type, verdict.content === undefined ? undefined : xmlSafe(verdict.content));
+      testCase.error(xmlSafe(verdict.message), verdict.type);
+      if (verdict.content !== undefined) addTextElement(testCase, "error", xmlSafe(verdict.content));
       return;
     case "skipped":
       skipWithMessage(testCase, xmlSafe(verdict.message));
@@ -143,6 +168,21 @@ function applyVerdict(testCase: TestCase, verdict: CaseVerdict): void {
 }
 
 type XmlElement = ReturnType<TestCase["build"]>;
+
+/**
+ * Console text as an escaped text node, never CDATA: junit-report-builder's CDATA escapes only
+ * the first `]]>`, so a console printing two could end the section and write its own testcases.
+ * `into` is an existing child (the error element) or a new one (system-out).
+ */
+function addTextElement(testCase: TestCase, into: "system-out" | "error", text: string): void {
+  const build = testCase.build.bind(testCase);
+  testCase.build = (parent: XmlElement) => {
+    const element = build(parent);
+    const existing = element.children.find((child) => "name" in child && child.name === into) as XmlElement | undefined;
+    (existing ?? element.ele(into)).txt(text);
+    return element;
+  };
+}
 
 /** junit-report-builder 5 writes a bare <skipped/>; CI shows the message, so add it when the case is built. */
 function skipWithMessage(testCase: TestCase, message: string): void {
@@ -154,9 +194,4 @@ function skipWithMessage(testCase: TestCase, message: string): void {
     skipped?.att("message", message);
     return element;
   };
-}
-
-/** Milliseconds are plenty, and 0.30000000000000004 in a report is noise. */
-function roundSeconds(s: number): number {
-  return Math.round(s * 1000) / 1000;
 }

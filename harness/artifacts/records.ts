@@ -4,8 +4,9 @@
  * testsuite (a run on disk), so compare, history and bisect read one thing.
  */
 import type { KnownBadStatus } from "../milestones/known-bad.ts";
-import type { BootResult, ResultOutcome } from "../result.ts";
-import { timelineJson, type Timeline } from "../report/timeline.ts";
+import type { BootResult } from "../result.ts";
+import { endIndexOf, isJudged, outcomeAfter, roundSeconds as round, type ResultOutcome } from "../vocabulary.ts";
+import { timelineJson, type Timeline } from "./timeline.ts";
 
 /** A milestone's own outcome: reached (pass), where the boot ended (its outcome), after that (not-reached); infra/skip for boots that were not judged. */
 export type MilestoneStatus = "pass" | "fail" | "hang" | "timeout" | "exited" | "not-reached" | "infra" | "skip";
@@ -39,12 +40,12 @@ export interface BootRecord {
 }
 
 /** A boot that ran and was judged (not infra, not skipped): only those can be compared. */
-export const judged = (b: BootRecord): boolean => b.outcome !== "infra" && b.outcome !== "skip";
+export const judged = (b: BootRecord): boolean => isJudged(b.outcome);
 
 /** `pass`, or `hang after "xen-banner"`, or `infra`: how a boot ended, in a few words. */
 export function symptomOf(b: BootRecord): string {
   if (b.outcome === "pass" || !judged(b)) return b.outcome;
-  return `${b.outcome} after ${b.after ?? "start"}`;
+  return outcomeAfter(b.outcome, b.after ?? "start");
 }
 
 /** Statuses for milestones given which were reached and where the boot ended (`endIndex`, -1 when it passed). */
@@ -57,13 +58,6 @@ export function milestoneStatuses(outcome: ResultOutcome, reached: boolean[], en
   });
 }
 
-/** Where the boot ended: the pending milestone if known, else the first unreached one; -1 when every milestone was reached. */
-export function endIndexOf(ids: string[], reached: boolean[], pending: string | null): number {
-  const byPending = pending === null ? -1 : ids.indexOf(pending);
-  return byPending >= 0 ? byPending : reached.indexOf(false);
-}
-
-const round = (s: number) => Math.round(s * 1000) / 1000;
 
 /** A finished boot as history keeps it: the same record whether read live or back from its timeline.json. */
 export function recordFromResult(r: BootResult): BootRecord {
@@ -90,18 +84,8 @@ export function recordFromTimeline(t: Timeline): BootRecord {
     gitCommit: t.gitCommit,
     qemuVersion: t.qemu.version,
     expectationHash: t.expectationHash,
-    attempt: t.attempt ?? 1,
+    attempt: t.attempt,
     startedAt: t.startedAt,
     durationS: round(t.durationS),
   };
-}
-
-/** Of several attempts of the same boot, the last one is the boot's result. */
-export function finalAttempts(records: BootRecord[]): BootRecord[] {
-  const byName = new Map<string, BootRecord>();
-  for (const r of records) {
-    const seen = byName.get(r.name);
-    if (!seen || r.attempt >= seen.attempt) byName.set(r.name, r);
-  }
-  return [...byName.values()];
 }

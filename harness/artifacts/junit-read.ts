@@ -1,29 +1,16 @@
 /**
- * Read a finished run back from disk: a JUnit file (ours, or any JUnit with one testsuite per
- * boot and one testcase per milestone), a timeline.json, or a run directory (its timeline.json
- * files, else its junit.xml).
+ * Reads JUnit back into boot records: ours (its properties name outcome, knownBad, packages),
+ * or any JUnit with one testsuite per boot and one testcase per milestone.
  */
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import type { ResultOutcome } from "../result.ts";
-import type { Timeline } from "../report/timeline.ts";
-import { endIndexOf, finalAttempts, milestoneStatuses, recordFromTimeline, type BootRecord } from "./records.ts";
+import { endIndexOf, isResultOutcome, lastAttempts, roundSeconds, type ResultOutcome } from "../vocabulary.ts";
+import { bootOfSuiteName, PACKAGE_PREFIX, parseKnownBadProperty, versionOfPackageProperty } from "./junit.ts";
+import { milestoneStatuses, type BootRecord } from "./records.ts";
 
-export interface RunRecord {
-  /** What was read: a path. */
-  source: string;
-  /** The run id when the path names one (artifacts/<run-id>/...). */
-  runId: string | null;
-  /** One record per boot: the last attempt. */
-  boots: BootRecord[];
-}
-
+/** A file that is not what it should be: not XML, not JUnit, not a timeline. */
 export class RunReadError extends Error {
   override name = "RunReadError";
 }
-
-const OUTCOMES: ResultOutcome[] = ["pass", "fail", "hang", "timeout", "exited", "infra", "skip"];
 
 type Node = Record<string, unknown>;
 const parser = new XMLParser({
@@ -31,6 +18,8 @@ const parser = new XMLParser({
   attributeNamePrefix: "",
   parseTagValue: false,
   parseAttributeValue: false,
+  // Character references (&#xD; for a CR in console text) read back as the characters.
+  htmlEntities: true,
   isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
 });
 
@@ -67,9 +56,9 @@ function recordFromSuite(suite: Node): BootRecord {
   const at = cases.map((c, i) => {
     if (!reached[i]) return null;
     clock += Number(c.time ?? 0) || 0;
-    return Math.round(clock * 1000) / 1000;
+    return roundSeconds(clock);
   });
-  const outcome = (OUTCOMES as string[]).includes(props.outcome ?? "")
+  const outcome: ResultOutcome = isResultOutcome(props.outcome ?? "")
     ? (props.outcome as ResultOutcome)
     : states.some((s) => s.kind === "error")
       ? "infra"
@@ -82,9 +71,9 @@ function recordFromSuite(suite: Node): BootRecord {
   const lastReached = reached.lastIndexOf(true);
   const judged = outcome !== "infra" && outcome !== "skip";
   const statuses = milestoneStatuses(outcome, reached, endIndexOf(ids, reached, pending));
-  const knownBadText = props.knownBad ? /^(\S+) after (\S+): (.*)$/s.exec(props.knownBad) : null;
+  const knownBadText = props.knownBad ? parseKnownBadProperty(props.knownBad) : null;
   const kbStatus = props["knownBad.status"];
-  const name = props.expectation ?? String(suite.name ?? "").replace(/ \(attempt \d+\)$/, "");
+  const name = props.expectation ?? bootOfSuiteName(String(suite.name ?? ""));
   return {
     name,
     outcome,
@@ -94,17 +83,15 @@ function recordFromSuite(suite: Node): BootRecord {
     pending: judged ? pending : null,
     knownBad: knownBadText
       ? {
-          outcome: knownBadText[1]!,
-          after: knownBadText[2]!,
-          reason: knownBadText[3]!,
+          ...knownBadText,
           status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" ? kbStatus : null,
         }
       : null,
     milestones: ids.map((id, i) => ({ id, at: at[i]!, status: statuses[i]! })),
     packages: Object.fromEntries(
       Object.entries(props)
-        .filter(([k]) => k.startsWith("package."))
-        .map(([k, v]) => [k.slice("package.".length), v.replace(/ \([^)]*\)$/, "")]),
+        .filter(([k]) => k.startsWith(PACKAGE_PREFIX))
+        .map(([k, v]) => [k.slice(PACKAGE_PREFIX.length), versionOfPackageProperty(v)]),
     ),
     gitCommit: props["git.commit"] ?? null,
     qemuVersion: props["qemu.version"] ?? null,
@@ -126,44 +113,6 @@ export function recordsFromJunit(xml: string): BootRecord[] {
   const root = (doc.testsuites as Node | undefined) ?? doc;
   const suites = (root.testsuite as Node[] | undefined) ?? [];
   if (!doc.testsuites && !doc.testsuite) throw new RunReadError("no <testsuites> or <testsuite> element: not a JUnit file");
-  return finalAttempts(suites.map(recordFromSuite));
+  return lastAttempts(suites.map(recordFromSuite));
 }
 
-async function timelineFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name === "timeline.json")
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
-
-const RUN_ID = /^\d{4}-\d\d-\d\dT[\d-]+Z-\d+$/;
-
-/** The run id in a path (artifacts/<run-id>/<boot>/timeline.json, or latest → <run-id>). */
-function runIdOf(path: string): string | null {
-  return path.split(sep).reverse().find((part) => RUN_ID.test(part)) ?? null;
-}
-
-/** Read OLD or NEW of a comparison: a JUnit file, a timeline.json, or a run directory. */
-export async function readRun(path: string): Promise<RunRecord> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new RunReadError(`${path}: no such file or directory`);
-  const parse = async (file: string): Promise<BootRecord[]> => {
-    const text = await readFile(file, "utf8");
-    try {
-      if (file.endsWith(".json")) return [recordFromTimeline(JSON.parse(text) as Timeline)];
-      return recordsFromJunit(text);
-    } catch (error) {
-      throw new RunReadError(`${file}: ${(error as Error).message}`);
-    }
-  };
-  const runId = runIdOf(await realpath(path));
-  if (info.isFile()) return { source: path, runId, boots: await parse(path) };
-  const timelines = await timelineFiles(path);
-  const runs = new Set(timelines.map((t) => runIdOf(t)).filter((id) => id !== null && id !== runId));
-  if (runs.size > 1) throw new RunReadError(`${path} holds ${runs.size} runs (${[...runs].slice(0, 3).join(", ")}…): name one run directory`);
-  if (timelines.length) return { source: path, runId: runId ?? [...runs][0] ?? null, boots: finalAttempts((await Promise.all(timelines.map(parse))).flat()) };
-  const junit = join(path, "junit.xml");
-  if (await stat(junit).catch(() => undefined)) return { source: path, runId, boots: await parse(junit) };
-  throw new RunReadError(`${path}: neither timeline.json files nor a junit.xml in this directory`);
-}

@@ -6,10 +6,10 @@
  *
  *   name                 → job_name "bootlog <name>"; metadata bootlog.* (file, hash, versions, budget, silence)
  *   machine.arch         → device_type qemu; context.arch arm64 | amd64
- *   machine (argv)       → context.machine / cpu / memory (MB) (arm64: LAVA's qemu template turns them into
+ *   plan.machine         → context.machine / cpu / memory (MB) (arm64: LAVA's qemu template turns them into
  *                          -machine/-cpu/-m); -smp, -no-reboot and x86's -machine/-cpu go to context.extra_options;
  *                          x86 sets context.no_kvm (the template would add -enable-kvm -cpu host)
- *   images + QEMU argv   → deploy to: tmpfs, one image per file QEMU loads (xen, kernel, ramdisk = initrd,
+ *   plan.boot + images   → deploy to: tmpfs, one image per file QEMU loads (xen, kernel, ramdisk = initrd,
  *                          dtb = the patched DTB, bios = U-Boot), each with url (file:// of the prepared file, or
  *                          --url-base), sha256sum, and image_arg: the exact QEMU option of the bootlog run with the
  *                          file replaced by {label} (LAVA's qemu convention, e.g. "-kernel {xen}",
@@ -40,27 +40,28 @@
  *                          ^ and $ per line ((?m), $ before \r\n), `.` not across lines (pexpect adds DOTALL).
  *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
  */
+import { knownBadProperty } from "../artifacts/junit.ts";
+import { outcomeAfter } from "../vocabulary.ts";
 import { isAbsolute, basename } from "node:path";
 import { statSync } from "node:fs";
 import { stringify } from "yaml";
-import { parseDuration } from "../expectations/duration.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import type { Milestone, Pattern, SendContext } from "../expectations/schema.ts";
 import { sha256File } from "../images/cache.ts";
 import type { PackageVersion } from "../result.ts";
-import { prepareImages } from "../images/prepare.ts";
-import { machineArgs, planMachine } from "../machines/plan.ts";
-import { qemuFor } from "../machines/qemu.ts";
-import { expectationHash } from "../run-boot.ts";
+import { expectationHash } from "../artifacts/provenance.ts";
+import { planBoot } from "../machines/plan-boot.ts";
+import type { MachinePlan } from "../machines/plan.ts";
 import { lavaStreamView } from "./lava-streams.ts";
 import { validateLavaJob, type LavaAction, type LavaJob, type LavaTimeout } from "./lava-schema.ts";
 
-export { validateLavaJob, lavaJobSchema, type LavaJob } from "./lava-schema.ts";
+export { validateLavaJob, type LavaJob } from "./lava-schema.ts";
 
-/** What a boot loads: the QEMU argv of the bootlog run and the prepared files it names. */
+/** What a boot loads: the machine plan of the bootlog run and the prepared files it names. */
 export interface LavaInput {
   exp: Expectation;
-  argv: string[];
+  /** The planned machine: its parts are mapped, not its command line. */
+  plan: Pick<MachinePlan, "machine" | "console" | "boot" | "extra">;
   /** Prepared images by role (expectation images), with their sha256. */
   images: Record<string, { path: string; sha256: string }>;
   sendContext: SendContext;
@@ -183,11 +184,10 @@ interface MachineMapping {
   images: Record<string, { path: string; sha256?: string; args: string[] }>;
 }
 
-/** Split the bootlog QEMU argv into LAVA's device context and per-image image_arg. */
+/** Split the bootlog machine plan into LAVA's device context and per-image image_arg. */
 async function mapMachine(input: LavaInput): Promise<MachineMapping> {
-  const { exp, argv } = input;
-  const machine = machineArgs(exp);
-  if (machine.some((a, i) => argv[i] !== a)) throw new Error(`${exp.file}: the QEMU command line does not start with the machine arguments`);
+  const { exp, plan } = input;
+  const machine = plan.machine;
   const get = (flag: string) => machine[machine.indexOf(flag) + 1]!;
   const extra: string[] = [`-smp ${get("-smp")}`];
   const context: MachineMapping["context"] =
@@ -205,8 +205,10 @@ async function mapMachine(input: LavaInput): Promise<MachineMapping> {
     images[unique] = { path, sha256, args: [] };
     labelOf.set(path, unique);
   };
-  for (const [role, img] of Object.entries(input.images)) if (argv.some((a) => a.includes(img.path))) addImage(ROLE_LABEL[role] ?? role, img.path, img.sha256);
-  const rest = items(argv.slice(machine.length).filter((a) => a !== "-nographic"));
+  const loaded = new Set(plan.boot.flatMap((b) => b.images));
+  for (const [role, img] of Object.entries(input.images)) if (loaded.has(role)) addImage(ROLE_LABEL[role] ?? role, img.path, img.sha256);
+  // LAVA's qemu template adds -nographic itself.
+  const rest = items([...plan.console.filter((a) => a !== "-nographic"), ...plan.boot.flatMap((b) => b.args), ...plan.extra]);
   for (const item of rest)
     if (item.value && isAbsolute(item.value) && !labelOf.has(item.value) && isFile(item.value)) addImage(item.flag.replace(/^-+/, "").replace(/[^a-z0-9_]/gi, "_"), item.value);
 
@@ -292,14 +294,14 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
       ...(failures.length ? { failures } : {}),
       wait_for_prompt: false,
     };
-    const within = m.within === undefined ? undefined : parseDuration(m.within);
+    const within = m.withinS;
     const open = groups.at(-1);
     if (within !== undefined || !open || open.within !== undefined) groups.push({ within, steps: [step], first: m.id });
     else open.steps.push(step);
     command = sendText(m, input.sendContext, notes) ?? null;
   });
   if (command !== null) notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
-  if (exp.knownBad) notes.push(`knownBad (${exp.knownBad.outcome} after ${exp.knownBad.after}) is not mapped: LAVA reports the failure as is`);
+  if (exp.knownBad) notes.push(`knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`);
 
   const deploySeconds = opts.deploySeconds ?? 300;
   const tests: LavaAction[] = groups.map((g) => ({
@@ -315,7 +317,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     "bootlog.silence": exp.silence,
   };
   if (input.expectationHash) metadata["bootlog.expectation_hash"] = input.expectationHash;
-  if (exp.knownBad) metadata["bootlog.known_bad"] = `${exp.knownBad.outcome} after ${exp.knownBad.after}: ${exp.knownBad.reason}`;
+  if (exp.knownBad) metadata["bootlog.known_bad"] = knownBadProperty(exp.knownBad);
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 
   const job: LavaJob = {
@@ -345,7 +347,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
 export function lavaYaml(out: LavaExport, exp: Expectation): string {
   const header = [
     `# LAVA job for the bootlog expectation "${exp.name}" (${exp.file}).`,
-    "# Generated by `bootlog export lava`; see harness/report/lava.ts for how each field is mapped.",
+    "# Generated by `bootlog export lava`; see harness/export/lava.ts for how each field is mapped.",
     "# Milestones are interactive test steps in order; a milestone with `within` is its own test action.",
     ...(out.files.some((f) => f.url.startsWith("file://"))
       ? ["# Image URLs are file:// paths on the machine that exported this job: publish the files and", "# export again with --url-base URL, or edit the urls."]
@@ -358,11 +360,9 @@ export function lavaYaml(out: LavaExport, exp: Expectation): string {
 
 /** Prepare the expectation's images (through the cache), plan its QEMU command line, and map both to a LAVA job. */
 export async function exportLava(exp: Expectation, opts: LavaOptions = {}): Promise<{ export: LavaExport; yaml: string }> {
-  const qemu = await qemuFor(exp.machine.arch);
-  const prepared = await prepareImages(exp);
-  const plan = await planMachine(exp, prepared, qemu);
+  const { prepared, plan } = await planBoot(exp);
   const out = await lavaJob(
-    { exp, argv: plan.argv, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages, expectationHash: expectationHash(exp) },
+    { exp, plan, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages, expectationHash: expectationHash(exp) },
     opts,
   );
   return { export: out, yaml: lavaYaml(out, exp) };

@@ -175,7 +175,7 @@ export type LavaJob = z.infer<typeof job>;
 
 const kindOf = (a: LavaAction) => Object.keys(a)[0] as "deploy" | "boot" | "test" | "command";
 
-export const lavaJobSchema = job.superRefine((j, ctx) => {
+const lavaJobSchema = job.superRefine((j, ctx) => {
   const jobS = timeoutSeconds(j.timeouts.job);
   const check = (t: LavaTimeout | undefined, path: (string | number)[], what: string) => {
     if (t && timeoutSeconds(t) > jobS) ctx.addIssue({ code: "custom", path, message: `${what} timeout is larger than job timeout` });

@@ -1,0 +1,124 @@
+/**
+ * timeline.json: everything about a boot except the log itself, for people and for history/.
+ * Written and read through one zod schema, so a reader never trusts a cast.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import type { BootResult } from "../result.ts";
+import { BOOT_OUTCOMES, RESULT_OUTCOMES } from "../vocabulary.ts";
+import { secondsSincePrevious } from "./junit.ts";
+import { streamOf } from "../milestones/stream-matcher.ts";
+
+const cause = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("all-milestones") }),
+  z.object({ kind: z.literal("failure-pattern"), pattern: z.string(), line: z.string() }),
+  z.object({ kind: z.literal("silence"), silentS: z.number(), limitS: z.number() }),
+  z.object({ kind: z.literal("within"), limitS: z.number() }),
+  z.object({ kind: z.literal("budget"), limitS: z.number() }),
+  z.object({ kind: z.literal("exit"), code: z.number().nullable(), signal: z.string().nullable() }),
+]);
+
+const verdict = z.object({
+  outcome: z.enum(BOOT_OUTCOMES),
+  at: z.number(),
+  cause,
+  after: z.string(),
+  pending: z.string().optional(),
+  lastLine: z.string(),
+  /** With milestones per stream: the stream that ended the boot. */
+  stream: z.object({ name: z.string(), prefix: z.string(), lines: z.number() }).optional(),
+});
+
+const knownBad = z.object({
+  outcome: z.enum(["fail", "hang", "timeout", "exited"]),
+  after: z.string(),
+  reason: z.string(),
+  tracking: z.string().optional(),
+  judgement: z.object({ status: z.enum(["reproduced", "xpass", "different"]), message: z.string() }).optional(),
+});
+
+const milestone = z.object({
+  id: z.string(),
+  /** Seconds from the start of QEMU; null when not reached. */
+  at: z.number().nullable(),
+  /** Seconds since the previous milestone (the first: since QEMU started); null when not reached. */
+  sincePrevious: z.number().nullable(),
+  reached: z.boolean(),
+  /** With milestones per stream: the stream (the part of the id before "/"). */
+  stream: z.string().optional(),
+});
+
+export const timelineSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  outcome: z.enum(RESULT_OUTCOMES),
+  summary: z.string(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  durationS: z.number(),
+  milestones: z.array(milestone),
+  verdict: verdict.nullable(),
+  knownBad: knownBad.nullable(),
+  packages: z.array(z.object({ package: z.string(), version: z.string(), arch: z.string() })),
+  qemu: z.object({ binary: z.string(), version: z.string().nullable(), argv: z.array(z.string()) }),
+  reproduce: z.string(),
+  expectationHash: z.string(),
+  gitCommit: z.string().nullable(),
+  /** Absent in timelines written before retries existed: the first attempt. */
+  attempt: z.number().int().positive().default(1),
+  serialLog: z.string(),
+});
+
+export type Timeline = z.output<typeof timelineSchema>;
+export type TimelineMilestone = z.output<typeof milestone>;
+
+/** The content of timeline.json for a finished boot. */
+export function timelineJson(r: BootResult): Timeline {
+  const sincePrevious = secondsSincePrevious(r);
+  return timelineSchema.parse({
+    name: r.name,
+    file: r.file,
+    outcome: r.outcome,
+    summary: r.summary,
+    ok: r.ok,
+    error: r.error ?? null,
+    startedAt: r.startedAt,
+    durationS: r.durationS,
+    milestones: r.milestones.map((m, i) => {
+      const reached = m.at !== undefined;
+      const stream = streamOf(m.id);
+      return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached, ...(stream ? { stream } : {}) };
+    }),
+    verdict: r.verdict ?? null,
+    knownBad: r.knownBad ?? null,
+    packages: r.packages,
+    qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
+    reproduce: r.reproduce,
+    expectationHash: r.expectationHash,
+    gitCommit: r.gitCommit ?? null,
+    attempt: r.attempt,
+    serialLog: r.serialLog,
+  });
+}
+
+export class TimelineError extends Error {
+  override name = "TimelineError";
+}
+
+/** A timeline.json's text, checked against the schema; the error names the field. */
+export function parseTimeline(text: string): Timeline {
+  const parsed = timelineSchema.safeParse(JSON.parse(text));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new TimelineError(`not a bootlog timeline: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+}
+
+/** timeline.json, or undefined when it is missing or not a bootlog timeline. */
+export async function readTimeline(file: string): Promise<Timeline | undefined> {
+  try {
+    return parseTimeline(await readFile(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}

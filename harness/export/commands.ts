@@ -1,0 +1,48 @@
+/**
+ * CLI commands that translate an expectation for other tools:
+ *   bootlog export lava <boot>          → a LAVA job definition (YAML) for the same boot
+ *   bootlog export packages <boot>      → the Debian package versions the boot would use (a CI cache key)
+ */
+import type { CAC } from "cac";
+import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import type { Expectation } from "../expectations/loader.ts";
+import { pickExpectations } from "../cli-select.ts";
+import { UsageError } from "../cli-options.ts";
+import { exportLava } from "./lava.ts";
+import { exportPackages } from "./packages.ts";
+
+/** One expectation by name, path or file (`--expectations DIR` for a user's own). */
+async function oneExpectation(name: string, dir?: string): Promise<Expectation> {
+  const picked = await pickExpectations([name], [], dir);
+  if (picked.length !== 1) throw new UsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
+  return picked[0]!;
+}
+
+async function emit(text: string, out: unknown): Promise<void> {
+  if (out === undefined || out === "-") process.stdout.write(text);
+  else {
+    await writeFileAtomic(String(out), text).catch((error: Error) => {
+      throw new Error(`cannot write ${String(out)}: ${error.message}`);
+    });
+    console.error(`wrote ${String(out)}`);
+  }
+}
+
+export function registerExportCommands(cli: CAC): void {
+  cli
+    .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
+    .option("--out <file>", "Write to a file instead of stdout")
+    .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
+    .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file")
+    .action(async (format: string, boot: string, options) => {
+      if (format !== "lava" && format !== "packages") throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
+      const exp = await oneExpectation(String(boot), options.expectations);
+      if (format === "lava") {
+        const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
+        return emit(yaml, options.out);
+      }
+      if (format === "packages") {
+        return emit(await exportPackages(exp), options.out);
+      }
+    });
+}
