@@ -1,6 +1,7 @@
 import type { ConsoleChunk } from "../console/lines.ts";
 import { StreamRouter, type Routed } from "../console/stream-router.ts";
 import { parseDuration } from "../expectations/duration.ts";
+import { timed } from "../expectations/loader.ts";
 import type { FailurePattern } from "../expectations/failure-patterns.ts";
 import type { SendContext, StreamSpec } from "../expectations/schema.ts";
 import { defaultPrefix, qualified, splitQualified, type StreamPrefix } from "../expectations/streams.ts";
@@ -207,7 +208,7 @@ export class StreamMatcher {
   private open(s: Stream, at: number): void {
     s.openedAt = at;
     const silenceS = s.spec.silence ? parseDuration(s.spec.silence)! : Infinity;
-    s.matcher = new BootMatcher({ milestones: s.spec.milestones, failOn: [], silenceS, budgetS: Infinity }, this.context, at);
+    s.matcher = new BootMatcher({ milestones: timed(s.spec.milestones), failOn: [], silenceS, budgetS: Infinity }, this.context, at);
   }
 
   private checkClocks(at: number): MatcherVerdict | undefined {

@@ -113,6 +113,15 @@ describe("a stream that stops while another keeps the line busy", () => {
     expect(verdict.cause.kind).toBe("budget");
   });
 
+  test("a milestone's within inside a stream counts from the stream's previous milestone", () => {
+    const s = streams();
+    delete s.d1!.silence;
+    s.d1!.milestones = [s.d1!.milestones[0]!, { ...s.d1!.milestones[1]!, within: "8s" }, ...s.d1!.milestones.slice(2)];
+    const { verdict } = run(busyDom0StalledD1(), spec(s, { budgetS: 300 }));
+    expect(verdict).toMatchObject({ outcome: "timeout", cause: { kind: "within", limitS: 8 }, after: "d1/linux-banner", pending: "d1/run-init", stream: { name: "d1" } });
+    expect(verdict.at).toBeCloseTo(1.3 + 8, 0);
+  });
+
   test("a stream's within bounds its last milestone from its start", () => {
     const s = streams();
     delete s.d1!.silence;
