@@ -1,5 +1,6 @@
 import type { Expectation } from "../expectations/loader.ts";
-import { defaultPrefix, qualified } from "../expectations/streams.ts";
+import { timed } from "../expectations/loader.ts";
+import { defaultPrefix } from "../expectations/streams.ts";
 
 /**
  * What LAVA can take of an expectation with milestones per stream. A LAVA interactive test is
@@ -23,7 +24,8 @@ export function lavaStreamView(exp: Expectation, notes: string[]): Expectation {
   if (prefix) notes.push(`stream ${name}: patterns are matched on whole lines, prefix ${JSON.stringify(prefix)} included (an anchored RegExp will not match)`);
   return {
     ...exp,
-    milestones: stream.milestones.map((m) => ({ ...m, id: qualified(name, m.id) })),
+    // LAVA names allow no "/": stream.milestone instead of stream/milestone.
+    milestones: timed(stream.milestones).map((m) => ({ ...m, id: `${name}.${m.id}` })),
     failOn: [...exp.failOn, ...(stream.failOn ?? [])],
   };
 }

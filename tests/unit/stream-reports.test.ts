@@ -77,7 +77,7 @@ describe("reports of a boot with milestones per stream", () => {
   test("LAVA export keeps one stream and says what it cannot map", () => {
     const notes: string[] = [];
     const view = lavaStreamView(exp, notes);
-    expect(view.milestones.map((m) => m.id)).toEqual(dom0Milestones("arm64").map((m) => `dom0/${m.id}`));
+    expect(view.milestones.map((m) => m.id)).toEqual(dom0Milestones("arm64").map((m) => `dom0.${m.id}`));
     expect(notes.join("\n")).toMatch(/only stream "dom0" is exported; left out: xen \(4 milestones\), d1 \(4 milestones\)/);
     expect(notes.join("\n")).toMatch(/after xen\/xen-dom0-loading is not mapped/);
   });
