@@ -1,5 +1,6 @@
 import type { Expectation } from "../expectations/loader.ts";
 import { timed } from "../expectations/loader.ts";
+import type { Pattern } from "../expectations/schema.ts";
 import { defaultPrefix } from "../expectations/streams.ts";
 
 /**
@@ -21,11 +22,20 @@ export function lavaStreamView(exp: Expectation, notes: string[]): Expectation {
   if (stream.after) notes.push(`stream ${name}: after ${stream.after} is not mapped: its milestones are awaited from the start`);
   if (stream.silence || stream.within) notes.push(`stream ${name}: its own silence/within are not mapped (LAVA has one connection timeout)`);
   const prefix = stream.prefix ?? defaultPrefix(name);
-  if (prefix) notes.push(`stream ${name}: patterns are matched on whole lines, prefix ${JSON.stringify(prefix)} included (an anchored RegExp will not match)`);
+  if (prefix && typeof prefix !== "string") notes.push(`stream ${name}: patterns are matched on whole lines, its RegExp prefix included (a pattern anchored with ^ will not match)`);
   return {
     ...exp,
     // LAVA names allow no "/": stream.milestone instead of stream/milestone.
-    milestones: timed(stream.milestones).map((m) => ({ ...m, id: `${name}.${m.id}` })),
+    milestones: timed(stream.milestones).map((m) => ({ ...m, id: `${name}.${m.id}`, match: typeof prefix === "string" ? withPrefix(m.match, prefix) : m.match })),
     failOn: [...exp.failOn, ...(stream.failOn ?? [])],
   };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** LAVA sees whole lines: a RegExp anchored at the start of the stream's text gets the literal prefix back (a literal matches anywhere anyway). */
+function withPrefix(match: Pattern, prefix: string): Pattern {
+  if (!prefix || typeof match === "string") return match;
+  const re = match instanceof RegExp ? match : new RegExp(match.regex, match.flags);
+  return re.source.startsWith("^") ? new RegExp(`^${escapeRegExp(prefix)}${re.source.slice(1)}`, re.flags) : re;
 }

@@ -82,3 +82,11 @@ describe("reports of a boot with milestones per stream", () => {
     expect(notes.join("\n")).toMatch(/after xen\/xen-dom0-loading is not mapped/);
   });
 });
+
+test("LAVA: a prefixed stream's anchored patterns get the prefix back", () => {
+  const notes: string[] = [];
+  const view = lavaStreamView({ ...exp, streams: { d1: exp.streams!.d1! } }, notes);
+  const guestUp = view.milestones.find((m) => m.id === "d1.guest-up")!.match as RegExp;
+  expect(guestUp.test("(XEN) DOM1: guest up: 6.1.0-56-arm64")).toBe(true);
+  expect(guestUp.test("guest up: 6.1.0-56-arm64")).toBe(false);
+});
