@@ -4,8 +4,9 @@
 # downloads and unpacks them itself, but apt must know the arm64 architecture.
 set -euo pipefail
 
+# lava-dispatcher (with lava-common): LAVA's own `lava-run`, which the tests run every exported job in.
 packages=(qemu-system-arm qemu-system-x86 device-tree-compiler cpio busybox-static
-          u-boot-qemu binutils ca-certificates chromium)
+          u-boot-qemu binutils ca-certificates chromium lava-dispatcher)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "ci/setup-host.sh: run as root (apt-get install)" >&2
@@ -31,5 +32,9 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # bootlog only runs lava-run; the worker service would look for a LAVA server that is not there.
+  if [[ " ${missing[*]} " == *" lava-dispatcher "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now lava-worker.service || true
+  fi
 fi
 echo "setup-host: ok (${#missing[@]} packages installed)"

@@ -9,6 +9,7 @@ import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
+import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -108,6 +109,7 @@ cli
 registerReportCommands(cli);
 registerExportCommands(cli);
 registerHistoryCommands(cli);
+registerImportCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {

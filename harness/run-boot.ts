@@ -6,10 +6,9 @@ import { UserImageMissing } from "./images/prepare.ts";
 import { planBoot, type BootPlan } from "./machines/plan-boot.ts";
 import type { MachinePlan } from "./machines/plan.ts";
 import { startMachine, type MachineExit } from "./machines/process.ts";
-import { describeVerdict } from "./milestones/describe.ts";
 import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
 import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
-import { judgeKnownBad } from "./milestones/known-bad.ts";
+import { judgedVerdict } from "./milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
 
@@ -142,15 +141,7 @@ function infraExit(run: ConsoleRun): string | undefined {
 }
 
 function outcomeOf(exp: Expectation, verdict: MatcherVerdict): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
-  const summary = describeVerdict(verdict);
-  if (!exp.knownBad) return { outcome: verdict.outcome, ok: verdict.outcome === "pass", summary };
-  const judgement = judgeKnownBad(exp.knownBad, verdict);
-  return {
-    outcome: verdict.outcome,
-    ok: judgement.status === "reproduced",
-    summary: judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
-    knownBad: { ...exp.knownBad, judgement },
-  };
+  return judgedVerdict(verdict, exp.knownBad);
 }
 
 interface Context {

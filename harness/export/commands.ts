@@ -1,6 +1,6 @@
 /**
  * CLI commands that translate an expectation for other tools:
- *   bootlog export lava <boot>          → a LAVA job definition (YAML) for the same boot
+ *   bootlog export lava <boot>          → a LAVA job definition (YAML) for the same boot (--bundle: with its files)
  *   bootlog export packages <boot>      → the Debian package versions the boot would use (a CI cache key)
  */
 import type { CAC } from "cac";
@@ -33,10 +33,17 @@ export function registerExportCommands(cli: CAC): void {
     .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
     .option("--out <file>", "Write to a file instead of stdout")
     .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
+    .option("--bundle <dir>", "lava: write <dir>/job.yaml and copies of the image files it names, for a lab to pick up")
     .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file")
     .action(async (format: string, boot: string, options) => {
       if (format !== "lava" && format !== "packages") throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
       const exp = await oneExpectation(String(boot), options.expectations);
+      if (format === "lava" && options.bundle !== undefined) {
+        const { writeLavaBundle } = await import("./lava-bundle.ts");
+        const out = await writeLavaBundle(exp, String(options.bundle), options.urlBase);
+        console.error(`wrote ${String(options.bundle)}/job.yaml and ${out.files.length} image files`);
+        return;
+      }
       if (format === "lava") {
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);

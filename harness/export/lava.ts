@@ -21,23 +21,28 @@
  *                          milestone before it would be gone before the test could see it. Without prompts a
  *                          qemu boot only starts QEMU (LAVA allows that when no shell test definition follows).
  *   milestones           → test actions of type interactive, read from the first byte of the console. One step
- *                          per milestone, in order: name = milestone id, successes = its pattern, command = the
- *                          previous milestone's `send` (LAVA sends it with a newline), wait_for_prompt: false.
- *                          LAVA expects prompts + failures + successes at once and takes the earliest match, which
- *                          is bootlog's ordered matching. A milestone that is itself a prompt has no successes:
- *                          matching the prompt passes it.
- *   prompts              → the interactive scripts' prompts: the literal milestones ending like a shell prompt
- *                          ("/ # ", "=> ") that type something, else the last milestone.
+ *                          per milestone, in order: name = milestone id, successes = its pattern followed by the rest
+ *                          of the line already on screen (a line satisfies one milestone), command = the previous
+ *                          milestone's `send` (LAVA sends it with a newline), wait_for_prompt: false. LAVA expects
+ *                          prompts + failures + successes at once and takes the earliest match, which is bootlog's
+ *                          ordered matching. The shell prompt is a success like any other milestone.
+ *   prompts              → one pattern that never matches (NO_PROMPT): a prompt seen before the awaited success
+ *                          fails that step in LAVA ("Matched a prompt (was expecting a success)"), while for bootlog
+ *                          a prompt that is not the awaited milestone is just output.
  *   within               → a milestone with `within` gets its own test action with timeout = within (LAVA times
  *                          an action from its start, i.e. from the previous milestone); milestones without share
  *                          one test action with timeout = budget.
  *   budget               → timeouts.action and the boot action; timeouts.job = deploy (5 min) + budget + 1 min.
  *   silence              → timeouts.connection (LAVA's limit for one read; an interactive test keeps reading until
  *                          its action timeout, so a hang fails by the action timeout, not after `silence`).
+ *   what LAVA cannot say → the header's notes and metadata bootlog.lava.unmapped.N (nth failures, silence,
+ *                          known-bad, a send without newline).
  *   failOn               → failures of every step with exception TestError (the job stops, like fail);
  *                          patterns with nth > 1 (a second U-Boot banner) cannot be said in LAVA and are left out.
- *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>),
- *                          ^ and $ per line ((?m), $ before \r\n), `.` not across lines (pexpect adds DOTALL).
+ *   patterns             → Python regular expressions (pexpect): literals escaped, JS named groups → (?P<..>);
+ *                          a RegExp stays on one line as bootlog tests it: ^ and $ are lookarounds on CR or LF (a dom0
+ *                          console ends its lines in CR CR LF: Xen adds a CR to Linux's CR LF), and `.`, \s, \D, \W,
+ *                          [^…] take no CR or LF.
  *   knownBad             → not mapped (LAVA has no expected-failure verdict); noted in metadata.
  */
 import { knownBadProperty } from "../artifacts/junit.ts";
@@ -88,7 +93,29 @@ export interface LavaExport {
 
 const PY_META = /[.*+?^${}()|[\]\\]/g;
 
-/** A bootlog pattern as a Python regex for pexpect, which searches the raw console stream with re.DOTALL. */
+/**
+ * Line semantics in a Python regex: bootlog tests a RegExp on one line (CR LF, lone CR and LF all
+ * end a line), pexpect searches the raw console stream, where lines can end in "\r\r\n" (Xen's
+ * console adds a CR to Linux's "\r\n", as does a terminal that maps LF to CR LF). A `$` that allowed
+ * one CR matched only when a read happened to end between the two CRs, so the prompt after the
+ * line usually won. So nothing may cross a
+ * line end and the anchors are line ends of any kind.
+ */
+const LINE_START = "(?<![^\\r\\n])";
+const LINE_END = "(?=[\\r\\n])";
+const OUTSIDE_CLASS: Record<string, string> = {
+  ".": "[^\\r\\n]",
+  "^": LINE_START,
+  $: LINE_END,
+};
+const ESCAPE_OUTSIDE_CLASS: Record<string, string> = { s: "[^\\S\\r\\n]", D: "[^\\d\\r\\n]", W: "[^\\w\\r\\n]" };
+const ESCAPE_IN_CLASS: Record<string, string> = { s: " \\t\\f\\v" };
+
+/**
+ * A bootlog pattern as a Python regular expression for pexpect (LAVA compiles it with re.DOTALL):
+ * a literal is escaped; a RegExp keeps its meaning on a line (see LINE_START), named groups and
+ * backreferences in Python's spelling, `i` as a scoped flag.
+ */
 export function pythonPattern(pattern: Pattern): string {
   if (typeof pattern === "string") return pattern.replace(PY_META, "\\$&");
   const source = pattern instanceof RegExp ? pattern.source : pattern.regex;
@@ -99,14 +126,13 @@ export function pythonPattern(pattern: Pattern): string {
     const c = source[i]!;
     if (c === "\\") {
       const next = source[i + 1] ?? "";
-      if (next === "k" && source[i + 2] === "<") {
-        const end = source.indexOf(">", i);
-        out += `(?P=${source.slice(i + 3, end)})`;
-        i = end;
-        continue;
-      }
-      out += next === "/" ? "/" : c + next;
       i++;
+      if (next === "k" && source[i + 1] === "<") {
+        const end = source.indexOf(">", i);
+        out += `(?P=${source.slice(i + 2, end)})`;
+        i = end;
+      } else if (next === "/") out += "/";
+      else out += (inClass ? ESCAPE_IN_CLASS : ESCAPE_OUTSIDE_CLASS)[next] ?? c + next;
       continue;
     }
     if (inClass) {
@@ -114,18 +140,42 @@ export function pythonPattern(pattern: Pattern): string {
       out += c;
       continue;
     }
-    if (c === "[") inClass = true;
+    if (c === "[") {
+      inClass = true;
+      // A negated class must not take a line end either; JS's [^] (anything) is Python's [^\r\n] here.
+      if (source[i + 1] === "^") {
+        out += "[^\\r\\n";
+        i++;
+        continue;
+      }
+      out += c;
+      continue;
+    }
     if (c === "(" && source.startsWith("?<", i + 1) && source[i + 3] !== "=" && source[i + 3] !== "!") {
       out += "(?P<";
       i += 2;
       continue;
     }
-    // Console lines end in \r\n: "end of line" is before the \r.
-    out += c === "$" ? "(?=\\r?$)" : c;
+    out += OUTSIDE_CLASS[c] ?? c;
   }
-  const on = `m${flags.includes("i") ? "i" : ""}${flags.includes("s") ? "s" : ""}`;
-  return `(?${on}${flags.includes("s") ? "" : "-s"}:${out})`;
+  return flags.includes("i") ? `(?i:${out})` : out;
 }
+
+/**
+ * What a step waits for: the pattern, then the rest of the line already on screen, because in
+ * bootlog a line (or the unterminated tail) satisfies at most one milestone.
+ */
+export function pythonSuccess(pattern: Pattern): string {
+  return `${pythonPattern(pattern)}[^\\r\\n]*`;
+}
+
+/**
+ * The interactive scripts' prompt, which never matches: LAVA waits for prompts + failures +
+ * successes at once and a prompt seen before a success fails that step ("Matched a prompt (was
+ * expecting a success)"), while in bootlog text that is not the awaited milestone is just output.
+ * Every milestone, the shell prompt included, is a success.
+ */
+export const NO_PROMPT = "(?!)no prompt: every bootlog milestone is a success";
 
 // ---- images and machine -----------------------------------------------------
 
@@ -239,17 +289,6 @@ async function mapMachine(input: LavaInput): Promise<MachineMapping> {
 
 // ---- milestones ---------------------------------------------------------------
 
-const PROMPT_END = /[#$>%]\s*$/;
-
-/** The shell (or bootloader) prompts: literal milestones that end like a prompt and type something next. */
-function promptMilestones(milestones: Milestone[]): Set<number> {
-  const literal = milestones.map((m, i) => ({ m, i })).filter(({ m }) => typeof m.match === "string");
-  let picked = literal.filter(({ m, i }) => PROMPT_END.test(m.match as string) && (m.send !== undefined || i === milestones.length - 1));
-  if (!picked.length) picked = literal.filter(({ m }) => m.send !== undefined);
-  if (!picked.length) picked = [{ m: milestones.at(-1)!, i: milestones.length - 1 }];
-  return new Set(picked.map(({ i }) => i));
-}
-
 function sendText(m: Milestone, ctx: SendContext, notes: string[]): string | undefined {
   if (m.send === undefined) return undefined;
   const text = typeof m.send === "function" ? m.send(ctx) : m.send;
@@ -273,8 +312,6 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     deployImages[label] = { url, ...(img.sha256 ? { sha256sum: img.sha256 } : {}), image_arg: img.args.join(" ") };
   }
 
-  const prompts = promptMilestones(exp.milestones);
-  const promptTexts = [...new Set([...prompts].map((i) => pythonPattern(exp.milestones[i]!.match)))];
   const failures = exp.failOn.flatMap((f) => {
     if ((f.nth ?? 1) > 1) {
       notes.push(`failOn ${f.id} (nth: ${f.nth}) is left out: a LAVA failure pattern ends the job at its first match`);
@@ -290,7 +327,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     const step: Step = {
       command,
       name: m.id,
-      ...(prompts.has(i) ? {} : { successes: [{ message: pythonPattern(m.match) }] }),
+      successes: [{ message: pythonSuccess(m.match) }],
       ...(failures.length ? { failures } : {}),
       wait_for_prompt: false,
     };
@@ -302,12 +339,15 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   });
   if (command !== null) notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
   if (exp.knownBad) notes.push(`knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`);
+  notes.push(
+    `silence (${exp.silence}) is not enforced: LAVA has no limit on quiet output, so a hang fails as a timeout of the pending milestone's test action (its within, else the budget)`,
+  );
 
   const deploySeconds = opts.deploySeconds ?? 300;
   const tests: LavaAction[] = groups.map((g) => ({
     test: {
       timeout: seconds(g.within ?? exp.budgetS),
-      interactive: [{ name: `${exp.name}.${g.first}`, prompts: promptTexts, script: g.steps }],
+      interactive: [{ name: `${exp.name}.${g.first}`, prompts: [NO_PROMPT], script: g.steps }],
     },
   }));
   const metadata: Record<string, string> = {
@@ -317,6 +357,8 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     "bootlog.silence": exp.silence,
   };
   if (input.expectationHash) metadata["bootlog.expectation_hash"] = input.expectationHash;
+  // What the job cannot say as bootlog does, where a lab's people (and `bootlog import lava`) read it.
+  notes.forEach((note, i) => (metadata[`bootlog.lava.unmapped.${i + 1}`] = note));
   if (exp.knownBad) metadata["bootlog.known_bad"] = knownBadProperty(exp.knownBad);
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 

@@ -17,7 +17,7 @@ import { sha256File } from "../../harness/images/cache.ts";
 import type { PreparedImages } from "../../harness/images/prepare.ts";
 import { planMachine } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
-import { lavaJob, lavaYaml, pythonPattern, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
+import { lavaJob, lavaYaml, NO_PROMPT, pythonPattern, pythonSuccess, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
 
 let dir: string;
 let arm64: Expectation;
@@ -65,32 +65,14 @@ const scripts = (j: LavaJob) => tests(j).flatMap((t) => ("interactive" in t ? t.
 const steps = (j: LavaJob) => scripts(j).flatMap((s) => s.script);
 
 /**
- * A Python pattern as produced by pythonPattern, as a JS RegExp with Python's meaning. Python's
- * multiline ^ and $ only know \n as a line end (JS also takes \r), so they are rewritten to
- * lookarounds on \n.
+ * A Python pattern as produced by pythonPattern, as a JS RegExp with Python's meaning: the line
+ * anchors are already lookarounds both languages read alike; only the scoped `i` flag and the
+ * named groups are spelled differently.
  */
 function jsRegex(py: string): RegExp {
-  const scoped = /^\(\?([a-z]*)(?:-([a-z]*))?:([\s\S]*)\)$/.exec(py);
-  const source = (scoped ? scoped[3]! : py).replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>");
-  const on = scoped ? scoped[1]! : "";
-  let body = "";
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === "\\") {
-      body += c + (source[i + 1] ?? "");
-      i++;
-    } else if (inClass) {
-      inClass = c !== "]";
-      body += c;
-    } else if (c === "[") {
-      inClass = true;
-      body += c;
-    } else if (on.includes("m") && c === "^") body += "(?<![^\\n])";
-    else if (on.includes("m") && c === "$") body += "(?![^\\n])";
-    else body += c;
-  }
-  return new RegExp(body, `${on.includes("i") ? "i" : ""}${on.includes("s") ? "s" : ""}`);
+  const scoped = /^\(\?i:([\s\S]*)\)$/.exec(py);
+  const source = (scoped ? scoped[1]! : py).replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>");
+  return new RegExp(source, scoped ? "i" : "");
 }
 
 /**
@@ -124,8 +106,12 @@ function replay(j: LavaJob, consoleText: string): { results: Record<string, "pas
   return { results };
 }
 
-/** What the console of a good arm64-xen-dom0 boot looks like (CR LF, the prompt without newline, ESC[6n after it). */
-const GOOD_CONSOLE = [
+/**
+ * What the console of a good arm64-xen-dom0 boot looks like (tests/fixtures/arm64-xen-dom0-good): dom0's
+ * lines end in CR CR LF (Xen's console adds a CR to Linux's CR LF); the prompt has no newline and
+ * ESC[6n after it.
+ */
+const GOOD_LINES = [
   " Xen 4.17.7",
   "(XEN) Xen version 4.17.7 (Debian 4.17.7+13-g2445b30a44-0+deb12u1) (pkg-xen-devel@lists.alioth.debian.org) (aarch64-linux-gnu-gcc) debug=n",
   "(XEN) Latest ChangeSet:",
@@ -141,24 +127,34 @@ const GOOD_CONSOLE = [
   "/ # \x1b[6nuname -r",
   "6.1.0-56-arm64",
   "/ # \x1b[6n",
-].join("\r\n");
+];
+const GOOD_CONSOLE = GOOD_LINES.join("\r\r\n");
 
 describe("pythonPattern", () => {
-  test("literals are escaped; regexes keep per-line anchors and lose DOTALL", () => {
+  test("literals are escaped; regexes are bound to one line, as bootlog tests them", () => {
     expect(pythonPattern("*** LOADING DOMAIN 0 ***")).toBe("\\*\\*\\* LOADING DOMAIN 0 \\*\\*\\*");
     expect(pythonPattern("/ # ")).toBe("/ # ");
-    expect(pythonPattern(/^6\.1\.0-\d+-arm64$/)).toBe("(?m-s:^6\\.1\\.0-\\d+-arm64(?=\\r?$))");
-    expect(pythonPattern(/dom0 init: .* xen: xen/i)).toBe("(?mi-s:dom0 init: .* xen: xen)");
-    expect(pythonPattern(/(?<ver>\d+)\.\k<ver>/)).toBe("(?m-s:(?P<ver>\\d+)\\.(?P=ver))");
-    expect(pythonPattern(/(?<=a)b[$]/)).toBe("(?m-s:(?<=a)b[$])");
-    expect(pythonPattern({ regex: "a\\/b$", flags: "s" })).toBe("(?ms:a/b(?=\\r?$))");
+    expect(pythonPattern(/^6\.1\.0-\d+-arm64$/)).toBe("(?<![^\\r\\n])6\\.1\\.0-\\d+-arm64(?=[\\r\\n])");
+    expect(pythonPattern(/dom0 init: .* xen: xen/i)).toBe("(?i:dom0 init: [^\\r\\n]* xen: xen)");
+    expect(pythonPattern(/(?<ver>\d+)\.\k<ver>/)).toBe("(?P<ver>\\d+)\\.(?P=ver)");
+    expect(pythonPattern(/(?<=a)b[$.^]/)).toBe("(?<=a)b[$.^]");
+    expect(pythonPattern(/a\s+b\S[^x\s]\D\W/)).toBe("a[^\\S\\r\\n]+b\\S[^\\r\\nx \\t\\f\\v][^\\d\\r\\n][^\\w\\r\\n]");
+    expect(pythonPattern({ regex: "a\\/b$", flags: "s" })).toBe("a/b(?=[\\r\\n])");
+    expect(pythonSuccess("/ # ")).toBe("/ # [^\\r\\n]*");
   });
 
-  test("anchors mean line starts and ends on a CR LF console", () => {
-    const text = "echo\r\n6.1.0-56-arm64\r\n/ # ";
-    expect(jsRegex(pythonPattern(/^6\.1\.0-\d+-arm64$/)).exec(text)?.[0]).toBe("6.1.0-56-arm64");
-    expect(jsRegex(pythonPattern(/^arm64$/)).test(text)).toBe(false);
-    expect(jsRegex(pythonPattern(/init: .* xen/)).test("init: a\r\nb xen")).toBe(false);
+  test("anchors are line starts and ends of any kind (CR LF, CR CR LF, lone CR); nothing crosses a line end", () => {
+    for (const eol of ["\r\n", "\r\r\n", "\n", "\r"]) {
+      const text = `uname -r${eol}6.1.0-56-arm64${eol}/ # `;
+      expect(jsRegex(pythonPattern(/^6\.1\.0-\d+-arm64$/)).exec(text)?.[0], JSON.stringify(eol)).toBe("6.1.0-56-arm64");
+      expect(jsRegex(pythonPattern(/^arm64$/)).test(text)).toBe(false);
+      expect(jsRegex(pythonPattern(/init: .* xen/)).test(`init: a${eol}b xen`)).toBe(false);
+      expect(jsRegex(pythonPattern(/init:\s+xen/)).test(`init:${eol}xen`)).toBe(false);
+      expect(jsRegex(pythonPattern(/init:[^a]xen/)).test(`init:${eol}xen`)).toBe(false);
+      expect(jsRegex(pythonPattern(/init:\Dxen/)).test(`init:${eol}xen`)).toBe(false);
+    }
+    // A RegExp waits for its line end, as bootlog tests whole lines: "6.1.0-5" is not yet "6.1.0-56-arm64".
+    expect(jsRegex(pythonPattern(/^6\.1\.0-\d+$/)).test("6.1.0-5")).toBe(false);
   });
 
   // Python's own re module, where it is installed, has the last word on the syntax.
@@ -166,9 +162,12 @@ describe("pythonPattern", () => {
   test.runIf(python)("every pattern of the job compiles in Python's re and matches the console like pexpect", () => {
     const patterns = [...new Set(scripts(job).flatMap((s) => [...s.prompts, ...s.script.flatMap((st) => [...(st.successes ?? []), ...(st.failures ?? [])].map((x) => x.message))]))];
     const program = `import json, re, sys\nd = json.load(sys.stdin)\nprint(json.dumps([bool(re.compile(p, re.DOTALL).search(d["text"])) for p in d["patterns"]]))`;
-    const out = execFileSync("python3", ["-c", program], { input: JSON.stringify({ patterns, text: GOOD_CONSOLE }) }).toString();
-    const js = patterns.map((p) => jsRegex(p).test(GOOD_CONSOLE));
-    expect(JSON.parse(out)).toEqual(js);
+    for (const text of [GOOD_CONSOLE, GOOD_LINES.join("\r\n")]) {
+      const out = execFileSync("python3", ["-c", program], { input: JSON.stringify({ patterns, text }) }).toString();
+      const js = patterns.map((p) => jsRegex(p).test(text));
+      expect(JSON.parse(out)).toEqual(js);
+      expect(js.filter(Boolean).length, "the milestones of a good boot match").toBe(arm64.milestones.length);
+    }
   });
 });
 
@@ -200,12 +199,13 @@ describe("export lava arm64-xen-dom0", () => {
     expect(boot).toEqual({ method: "qemu", media: "tmpfs", timeout: { seconds: arm64.budgetS } });
   });
 
-  test("the milestones are the interactive steps, in order, with the shell prompt and the typed command", () => {
+  test("the milestones are the interactive steps, in order, each a success (the shell prompt too), with the typed command", () => {
     expect(steps(job).map((s) => s.name)).toEqual(arm64.milestones.map((m) => m.id));
-    for (const script of scripts(job)) expect(script.prompts).toEqual(["/ # "]);
+    // A prompt would pre-empt any success it precedes on screen: the scripts' prompt never matches.
+    for (const script of scripts(job)) expect(script.prompts).toEqual([NO_PROMPT]);
+    expect(jsRegex(NO_PROMPT).test(`${GOOD_CONSOLE}${NO_PROMPT}`)).toBe(false);
+    steps(job).forEach((s, i) => expect(s.successes).toEqual([{ message: pythonSuccess(arm64.milestones[i]!.match) }]));
     const shellIndex = arm64.milestones.findIndex((m) => m.match === "/ # ");
-    const shellStep = steps(job)[shellIndex]!;
-    expect(shellStep.successes).toBeUndefined(); // reaching the prompt is the success
     const after = steps(job)[shellIndex + 1]!;
     expect(after.command).toBe(String(arm64.milestones[shellIndex]!.send).replace(/\n$/, ""));
     for (const s of steps(job)) {
@@ -228,20 +228,32 @@ describe("export lava arm64-xen-dom0", () => {
     }
   });
 
-  test("replayed like LAVA's interactive test, a good console passes every milestone in order", () => {
-    const { results, error } = replay(job, GOOD_CONSOLE);
-    expect(error).toBeUndefined();
-    expect(Object.keys(results)).toEqual(arm64.milestones.map((m) => m.id));
-    expect(Object.values(results).every((r) => r === "pass")).toBe(true);
+  test("replayed like LAVA's interactive test, a good console passes every milestone in order (CR CR LF as LAVA reads it, and CR LF)", () => {
+    for (const text of [GOOD_CONSOLE, GOOD_LINES.join("\r\n")]) {
+      const { results, error } = replay(job, text);
+      expect(error).toBeUndefined();
+      expect(Object.keys(results)).toEqual(arm64.milestones.map((m) => m.id));
+      expect(Object.values(results).every((r) => r === "pass")).toBe(true);
+    }
+  });
+
+  test("a line satisfies one milestone: the next one's text later on the same line does not count", () => {
+    const oneLine = GOOD_CONSOLE.replace("Run /init as init process\r\r\ndom0 init:", "Run /init as init process dom0 init:");
+    const { results, error } = replay(job, oneLine);
+    expect(results["run-init"]).toBe("pass");
+    expect(results["dom0-init"]).toBeUndefined();
+    expect(error).toMatch(/timeout waiting in step dom0-init/);
   });
 
   test("a panic on the console stops the job at the pending milestone with TestError", () => {
     const panicking = GOOD_CONSOLE.replace("[    4.330000] Run /init as init process", "[    4.330000] Kernel panic - not syncing: VFS: Unable to mount root fs");
+    expect(panicking).not.toBe(GOOD_CONSOLE);
     const { results, error } = replay(job, panicking);
     expect(error).toBe("bootlog failOn linux-panic");
     expect(Object.entries(results).at(-1)).toEqual(["run-init", "fail"]);
     // Order matters: a later milestone's text before an earlier one does not count.
-    const swapped = GOOD_CONSOLE.replace("(XEN) *** LOADING DOMAIN 0 ***\r\n(XEN) Freed 356kB init memory", "(XEN) Freed 356kB init memory\r\n(XEN) *** LOADING DOMAIN 0 ***");
+    const swapped = GOOD_CONSOLE.replace("(XEN) *** LOADING DOMAIN 0 ***\r\r\n(XEN) Freed 356kB init memory", "(XEN) Freed 356kB init memory\r\r\n(XEN) *** LOADING DOMAIN 0 ***");
+    expect(swapped).not.toBe(GOOD_CONSOLE);
     const r2 = replay(job, swapped);
     expect(r2.results["xen-dom0-loading"]).toBe("pass");
     expect(r2.error ?? r2.results["xen-freed-init"]).not.toBe("pass");

@@ -114,4 +114,17 @@ describe("nightly.yml does what issue #7 asks", () => {
         if (script) expect(scripts, `npm script ${script}`).toHaveProperty(script);
       }
   });
+
+  test("an optional job (every step off unless the repository secret BOOTLOG_LAVA_EXPORT is true) uploads each expectation as a LAVA job with its files", () => {
+    const lava = wf.jobs["lava-export"];
+    expect(lava.env.LAVA_EXPORT).toBe("${{ secrets.BOOTLOG_LAVA_EXPORT }}");
+    for (const s of steps("lava-export")) expect(s.if, s.name ?? s.uses ?? s.run).toBe("${{ env.LAVA_EXPORT == 'true' }}");
+    expect(lava.needs).toBe("plan");
+    expect(lava.strategy.matrix.expectation).toBe("${{ fromJSON(needs.plan.outputs.expectations) }}");
+    const exportStep = steps("lava-export").find((s) => String(s.run).startsWith("npm run export:lava"))!;
+    expect(exportStep.run).toMatch(/--bundle "lava\/\$EXPECTATION"/);
+    const upload = uses("lava-export", "actions/upload-artifact")[0]!;
+    expect(upload.with).toMatchObject({ name: "bootlog-lava-${{ matrix.expectation.name }}", path: "lava/${{ matrix.expectation.name }}/" });
+    expect(steps("lava-export").indexOf(upload)).toBeGreaterThan(steps("lava-export").indexOf(exportStep));
+  });
 });

@@ -1,0 +1,299 @@
+/**
+ * `bootlog import lava PATH...`: a job that ran in LAVA (lava-run here, or a lab's server) as a
+ * bootlog run: artifacts/<run-id>/<boot>/{junit.xml,timeline.json,serial.log}, the run's
+ * junit.xml, artifacts/latest and a history line, so compare, history and report read it like a
+ * boot of this machine.
+ *
+ * Mapping (LAVA → bootlog), for jobs made by `bootlog export lava` (one interactive step per
+ * milestone, named by its id):
+ *
+ *   step results (definition N_<script>, case = milestone id)  → the milestones; a `pass` is reached
+ *                                     at the time it was logged, counted from QEMU's start (execute-qemu)
+ *   step failed, error "bootlog failOn ID"                       → fail (the failure pattern; line = the
+ *                                     console line LAVA matched it on)
+ *   step failed by a timeout ("timed out after N seconds")       → hang when the console was silent for at
+ *                                     least the expectation's `silence` (metadata bootlog.silence) before the
+ *                                     timeout, else timeout (within when the action's limit is not the budget)
+ *   "Connection closed" with console output                      → exited (QEMU ended before the last milestone)
+ *   any other job error (Infrastructure, Job, Bug, Configuration, Canceled), or no console at all → infra
+ *   metadata bootlog.*                                            → name, file, hash, packages, known-bad
+ *                                     (judged again against the imported verdict)
+ *   the job log's console lines                                  → serial.log and the per-milestone slices
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { appendHistory } from "../artifacts/history.ts";
+import { parseKnownBadProperty } from "../artifacts/junit.ts";
+import { artifactsRoot, bootDir, makeRunDir, markLatest, newRunId, serialLogPath, writeBootArtifacts, writeRunJunit } from "../artifacts/run-dir.ts";
+import { parseDuration } from "../expectations/duration.ts";
+import type { KnownBad } from "../expectations/schema.ts";
+import { judgedVerdict } from "../milestones/known-bad.ts";
+import type { BootOutcome, Cause, MatcherVerdict, MilestoneRecord } from "../milestones/matcher.ts";
+import type { BootResult, PackageVersion } from "../result.ts";
+import { exitCodeFor, isResultOutcome } from "../vocabulary.ts";
+import { LavaImportError, readLavaJob, type LavaJobFiles, type LavaResult, type LogEntry } from "./lava-job.ts";
+
+export { LavaImportError } from "./lava-job.ts";
+
+type Doc = Record<string, unknown>;
+const isDoc = (v: unknown): v is Doc => typeof v === "object" && v !== null && !Array.isArray(v);
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+interface Step {
+  id: string;
+  /** The test action's timeout, seconds. */
+  timeoutS?: number;
+}
+
+function timeoutSeconds(value: unknown): number | undefined {
+  if (!isDoc(value)) return undefined;
+  const n = (k: string) => (typeof value[k] === "number" ? (value[k] as number) : 0);
+  const s = n("days") * 86400 + n("hours") * 3600 + n("minutes") * 60 + n("seconds");
+  return s || undefined;
+}
+
+/** The milestones in order, from the job definition's interactive steps. */
+function stepsOfDefinition(def: Doc | undefined): Step[] | undefined {
+  if (!def || !Array.isArray(def.actions)) return undefined;
+  const steps: Step[] = [];
+  for (const action of def.actions as unknown[]) {
+    const test = isDoc(action) && isDoc(action.test) ? action.test : undefined;
+    if (!test || !Array.isArray(test.interactive)) continue;
+    const timeoutS = timeoutSeconds(test.timeout);
+    for (const script of test.interactive as unknown[])
+      if (isDoc(script) && Array.isArray(script.script))
+        for (const step of script.script as unknown[]) if (isDoc(step) && typeof step.name === "string") steps.push({ id: step.name, ...(timeoutS ? { timeoutS } : {}) });
+  }
+  return steps.length ? steps : undefined;
+}
+
+const metadataOf = (def: Doc | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(def && isDoc(def.metadata) ? def.metadata : {}).map(([k, v]) => [k, String(v)]));
+
+/** The known-bad of the job's metadata (written with the JUnit property's format). */
+function knownBadOf(meta: Record<string, string>): KnownBad | undefined {
+  const kb = parseKnownBadProperty(meta["bootlog.known_bad"] ?? "");
+  return kb && isResultOutcome(kb.outcome) ? ({ ...kb } as KnownBad) : undefined;
+}
+
+function packagesOf(meta: Record<string, string>): PackageVersion[] {
+  return Object.entries(meta)
+    .filter(([k]) => k.startsWith("bootlog.package."))
+    .map(([k, v]) => {
+      const m = /^(.*) \((\S+)\)$/.exec(v);
+      return { package: k.slice("bootlog.package.".length), version: m ? m[1]! : v, arch: m ? m[2]! : "" };
+    });
+}
+
+const consoleOf = (log: LogEntry[]) => log.filter((e) => e.lvl === "target" && typeof e.msg === "string") as (LogEntry & { msg: string })[];
+
+/** The job's own error: the `job` result in the lava suite. */
+const jobResult = (results: LavaResult[]) => results.find((r) => r.definition === "lava" && r.case === "job");
+
+/** Why a step ended its job: the extra.fail of the test action, else the job's error. */
+function stepError(results: LavaResult[], failedAt: number | undefined): string | undefined {
+  const after = results.filter((r) => r.definition === "lava" && (failedAt === undefined || (r.t ?? 0) >= failedAt));
+  for (const r of after) if (r.result === "fail" && typeof r.extra?.fail === "string") return r.extra.fail;
+  return jobResult(results)?.errorMsg;
+}
+
+/** A pattern of our export (a Python regex) as a JS RegExp, to find the line it matched; undefined if it does not translate. */
+function jsPattern(py: string): RegExp | undefined {
+  const scoped = /^\(\?i:([\s\S]*)\)$/.exec(py);
+  const body = (scoped ? scoped[1]! : py).replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>");
+  try {
+    return new RegExp(body, scoped ? "i" : "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The interactive step of milestone `stepId` in the job definition. */
+function stepOf(def: Doc | undefined, stepId: string): Doc | undefined {
+  for (const action of Array.isArray(def?.actions) ? (def.actions as unknown[]) : []) {
+    const test = isDoc(action) && isDoc(action.test) ? action.test : undefined;
+    for (const script of Array.isArray(test?.interactive) ? (test.interactive as unknown[]) : [])
+      for (const step of isDoc(script) && Array.isArray(script.script) ? (script.script as unknown[]) : []) if (isDoc(step) && step.name === stepId) return step;
+  }
+  return undefined;
+}
+
+/** A step's pattern: its success, or the failure whose error is `error`. */
+function stepPattern(def: Doc | undefined, stepId: string, error?: string): RegExp | undefined {
+  const step = stepOf(def, stepId);
+  const list = (error ? step?.failures : step?.successes) as unknown[] | undefined;
+  const found = (Array.isArray(list) ? list : []).find((x): x is Doc => isDoc(x) && typeof x.message === "string" && (!error || x.error === error));
+  return found ? jsPattern(found.message as string) : undefined;
+}
+
+/** The console line a pattern matched, the last one up to time t (LAVA logs a read's lines together). */
+function matchedLine(lines: (LogEntry & { msg: string })[], t: number, pattern: RegExp | undefined): string | undefined {
+  if (!pattern) return undefined;
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.t <= t && pattern.test(`${lines[i]!.msg}\n`)) return lines[i]!.msg;
+  return undefined;
+}
+
+/** The last console line up to time t. */
+function lineBefore(lines: (LogEntry & { msg: string })[], t: number): string {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.t <= t && lines[i]!.msg.trim()) return lines[i]!.msg;
+  return "";
+}
+
+export interface ImportedBoot {
+  result: BootResult;
+  serial?: string;
+}
+
+/** One LAVA job as a bootlog BootResult (not yet written). */
+export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
+  const meta = metadataOf(job.definition);
+  const defName = typeof job.definition?.job_name === "string" ? job.definition.job_name.replace(/^bootlog /, "") : undefined;
+  const stepResults = job.results.filter((r) => r.definition !== "lava");
+  const steps = stepsOfDefinition(job.definition) ?? stepResults.map((r) => ({ id: r.case }));
+  // Without metadata the name is the script's: "<stage>_<boot>.<first milestone>".
+  const name = meta["bootlog.expectation"] ?? defName ?? /^\d+_(.+?)\.[^.]+$/.exec(stepResults[0]?.definition ?? "")?.[1];
+  if (!name) throw new LavaImportError(`${job.source}: cannot tell which boot this is (no job definition with metadata bootlog.expectation, no step results)`);
+  const lines = consoleOf(job.log);
+  const lavaResults = job.results.filter((r) => r.definition === "lava");
+  const qemuStart = lavaResults.find((r) => r.case === "execute-qemu")?.t ?? lines[0]?.t ?? job.log[0]?.t ?? stepResults[0]?.t;
+  const startT = job.log[0]?.t ?? qemuStart ?? Date.now();
+  const endT = job.log.at(-1)?.t ?? job.results.at(-1)?.t ?? startT;
+  const since = (t: number | undefined) => (t === undefined || qemuStart === undefined ? undefined : round(Math.max(0, (t - qemuStart) / 1000)));
+
+  const byId = new Map(stepResults.map((r) => [r.case, r]));
+  const milestones: MilestoneRecord[] = steps.map((s) => {
+    const r = byId.get(s.id);
+    return r?.result === "pass" ? { id: s.id, at: since(r.t) ?? 0 } : { id: s.id };
+  });
+  const firstMissing = milestones.findIndex((m) => m.at === undefined);
+  const after = firstMissing === 0 ? "start" : milestones[(firstMissing < 0 ? milestones.length : firstMissing) - 1]!.id;
+  const pendingStep = firstMissing >= 0 ? steps[firstMissing] : undefined;
+  const failed = pendingStep ? byId.get(pendingStep.id) : undefined;
+  const job_ = jobResult(job.results);
+  const lastLine = lines.length ? lineBefore(lines, endT) : "";
+  const silenceS = meta["bootlog.silence"] ? parseDuration(meta["bootlog.silence"]) : undefined;
+  const budgetS = meta["bootlog.budget"] ? parseDuration(meta["bootlog.budget"]) : undefined;
+
+  let verdict: MatcherVerdict | undefined;
+  let infra: string | undefined;
+  const end = (outcome: BootOutcome, cause: Cause, at: number | undefined): MatcherVerdict => ({
+    outcome,
+    at: at ?? 0,
+    cause,
+    after,
+    lastLine: failed?.t !== undefined ? lineBefore(lines, failed.t) : lastLine,
+    ...(pendingStep ? { pending: pendingStep.id } : {}),
+  });
+  if (!pendingStep) {
+    const at = milestones.at(-1)?.at ?? 0;
+    verdict = { outcome: "pass", at, cause: { kind: "all-milestones" }, after, lastLine };
+  } else {
+    const error = stepError(job.results, failed?.t) ?? (failed ? `step ${failed.case} failed` : job_?.errorMsg);
+    const failOn = error ? /^bootlog failOn (\S+)/.exec(error) : null;
+    const timedOut = error ? /timed out after (\d+) seconds/.exec(error) : null;
+    const at = since(failed?.t ?? job_?.t ?? endT);
+    if (failOn && failed) {
+      const t = failed.t ?? endT;
+      const line = matchedLine(lines, t, stepPattern(job.definition, failed.case, failOn[0])) ?? lineBefore(lines, t);
+      verdict = end("fail", { kind: "failure-pattern", pattern: failOn[1]!, line }, at);
+    } else if (timedOut && failed) {
+      const limitS = Number(timedOut[1]);
+      const lastOutput = [...lines].reverse().find((l) => l.t <= (failed.t ?? endT))?.t;
+      const silentS = round(((failed.t ?? endT) - (lastOutput ?? qemuStart ?? startT)) / 1000);
+      // Only a log can show silence; results alone say "timed out", nothing more.
+      if (job.log.length && silenceS !== undefined && silentS >= silenceS) verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
+      else verdict = end("timeout", budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS }, at);
+    } else if (error === "Connection closed" && lines.length) {
+      verdict = end("exited", { kind: "exit", code: null, signal: null }, at);
+    } else if (failed && !job_?.errorType) {
+      // A step that failed without ending the job (e.g. "Matched a prompt" in an older export).
+      verdict = end("fail", { kind: "failure-pattern", pattern: `lava step ${failed.case}`, line: lineBefore(lines, failed.t ?? endT) }, at);
+    } else {
+      infra = `LAVA: ${job_?.errorType ? `${job_.errorType} error: ` : ""}${error ?? "the job ended before the first milestone"}`;
+    }
+  }
+
+  const knownBad = knownBadOf(meta);
+  const dir = bootDir(runDir, name);
+  const serialLog = serialLogPath(dir);
+  const judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error"> = verdict
+    ? judgedVerdict(verdict, knownBad)
+    : { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
+
+
+  // Slices: the console lines up to each milestone's result.
+  const slices: Record<string, string> = {};
+  let from = 0;
+  for (const m of milestones) {
+    const r = byId.get(m.id);
+    if (m.at === undefined || r?.t === undefined) continue;
+    let to = from;
+    while (to < lines.length && lines[to]!.t <= r.t) to++;
+    // LAVA logs a line when it is complete, which can be just after the step matched it.
+    const pattern = stepPattern(job.definition, m.id);
+    if (pattern && !lines.slice(from, to).some((l) => pattern.test(`${l.msg}\n`))) {
+      const next = lines.findIndex((l, i) => i >= to && pattern.test(`${l.msg}\n`));
+      if (next >= 0 && lines[next]!.t - r.t < 1000) to = next + 1;
+    }
+    slices[m.id] = lines.slice(from, to).map((l) => l.msg).join("\n");
+    from = to;
+  }
+  if (from < lines.length) slices.end = lines.slice(from).map((l) => l.msg).join("\n");
+
+  const bootCommand = job.log.find((e) => e.lvl === "info" && typeof e.msg === "string" && e.msg.startsWith("Boot command: "))?.msg as string | undefined;
+  const argv = bootCommand ? bootCommand.slice("Boot command: ".length).split(" ") : [];
+  const qemuVersion = lavaResults.find((r) => r.case === "execute-qemu")?.extra?.qemu_version;
+  const result: BootResult = {
+    name,
+    file: meta["bootlog.file"] ?? `lava:${job.source}`,
+    ...judged,
+    ...(verdict ? { verdict } : {}),
+    milestones,
+    slices,
+    startedAt: new Date(qemuStart ?? startT).toISOString(),
+    durationS: round((endT - startT) / 1000),
+    qemu: { binary: argv[0] ?? "qemu (LAVA)", argv: argv.slice(1), ...(typeof qemuVersion === "string" ? { version: qemuVersion } : {}) },
+    packages: packagesOf(meta),
+    reproduce: `lava-run --device device.yaml --job-id 1 --output-dir out job.yaml   # ${job.source}`,
+    expectationHash: meta["bootlog.expectation_hash"] ?? "",
+    dir,
+    serialLog,
+    attempt: 1,
+  };
+  return { result, ...(lines.length ? { serial: `${lines.map((l) => l.msg).join("\n")}\n` } : {}) };
+}
+
+export interface ImportOptions {
+  artifactsDir?: string;
+  runId?: string;
+}
+
+export interface ImportSummary {
+  runId: string;
+  runDir: string;
+  results: BootResult[];
+  exitCode: number;
+}
+
+/** Import LAVA jobs (one per path: a directory or a file) as one bootlog run. */
+export async function importLava(paths: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
+  if (!paths.length) throw new LavaImportError("import lava: name at least one job directory or results file");
+  const jobs = await Promise.all(paths.map((p) => readLavaJob([p])));
+  const root = artifactsRoot(opts.artifactsDir);
+  const runId = opts.runId ?? newRunId();
+  const runDir = join(root, runId);
+  makeRunDir(runDir);
+  const results: BootResult[] = [];
+  for (const job of jobs) {
+    const { result, serial } = bootFromLava(job, runDir);
+    if (results.some((r) => r.name === result.name)) throw new LavaImportError(`${job.source}: a second job of boot ${result.name} in one import`);
+    mkdirSync(result.dir, { recursive: true });
+    writeFileSync(result.serialLog, serial ?? "");
+    await writeBootArtifacts(result);
+    results.push(result);
+  }
+  await writeRunJunit(runDir, results);
+  markLatest(root, runId);
+  appendHistory(root, runId, results);
+  return { runId, runDir, results, exitCode: exitCodeFor(results) };
+}
