@@ -3,20 +3,24 @@
  * (ratios are measured within this one run), then a summary. Never an assertion: exit 0.
  * BENCH_ONLY=matcher,memory runs a subset; BENCH_NPM_TEST=1 adds the (slow) whole `npm test`.
  */
+import { cliStartup } from "./cli-startup.ts";
 import { hangLatency } from "./hang-latency.ts";
 import { line, print, type BenchResult } from "./lib.ts";
 import { matcherThroughput } from "./matcher-throughput.ts";
 import { memory } from "./memory.ts";
 import { npmTest } from "./npm-test.ts";
+import { postMortemBench } from "./postmortem.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
+  ["cli", cliStartup],
   ["hang", hangLatency],
   ["memory", memory],
   ["prepare", prepareWarm],
   ["wall", wallTime],
+  ["postmortem", postMortemBench],
   ["npm-test", npmTest],
 ];
 

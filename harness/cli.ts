@@ -1,23 +1,36 @@
+/**
+ * The CLI. Start-up must stay cheap (`--help` loads cac and this file only): anything heavier
+ * (zod, execa, the runner, reports) is imported inside the action that needs it.
+ */
 import { cac } from "cac";
-import { expectationPath, type Expectation } from "./expectations/loader.ts";
-import { checkImageRoles, pickExpectations } from "./cli-select.ts";
-import { setVerifyCache } from "./images/cache.ts";
+import type { Expectation } from "./expectations/loader.ts";
 import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
-import { prepareImages } from "./images/prepare.ts";
 import type { BootResult } from "./result.ts";
-import { runMany } from "./run.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 
+// `bootlog list | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 
-function pick(names: string[], tags: unknown, dir?: string, allowNone = false): Promise<Expectation[]> {
+async function pick(names: string[], tags: unknown, dir?: string, allowNone = false): Promise<Expectation[]> {
+  const { pickExpectations } = await import("./cli-select.ts");
   return pickExpectations(names.map(String), list(tags), dir, { allowNone });
+}
+
+/** --verify-cache: images/cache.ts loads with the command that needs it, not at start-up. */
+async function verifyCache(on: unknown): Promise<void> {
+  const { setVerifyCache } = await import("./images/cache.ts");
+  setVerifyCache(!!on);
 }
 
 function printResult(r: BootResult): void {
@@ -41,11 +54,16 @@ cli
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
+  .option("--postmortem <when>", "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off", { default: "on" })
+  .option("--keep-ram", "Keep the guest RAM file after the post-mortem (its path is in postmortem.json)")
   .action(async (names: string[], options) => {
-    setVerifyCache(!!options.verifyCache);
+    if (!["on", "always", "off"].includes(String(options.postmortem))) throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
+    await verifyCache(options.verifyCache);
     const expectations = await pick(names, options.tag, options.expectations);
+    const { checkImageRoles } = await import("./cli-select.ts");
     const overrides = imageOverrides(options.image, (message) => new UsageError(message));
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));
+    const { runMany } = await import("./run.ts");
     const summary = await runMany(expectations, {
       artifactsDir: options.artifacts,
       jobs: options.jobs,
@@ -54,6 +72,7 @@ cli
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
       onResult: printResult,
+      postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
     });
     console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
     process.exitCode = summary.exitCode;
@@ -66,6 +85,7 @@ cli
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (options) => {
     const expectations = await pick([], options.tag, options.expectations, !list(options.tag).length);
+    const { expectationPath } = await import("./expectations/loader.ts");
     const rows = expectations.map((e) => ({
       name: e.name,
       path: expectationPath(e) ?? e.name,
@@ -91,7 +111,8 @@ cli
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .option("--verify-cache", "Hash every cached image in full (default: only those whose size or mtime changed)")
   .action(async (names: string[], options) => {
-    setVerifyCache(!!options.verifyCache);
+    await verifyCache(options.verifyCache);
+    const { prepareImages } = await import("./images/prepare.ts");
     for (const exp of await pick(names, options.tag, options.expectations)) {
       const started = performance.now();
       const prepared = await prepareImages(exp).catch((error: Error) => error);

@@ -2,6 +2,7 @@
 import type { KnownBad } from "./expectations/schema.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
 import type { KnownBadJudgement } from "./milestones/known-bad.ts";
+import type { PostMortem } from "./postmortem/summary.ts";
 import type { ResultOutcome } from "./vocabulary.ts";
 
 export type { ResultOutcome };
@@ -25,6 +26,8 @@ export interface BootResult {
   milestones: MilestoneRecord[];
   /** Log text that led up to each milestone (capped), by milestone id; "end" after the last one. */
   slices: Record<string, string>;
+  /** What guest RAM and the vCPUs said after a non-pass verdict (or any, with --postmortem always). */
+  postmortem?: PostMortem;
   /** For infra and skip: what went wrong. */
   error?: string;
   startedAt: string;

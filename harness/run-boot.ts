@@ -10,6 +10,9 @@ import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
 import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
 import { judgedVerdict } from "./milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
+import { adoptRamFileSoon, captureAlive, concludePostMortem, memoryShows, planPostMortem, recoveredLines, releasePostMortem, wantsPostMortem, type PostMortem, type PostMortemOptions, type PostMortemSetup } from "./postmortem/index.ts";
+import type { LiveCapture } from "./postmortem/capture.ts";
+import { missingPostMortem } from "./postmortem/summary.ts";
 import type { BootResult, PackageVersion, ResultOutcome } from "./result.ts";
 
 export interface RunOptions {
@@ -20,6 +23,8 @@ export interface RunOptions {
   onMilestone?: (id: string, atS: number) => void;
   onStatus?: (text: string) => void;
   attempt?: number;
+  /** --postmortem and --keep-ram. */
+  postmortem?: PostMortemOptions;
 }
 
 /** What the console did, with its verdict: the live part of a boot. */
@@ -32,6 +37,8 @@ interface ConsoleRun {
   slices: Record<string, string>;
   exit: MachineExit;
   startedAt: Date;
+  /** What the post-mortem learnt while QEMU still ran. */
+  live?: LiveCapture;
 }
 
 /** A timer this late (seconds) means the event loop was blocked: reads may be queued behind it. */
@@ -50,13 +57,17 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * runner owns only the process, the log and the clock: a timer wakes the judge at its next
  * deadline (silence, `within`, budget), re-armed when it fires early or a milestone moves it.
  */
-async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions): Promise<ConsoleRun> {
+async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions, pm?: PostMortemSetup): Promise<ConsoleRun> {
   const log = openSync(serialLog, "w");
   const judge = new ConsoleJudge(exp, plan.sendContext);
   const startedAt = new Date();
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
-  const machine = startMachine(plan.binary, plan.argv);
+  const machine = startMachine(plan.binary, [...plan.argv, ...(plan.postMortemArgv ?? [])]);
+  const stopAdopting = pm ? adoptRamFileSoon(pm) : () => {};
+  // After the verdict the console belongs to the post-mortem's live keys.
+  let tap: ((bytes: Buffer) => void) | undefined;
+  let xenSpoke = false;
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
@@ -68,6 +79,15 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      stopAdopting();
+      let live: LiveCapture | undefined;
+      if (verdict && verdict.outcome !== "exited" && wantsPostMortem(pm, verdict.outcome)) {
+        // Keys only where a console answered and something may still listen: a hang or timeout with Xen's voice heard.
+        const keys = (verdict.outcome === "hang" || verdict.outcome === "timeout") && xenSpoke;
+        const hvcSysrq = keys && /\bsysrq_always_enabled\b/.test(exp.boot?.linux ?? "");
+        const console = { write: (text: string) => machine.write(text), listen: (l: (b: Buffer) => void) => ((tap = l), () => (tap = undefined)) };
+        live = await captureAlive(pm, console, keys ? { xen: true, hvcSysrq } : undefined);
+      }
       stopWatchingSignals();
       const exit = await machine.stop().catch((error: Error): MachineExit => {
         logError ??= error.message; // a QEMU that will not die: infra, said plainly
@@ -80,7 +100,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         // the write error already says what is wrong with the disk
       }
       const slices = judge.finish();
-      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), milestones: [...judge.milestones], slices, exit, startedAt });
+      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), milestones: [...judge.milestones], slices, exit, startedAt, ...(live ? { live } : {}) });
     };
     // +1 ms: the deadline has passed when the timer fires, whatever the two clocks' rounding.
     const arm = () => {
@@ -110,6 +130,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
     });
     machine.onData((bytes) => {
       if (!logOpen || logError) return;
+      if (!xenSpoke && bytes.includes("(XEN)")) xenSpoke = true;
       try {
         // Every byte QEMU wrote until it is gone, even after the verdict: serial.log is the record.
         writeAll(log, bytes);
@@ -119,7 +140,7 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         void finish();
         return;
       }
-      if (finished) return;
+      if (finished) return tap?.(bytes);
       apply(judge.feed(now(), bytes));
     });
     arm();
@@ -140,8 +161,10 @@ function infraExit(run: ConsoleRun): string | undefined {
   return undefined;
 }
 
-function outcomeOf(exp: Expectation, verdict: MatcherVerdict): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
-  return judgedVerdict(verdict, exp.knownBad);
+function outcomeOf(exp: Expectation, verdict: MatcherVerdict, postmortem?: PostMortem, consoleLines: string[] = []): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
+  const said = postmortem ? memoryShows(postmortem, !!exp.images.xen) : "";
+  const evidence = { lines: [...consoleLines, ...recoveredLines(postmortem)], cause: said.replace(/^ — /, "") };
+  return judgedVerdict(verdict, exp.knownBad, { said, evidence });
 }
 
 interface Context {
@@ -186,6 +209,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
   const dir = bootDir(opts.runDir, exp.name);
   const c: Context = { exp, dir, serialLog: serialLogPath(dir), startedAt: new Date(), found: {}, attempt: opts.attempt ?? 1 };
   let result: BootResult;
+  let pmSetup: PostMortemSetup | undefined;
   try {
     mkdirSync(dir, { recursive: true });
     const stopped = interruptedBy();
@@ -194,20 +218,28 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     const { plan } = await planBoot(exp, opts.imageOverrides, c.found);
     const stoppedWhilePreparing = interruptedBy();
     if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
+    const pm = planPostMortem(exp, plan, dir, opts.postmortem);
+    pmSetup = pm.setup;
     opts.onStatus?.("booting");
-    const run = await watchConsole(exp, plan, c.serialLog, opts);
+    const run = await watchConsole(exp, plan, c.serialLog, opts, pm.setup);
     c.startedAt = run.startedAt;
     const infra = infraExit(run);
+    const wanted = !infra && run.verdict && (pm.problem ? opts.postmortem?.mode !== "off" && run.verdict.outcome !== "pass" : wantsPostMortem(pm.setup, run.verdict.outcome));
+    if (wanted) opts.onStatus?.("post-mortem");
+    const postmortem = !wanted ? undefined : pm.setup ? await concludePostMortem(exp, pm.setup, run.live, dir) : missingPostMortem(pm.problem!);
     result = {
       ...(await baseResult(c)),
       milestones: run.milestones,
       slices: run.slices,
       ...(run.verdict ? { verdict: run.verdict } : {}),
-      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict)),
+      ...(postmortem ? { postmortem } : {}),
+      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict, postmortem, Object.values(run.slices).flatMap((t) => t.split("\n")))),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { ...(await baseResult(c)), ...notBooted(error instanceof UserImageMissing ? "skip" : "infra", message) };
+  } finally {
+    releasePostMortem(pmSetup);
   }
   try {
     await writeBootArtifacts(result);

@@ -18,6 +18,7 @@ export interface RunManyOptions {
   onMilestone?: (boot: string, id: string, atS: number) => void;
   onStatus?: (boot: string, text: string) => void;
   onResult?: (result: BootResult) => void;
+  postmortem?: RunOptions["postmortem"];
 }
 
 export interface RunSummary {
@@ -54,7 +55,7 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
       const name = exp.name;
       const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
       const onStatus = (text: string) => opts.onStatus?.(name, text);
-      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus };
+      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus, postmortem: opts.postmortem };
       attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
     }
   };

@@ -22,6 +22,7 @@ export default defineBoot({
   knownBad: {
     outcome: "hang",
     after: "uboot-starting-kernel",
+    shows: /Bad console= option 'dtuart'/,
     reason: "dtuart takes a DT path (/pl011@9000000), not /pl011,<address>",
   },
 });

@@ -11,5 +11,5 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "10s",
   budget: "60s",
-  knownBad: { outcome: "fail", after: "xen-dom0-loading", reason: "dom0 needs a multiboot,kernel module under /chosen" },
+  knownBad: { outcome: "fail", after: "xen-dom0-loading", shows: "Missing kernel boot module", reason: "dom0 needs a multiboot,kernel module under /chosen" },
 });

@@ -15,5 +15,5 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "8s",
   budget: "60s",
-  knownBad: { outcome: "hang", after: "start", reason: "Xen needs EL2: the virt board must have virtualization=on" },
+  knownBad: { outcome: "hang", after: "start", shows: /EL1, in Xen's image/, reason: "Xen needs EL2: the virt board must have virtualization=on" },
 });

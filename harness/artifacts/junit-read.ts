@@ -87,6 +87,7 @@ function recordFromSuite(suite: Node): BootRecord {
           status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" ? kbStatus : null,
         }
       : null,
+    cause: props["postmortem.cause"] ?? null,
     milestones: ids.map((id, i) => ({ id, at: at[i]!, status: statuses[i]! })),
     packages: Object.fromEntries(
       Object.entries(props)

@@ -1,8 +1,10 @@
-import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
+import { createRequire } from "node:module";
+import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import type { BootResult, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { streamOf } from "../milestones/stream-matcher.ts";
 import { xmlSafe } from "./xml-text.ts";
+import { postMortemText } from "../postmortem/summary.ts";
 
 /**
  * The JUnit bootlog writes: one testsuite per boot attempt, one testcase per milestone. What the
@@ -42,10 +44,11 @@ const PASS: CaseVerdict = { kind: "pass" };
 /**
  * The package's CommonJS build assigns the builder to module.exports, but its types say
  * `export default`, so under NodeNext TypeScript sees the builder one level too deep.
- * Accept both shapes rather than trust either.
+ * Accept both shapes rather than trust either. Required on first use: loading it takes a good
+ * part of a second, and a boot needs it only once its verdict is in (not on the way to it).
  */
 function rootBuilder(): Builder {
-  const loaded = junitReportBuilder as unknown as Builder | { default: Builder };
+  const loaded = createRequire(import.meta.url)("junit-report-builder") as Builder | { default: Builder };
   return "newBuilder" in loaded ? loaded : loaded.default;
 }
 
@@ -71,6 +74,8 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
     if (out) addTextElement(testCase, "system-out", xmlSafe(out));
+    // What the machine said after the verdict goes with the testcase where the boot ended.
+    if (i === end && r.postmortem && retriedAs === undefined) addTextElement(testCase, "system-err", xmlSafe(postMortemText(r.postmortem)));
   });
 }
 
@@ -89,6 +94,9 @@ export function suiteProperties(r: BootResult): [string, string][] {
   if (r.knownBad) props.push(["knownBad", knownBadProperty(r.knownBad)]);
   if (r.knownBad?.judgement) props.push(["knownBad.status", r.knownBad.judgement.status]);
   for (const p of r.packages) props.push([`${PACKAGE_PREFIX}${p.package}`, packagePropertyValue(p)]);
+  if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
+  if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);
+  if (r.postmortem?.telling.length) props.push(["postmortem.cause", r.postmortem.telling.map((t) => t.line).join(" | ")]);
   return props;
 }
 
@@ -174,7 +182,7 @@ type XmlElement = ReturnType<TestCase["build"]>;
  * the first `]]>`, so a console printing two could end the section and write its own testcases.
  * `into` is an existing child (the error element) or a new one (system-out).
  */
-function addTextElement(testCase: TestCase, into: "system-out" | "error", text: string): void {
+function addTextElement(testCase: TestCase, into: "system-out" | "system-err" | "error", text: string): void {
   const build = testCase.build.bind(testCase);
   testCase.build = (parent: XmlElement) => {
     const element = build(parent);

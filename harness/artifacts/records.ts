@@ -28,6 +28,8 @@ export interface BootRecord {
   /** The milestone that was awaited when the boot ended. */
   pending: string | null;
   knownBad: { outcome: string; after: string; reason: string; status: KnownBadStatus | null } | null;
+  /** The cause the post-mortem names (its telling lines), when there was one. */
+  cause?: string | null;
   milestones: MilestonePoint[];
   /** Package name → version. */
   packages: Record<string, string>;
@@ -59,6 +61,9 @@ export function milestoneStatuses(outcome: ResultOutcome, reached: boolean[], en
 }
 
 
+/** The post-mortem's telling lines as one comparable text; null when it found none. */
+export const causeOf = (telling: { line: string }[]): string | null => (telling.length ? telling.map((t) => t.line).join(" | ") : null);
+
 /** A finished boot as history keeps it: the same record whether read live or back from its timeline.json. */
 export function recordFromResult(r: BootResult): BootRecord {
   return recordFromTimeline(timelineJson(r));
@@ -79,6 +84,7 @@ export function recordFromTimeline(t: Timeline): BootRecord {
     knownBad: t.knownBad
       ? { outcome: t.knownBad.outcome, after: t.knownBad.after, reason: t.knownBad.reason, status: t.knownBad.judgement?.status ?? null }
       : null,
+    cause: t.postmortem ? causeOf(t.postmortem.telling) : null,
     milestones: t.milestones.map((m, i) => ({ id: m.id, at: m.at === null ? null : round(m.at), status: statuses[i]! })),
     packages: Object.fromEntries(t.packages.map((p) => [p.package, p.version])),
     gitCommit: t.gitCommit,

@@ -5,8 +5,11 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { BootResult } from "../result.ts";
+import { describePattern } from "../milestones/pattern.ts";
 import { BOOT_OUTCOMES, RESULT_OUTCOMES } from "../vocabulary.ts";
 import { secondsSincePrevious } from "./junit.ts";
+import { postMortemTimelineSchema } from "../postmortem/timeline-schema.ts";
+import { postMortemSummary } from "../postmortem/summary.ts";
 import { streamOf } from "../milestones/stream-matcher.ts";
 
 const cause = z.discriminatedUnion("kind", [
@@ -33,6 +36,8 @@ const knownBad = z.object({
   outcome: z.enum(["fail", "hang", "timeout", "exited"]),
   after: z.string(),
   reason: z.string(),
+  /** The text its post-mortem or console must show, as written (a RegExp as /source/flags). */
+  shows: z.string().optional(),
   tracking: z.string().optional(),
   judgement: z.object({ status: z.enum(["reproduced", "xpass", "different"]), message: z.string() }).optional(),
 });
@@ -60,6 +65,8 @@ export const timelineSchema = z.object({
   milestones: z.array(milestone),
   verdict: verdict.nullable(),
   knownBad: knownBad.nullable(),
+  /** What guest RAM and the vCPUs said; absent in timelines written before the post-mortem existed. */
+  postmortem: postMortemTimelineSchema.nullable().default(null),
   packages: z.array(z.object({ package: z.string(), version: z.string(), arch: z.string() })),
   qemu: z.object({ binary: z.string(), version: z.string().nullable(), argv: z.array(z.string()) }),
   reproduce: z.string(),
@@ -71,7 +78,6 @@ export const timelineSchema = z.object({
 });
 
 export type Timeline = z.output<typeof timelineSchema>;
-export type TimelineMilestone = z.output<typeof milestone>;
 
 /** The content of timeline.json for a finished boot. */
 export function timelineJson(r: BootResult): Timeline {
@@ -91,7 +97,8 @@ export function timelineJson(r: BootResult): Timeline {
       return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached, ...(stream ? { stream } : {}) };
     }),
     verdict: r.verdict ?? null,
-    knownBad: r.knownBad ?? null,
+    knownBad: r.knownBad ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) } : null,
+    postmortem: r.postmortem ? postMortemSummary(r.postmortem) : null,
     packages: r.packages,
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
     reproduce: r.reproduce,

@@ -7,6 +7,8 @@ const SLICE_CHARS = 64 * 1024;
  */
 export class SliceRecorder {
   private lines: string[] = [];
+  /** lines[0..head) are dropped already (Array#shift on a long array copies it). */
+  private head = 0;
   private chars = 0;
   private dropped = 0;
   private readonly slices: Record<string, string> = {};
@@ -16,9 +18,13 @@ export class SliceRecorder {
       this.lines.push(line);
       this.chars += line.length + 1;
     }
-    while (this.chars > SLICE_CHARS && this.lines.length > 1) {
-      this.chars -= this.lines.shift()!.length + 1;
+    while (this.chars > SLICE_CHARS && this.lines.length - this.head > 1) {
+      this.chars -= this.lines[this.head++]!.length + 1;
       this.dropped += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.lines.length) {
+      this.lines = this.lines.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -35,8 +41,9 @@ export class SliceRecorder {
 
   private take(tail: string): string {
     const head = this.dropped ? [`[… ${this.dropped} earlier lines in serial.log]`] : [];
-    const text = [...head, ...this.lines, ...(tail ? [tail] : [])].join("\n");
+    const text = [...head, ...this.lines.slice(this.head), ...(tail ? [tail] : [])].join("\n");
     this.lines = [];
+    this.head = 0;
     this.chars = 0;
     this.dropped = 0;
     return text;

@@ -2,8 +2,6 @@
 const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 
-export type Duration = `${number}${"ms" | "s" | "m" | "h"}`;
-
 /** Seconds in a duration string, or undefined when it does not parse. */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text.trim());

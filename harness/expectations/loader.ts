@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts";
 import { regexRisk } from "./redos.ts";
+import { esModuleInterop, typeScriptLoader } from "./ts-loader.ts";
 import { flattenStreams } from "./streams.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
@@ -151,7 +152,8 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    module = await importBounded(file, pathToFileURL(resolve(path)).href);
+    await typeScriptLoader();
+    module = esModuleInterop(await importBounded(file, pathToFileURL(resolve(path)).href));
   } catch (error) {
     if (error instanceof ExpectationError) throw error;
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);

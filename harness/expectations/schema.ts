@@ -114,6 +114,8 @@ const knownBad = z.strictObject({
   outcome: outcome.exclude(["pass", "infra"]),
   /** The last milestone reached before it goes wrong; "start" when none is. */
   after: z.string().min(1),
+  /** Text the post-mortem (recovered Xen/Linux lines) or the console must show: the known cause, not only the symptom. */
+  shows: pattern.optional(),
   reason: z.string().min(1),
   tracking: z.string().optional(),
 });
@@ -166,8 +168,6 @@ export type Milestone = z.output<typeof milestone>;
 export type StreamSpec = z.output<typeof stream>;
 export type ImageSource = z.output<typeof image>;
 export type KnownBad = z.output<typeof knownBad>;
-export type Outcome = z.output<typeof outcome>;
-export type MachineSpec = z.output<typeof machine>;
 export type Pattern = z.output<typeof pattern>;
 
 /** Debian's name for each QEMU architecture (guest packages, tags). */

@@ -4,15 +4,12 @@
  *   bootlog export packages <boot>      → the Debian package versions the boot would use (a CI cache key)
  */
 import type { CAC } from "cac";
-import { writeFileAtomic } from "../artifacts/atomic-write.ts";
 import type { Expectation } from "../expectations/loader.ts";
-import { pickExpectations } from "../cli-select.ts";
 import { UsageError } from "../cli-options.ts";
-import { exportLava } from "./lava.ts";
-import { exportPackages } from "./packages.ts";
 
 /** One expectation by name, path or file (`--expectations DIR` for a user's own). */
 async function oneExpectation(name: string, dir?: string): Promise<Expectation> {
+  const { pickExpectations } = await import("../cli-select.ts");
   const picked = await pickExpectations([name], [], dir);
   if (picked.length !== 1) throw new UsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
   return picked[0]!;
@@ -21,6 +18,7 @@ async function oneExpectation(name: string, dir?: string): Promise<Expectation> 
 async function emit(text: string, out: unknown): Promise<void> {
   if (out === undefined || out === "-") process.stdout.write(text);
   else {
+    const { writeFileAtomic } = await import("../artifacts/atomic-write.ts");
     await writeFileAtomic(String(out), text).catch((error: Error) => {
       throw new Error(`cannot write ${String(out)}: ${error.message}`);
     });
@@ -45,10 +43,12 @@ export function registerExportCommands(cli: CAC): void {
         return;
       }
       if (format === "lava") {
+        const { exportLava } = await import("./lava.ts");
         const { yaml } = await exportLava(exp, { urlBase: options.urlBase });
         return emit(yaml, options.out);
       }
       if (format === "packages") {
+        const { exportPackages } = await import("./packages.ts");
         return emit(await exportPackages(exp), options.out);
       }
     });

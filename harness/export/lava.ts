@@ -323,7 +323,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   // One test action per milestone with `within`, one per run of milestones without.
   const groups: { within?: number; steps: Step[]; first: string }[] = [];
   let command: string | null = null;
-  exp.milestones.forEach((m, i) => {
+  exp.milestones.forEach((m) => {
     const step: Step = {
       command,
       name: m.id,
@@ -360,6 +360,9 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   // What the job cannot say as bootlog does, where a lab's people (and `bootlog import lava`) read it.
   notes.forEach((note, i) => (metadata[`bootlog.lava.unmapped.${i + 1}`] = note));
   if (exp.knownBad) metadata["bootlog.known_bad"] = knownBadProperty(exp.knownBad);
+  if (exp.knownBad?.shows) metadata["bootlog.known_bad_shows"] = String(exp.knownBad.shows instanceof RegExp ? exp.knownBad.shows : typeof exp.knownBad.shows === "string" ? exp.knownBad.shows : exp.knownBad.shows.regex);
+  // The post-mortem reads guest RAM and QMP on bootlog's own host: a LAVA worker offers neither.
+  metadata["bootlog.postmortem"] = "local only: bootlog run examines guest RAM and vCPUs after a failed boot; LAVA jobs do not";
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 
   const job: LavaJob = {

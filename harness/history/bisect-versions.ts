@@ -4,7 +4,6 @@
  * booting one expectation with each chosen version in place of one image, to find the first
  * bad version.
  */
-import { execa } from "execa";
 import picomatch from "picomatch";
 import { DEB_ARCH, type ImageSource } from "../expectations/schema.ts";
 import type { Expectation } from "../expectations/loader.ts";

@@ -9,14 +9,14 @@ import { LineSplitter } from "../console/lines.ts";
 import { EXPECTATIONS_DIR, ExpectationError, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
-import { EXIT_ABORT, EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
+import { BisectUsageError } from "./bisect-usage-error.ts";
 import { runMany, type RunSummary } from "../run.ts";
 
 // git bisect run's words for the shared exit codes.
 export const EXIT_GOOD = EXIT_OK;
 export const EXIT_BAD = EXIT_FAIL;
 export const EXIT_SKIP = EXIT_INFRA;
-export { EXIT_ABORT };
 
 const OUTCOME_WORDS = ["fail", "hang", "timeout", "exited", "failure"] as const;
 type OutcomeWord = (typeof OUTCOME_WORDS)[number];
@@ -41,10 +41,7 @@ export interface BadIf {
   lines: LinePredicate[];
 }
 
-/** A mistake in the bisect command line: the same for every commit, so bisect should stop, not skip. */
-export class BisectUsageError extends Error {
-  override name = "BisectUsageError";
-}
+export { BisectUsageError };
 
 export function parseSymptom(text: string): Symptom {
   const m = /^\s*(\w+)(?:\s+(after|before)\s+(\S+))?\s*$/.exec(text);

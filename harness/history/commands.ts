@@ -1,21 +1,14 @@
-/** The CLI of history/: compare, history, bisect, bisect-versions. */
+/**
+ * The CLI of history/: compare, history, bisect, bisect-versions. Only the definitions load at
+ * start-up; each action imports what it runs.
+ */
 import type { CAC } from "cac";
-import { ExpectationError } from "../expectations/loader.ts";
-import { artifactsRoot } from "../artifacts/run-dir.ts";
-import { gitCommit } from "../artifacts/provenance.ts";
-import { BisectUsageError, bisectBoots, EXIT_ABORT, EXIT_SKIP, loadForBisect, parseBadIf } from "./bisect.ts";
-import { bisectVersions, candidateName, findCandidate, listCandidates } from "./bisect-versions.ts";
-import { compareExitCode, compareRuns, DEFAULT_DRIFT, type DriftThresholds } from "./compare.ts";
-import { formatJson, formatMarkdown, formatText } from "./compare-format.ts";
-import { historyPath, readHistory } from "../artifacts/history.ts";
-import { formatHistory, historyOf } from "./history-file.ts";
-import { readRun, RunReadError, type RunRecord } from "../artifacts/read-run.ts";
-import { DEB_ARCH } from "../expectations/schema.ts";
+import type { RunRecord } from "../artifacts/read-run.ts";
+import { BisectUsageError } from "./bisect-usage-error.ts";
+import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
 import { imageOverrides, list, UsageError } from "../cli-options.ts";
-import { checkImageRoles } from "../cli-select.ts";
-import { setVerifyCache } from "../images/cache.ts";
 import { existsSync } from "node:fs";
-import { EXIT_USAGE } from "../vocabulary.ts";
+import { EXIT_ABORT, EXIT_INFRA as EXIT_SKIP, EXIT_USAGE } from "../vocabulary.ts";
 
 
 /**
@@ -72,6 +65,9 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--drift-seconds <s>", `...and more than s seconds later (default ${DEFAULT_DRIFT.seconds})`)
     .option("--fail-on-drift", "Exit 1 on timing drift too")
     .action(async (oldPath: string, newPath: string, options) => {
+      const { readRun, RunReadError } = await import("../artifacts/read-run.ts");
+      const { compareExitCode, compareRuns } = await import("./compare.ts");
+      const { formatJson, formatMarkdown, formatText } = await import("./compare-format.ts");
       let thresholds: DriftThresholds;
       let runs: [RunRecord, RunRecord];
       try {
@@ -98,7 +94,10 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--last <n>", "How many runs (default 20)")
     .option("--json", "The history records, one JSON array")
     .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
-    .action((boot: string, options) => {
+    .action(async (boot: string, options) => {
+      const { artifactsRoot } = await import("../artifacts/run-dir.ts");
+      const { historyPath, readHistory } = await import("../artifacts/history.ts");
+      const { formatHistory, historyOf } = await import("./history-file.ts");
       const root = artifactsRoot(options.artifacts);
       const all = readHistory(root);
       const entries = historyOf(all, String(boot), number(options.last, "--last", 20));
@@ -125,6 +124,11 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--verify-cache", "Hash every cached image in full before booting it")
     .action(async (names: string[], options) => {
       bisectGuard();
+      const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
+      const { ExpectationError } = await import("../expectations/loader.ts");
+      const { gitCommit } = await import("../artifacts/provenance.ts");
+      const { setVerifyCache } = await import("../images/cache.ts");
+      const { checkImageRoles } = await import("../cli-select.ts");
       try {
         const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
         const retries = number(options.retries, "--retries", 1);
@@ -162,13 +166,17 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--path <path>", "The file inside the package, when the expectation's image is not a deb")
     .option("--bad-if <symptom>", "As for bisect; repeatable")
     .option("--bad-if-line <pattern>", "As for bisect (e.g. /Linux version 6\\.1\\.0-5[3-9]/); repeatable")
-    .option("--no-verify", "Do not boot the good and bad ends first")
+    .option("--verify", "Boot the good and bad ends first (--no-verify: do not)", { default: true })
     .option("--list", "Only list the versions, oldest first")
     .option("--expectations <dir>", "Directory of expectation files for names")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--json", "The report as JSON")
     .action(async (name: string, options) => {
+      const { loadForBisect, parseBadIf } = await import("./bisect.ts");
+      const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
+      const { ExpectationError } = await import("../expectations/loader.ts");
+      const { DEB_ARCH } = await import("../expectations/schema.ts");
       try {
         const pkg = typedOne("package", options.package);
         if (!pkg) throw new BisectUsageError("--package is required");

@@ -6,14 +6,9 @@ import { EXIT_FAIL, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../artifacts/records.ts";
 import type { RunRecord } from "../artifacts/read-run.ts";
 
-export interface DriftThresholds {
-  /** A milestone drifted when it is reached more than this many percent later... */
-  percent: number;
-  /** ...and more than this many seconds later. */
-  seconds: number;
-}
+import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
 
-export const DEFAULT_DRIFT: DriftThresholds = { percent: 25, seconds: 2 };
+export { DEFAULT_DRIFT, type DriftThresholds };
 
 export type ChangeKind = "regression" | "fix" | "known-bad" | "changed" | "new" | "removed" | "not-comparable";
 
@@ -102,6 +97,10 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   const lost = milestones.filter((m) => m.old === "pass" && m.new !== "pass" && m.new !== "absent");
   const gained = milestones.filter((m) => m.new === "pass" && m.old !== "pass" && m.old !== "absent");
   const sameKnownBad = knownBadSymptom(old) === knownBadSymptom(now) && old.knownBad?.status === now.knownBad?.status;
+  // The same symptom from another cause (what memory shows changed) is a known-bad change too.
+  const causeChanged = from === to && now.outcome !== "pass" && !!old.cause && !!now.cause && old.cause !== now.cause;
+  if (causeChanged && sameKnownBad)
+    return { ...base, kind: "known-bad", message: `${to}, cause changed: ${old.cause} → ${now.cause}`, milestones, regressed: false };
 
   if (now.knownBad || old.knownBad) {
     if (from === to && sameKnownBad) return undefined;

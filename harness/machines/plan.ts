@@ -2,7 +2,9 @@ import type { Expectation } from "../expectations/loader.ts";
 import type { SendContext } from "../expectations/schema.ts";
 import { patchedDtb, type DtbPatch } from "../images/dtb.ts";
 import type { PreparedImages } from "../images/prepare.ts";
+import { memoryBytes } from "../postmortem/guest-ram.ts";
 import type { QemuInfo } from "./qemu.ts";
+import type { LoadRange } from "../postmortem/vcpus.ts";
 import { domUPatches } from "./dom0less.ts";
 
 /** Image roles a machine can load (the keys of an expectation's `images`). */
@@ -28,8 +30,37 @@ export interface MachinePlan {
   boot: BootArgs[];
   /** The expectation's own `machine.extraArgs`. */
   extra: string[];
+  /** The boot as a person would reproduce it. */
   argv: string[];
   sendContext: SendContext;
+  /** Where bootlog put each image in guest-physical memory (for the post-mortem's vCPU judgement). */
+  loads: LoadRange[];
+  /** Options only the post-mortem needs (file-backed RAM, QMP), appended when QEMU starts. */
+  postMortemArgv?: string[];
+}
+
+/** QEMU places an arm64 Image given with -kernel 2 MiB into RAM; a multiboot image (x86 Xen) at 1 MiB. */
+const ARM64_KERNEL_LOAD = 0x4020_0000;
+const X86_MULTIBOOT_LOAD = 0x10_0000;
+/** U-Boot relocates itself to the top of RAM; its code and data stay within the last 16 MiB. */
+const UBOOT_TOP = 16 << 20;
+
+/** The guest-physical ranges of the images this plan loads. */
+export function plannedLoads(exp: Expectation, images: PreparedImages["images"], ramBytes: number): LoadRange[] {
+  const at = (image: string, start: number, size: number | undefined): LoadRange[] => (size ? [{ image, start, end: start + size }] : []);
+  const { xen, kernel, initrd, image } = images;
+  const kernelName = xen ? "the dom0 kernel image" : "the kernel image";
+  if (exp.machine.arch === "x86_64") return at("Xen's image", X86_MULTIBOOT_LOAD, xen?.size);
+  if (exp.machine.firmware === "image") return at("the user image", 0x4000_0000, image?.size);
+  if (exp.machine.firmware === "u-boot")
+    return [
+      ...at("U-Boot (relocated)", 0x4000_0000 + ramBytes - UBOOT_TOP, UBOOT_TOP),
+      ...at("Xen's image", Number(XEN_ADDR), xen?.size),
+      ...at(kernelName, Number(KERNEL_ADDR), kernel?.size),
+      ...at("the initrd", Number(INITRD_ADDR), initrd?.size),
+    ];
+  if (!xen) return at(kernelName, ARM64_KERNEL_LOAD, kernel?.size);
+  return [...at("Xen's image", ARM64_KERNEL_LOAD, xen.size), ...at(kernelName, Number(KERNEL_ADDR), kernel?.size), ...at("the initrd", Number(INITRD_ADDR), initrd?.size)];
 }
 
 /** The command line of a plan: its parts in order. */
@@ -149,5 +180,5 @@ export async function planMachine(exp: Expectation, prepared: PreparedImages, qe
     boot: await firmwareArgs(exp, prepared, qemu),
     extra: exp.machine.extraArgs ?? [],
   };
-  return { binary: qemu.binary, ...parts, argv: planArgv(parts), sendContext: prepared.images };
+  return { binary: qemu.binary, ...parts, argv: planArgv(parts), sendContext: prepared.images, loads: plannedLoads(exp, prepared.images, memoryBytes(exp.machine.memory)) };
 }

@@ -47,8 +47,8 @@ export class ConsoleJudge {
   feed(at: number, bytes: Uint8Array): JudgeStep {
     const chunk = this.splitter.push(bytes);
     this.lastChunk = chunk;
-    const step = this.matcher.chunk(at, chunk);
-    this.slices.add(chunk.lines);
+    const step = this.matcher.chunk(at, chunk, this.splitter.appended);
+    if (chunk.lines.length) this.slices.add(chunk.lines);
     const reached = this.announce(chunk.tail);
     return step.sends.length || step.verdict || reached ? { sends: step.sends, reached: reached ?? [], ...(step.verdict ? { verdict: step.verdict } : {}) } : NOTHING;
   }

@@ -8,6 +8,12 @@ import { compileAny, compilePattern, describePattern, type TextTest } from "./pa
 const NOTHING: Step = Object.freeze({ sends: Object.freeze([]) as unknown as string[] });
 const NON_BLANK = /\S/;
 
+/** NON_BLANK.test(text), without running the regex when the last character is printable ASCII. */
+function hasText(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return (last > 0x20 && last < 0x7f) || NON_BLANK.test(text);
+}
+
 export type { BootOutcome };
 
 /** Why the boot ended; every variant carries what a person needs to see in one line. */
@@ -85,6 +91,13 @@ export class BootMatcher {
   private consumed = 0;
   /** Length of the tail at the previous read: the part already searched. */
   private tailSeen = 0;
+  /** The previous read's tail: its length, whether it has a non-blank character. */
+  private tailLength = 0;
+  private tailHasText = false;
+  /** The last characters of the tail (as many as the awaited literal has, minus one), for `tailWindowFor`, ending at `tailWindowEnd`. */
+  private tailWindow = "";
+  private tailWindowFor: string | undefined;
+  private tailWindowEnd = -1;
   private readonly anyFailure: TextTest;
   private final?: MatcherVerdict;
 
@@ -113,8 +126,11 @@ export class BootMatcher {
     return this.records;
   }
 
-  /** Feed what one read of the console produced. Called for every read (Xen writes byte by byte): no allocation unless something happens. */
-  chunk(at: number, chunk: ConsoleChunk): Step {
+  /**
+   * Feed what one read of the console produced. Called for every read (Xen writes byte by byte): no allocation unless something happens.
+   * `appended` (LineSplitter.appended): the tail is the previous tail plus this text, so only the new text needs a look.
+   */
+  chunk(at: number, chunk: ConsoleChunk, appended?: string): Step {
     if (this.final) return NOTHING;
     this.lastOutputAt = at;
     const { lines, tail } = chunk;
@@ -127,10 +143,17 @@ export class BootMatcher {
       this.lastLine = line;
       if (!this.checkFailures(line, at)) sends = this.checkMilestone(offered, at, sends);
     }
-    if (!this.final && tail) {
-      if (lines.length) this.consumed = this.tailSeen = 0;
-      if (NON_BLANK.test(tail)) this.lastLine = tail;
-      sends = this.checkTail(tail, at, sends);
+    if (!this.final) {
+      // Looking at a whole tail (a string built by appending, one read at a time) costs a copy of it on every read.
+      const grew = appended !== undefined && lines.length === 0 && tail.length === this.tailLength + appended.length;
+      const previousLength = this.tailLength;
+      this.tailLength = tail.length;
+      if (tail) {
+        if (lines.length) this.consumed = this.tailSeen = 0;
+        this.tailHasText = grew ? this.tailHasText || hasText(appended!) : hasText(tail);
+        if (this.tailHasText) this.lastLine = tail;
+        sends = this.checkTail(tail, at, sends, grew && previousLength === this.tailSeen ? appended : undefined);
+      } else this.tailHasText = false;
     }
     const verdict = this.final ?? this.checkClocks(at);
     return sends || verdict ? { sends: sends ?? [], verdict } : NOTHING;
@@ -182,15 +205,46 @@ export class BootMatcher {
    * waits for the whole line, so /Linux version 6\.1\b/ is not fooled by a line still arriving.
    * The tail only grows between reads, so only its new end is searched.
    */
-  private checkTail(tail: string, at: number, sends: string[] | undefined): string[] | undefined {
+  private checkTail(tail: string, at: number, sends: string[] | undefined, appended: string | undefined): string[] | undefined {
     const awaited = this.milestones[this.next];
     const literal = awaited?.milestone.match;
     const from = Math.max(this.consumed, this.tailSeen - (typeof literal === "string" ? literal.length - 1 : 0));
+    const seen = this.tailSeen;
     this.tailSeen = tail.length;
-    if (typeof literal !== "string" || tail.indexOf(literal, from) < 0) return sends;
+    if (typeof literal !== "string") return sends;
+    if (!this.tailHas(literal, tail, from, seen, appended)) return sends;
     const offered = tail.slice(this.consumed);
     this.consumed = tail.length;
     return this.reach(awaited!, offered, at, sends);
+  }
+
+  /**
+   * Whether `literal` starts in `tail` at `from` or later. With `appended` (the tail grew by it
+   * since `seen`), the window of the tail's last characters plus the new text is searched: short
+   * strings, where searching the tail itself would copy all of it.
+   */
+  private tailHas(literal: string, tail: string, from: number, seen: number, appended: string | undefined): boolean {
+    const keep = literal.length - 1;
+    const windowStart = seen - this.tailWindow.length;
+    let found: boolean;
+    let window: string;
+    if (appended !== undefined && this.tailWindowFor === literal && this.tailWindowEnd === seen && from >= windowStart) {
+      const text = this.tailWindow + appended;
+      found = text.indexOf(literal, from - windowStart) >= 0;
+      window = text.length > keep ? text.slice(text.length - keep) : text;
+    } else {
+      found = tail.indexOf(literal, from) >= 0;
+      // Worth keeping only while reads keep appending (slicing a tail copies it).
+      if (appended === undefined) {
+        this.tailWindowFor = undefined;
+        return found;
+      }
+      window = tail.slice(Math.max(0, tail.length - keep));
+    }
+    this.tailWindow = window;
+    this.tailWindowFor = literal;
+    this.tailWindowEnd = tail.length;
+    return found;
   }
 
   private reach(awaited: CompiledMilestone, text: string, at: number, sends: string[] | undefined): string[] | undefined {

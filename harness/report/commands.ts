@@ -1,10 +1,8 @@
 /** `bootlog report [run-dir]` → <run-dir>/report.html (default artifacts/latest). */
 import type { CAC } from "cac";
 import { join } from "node:path";
-import { artifactsRoot } from "../artifacts/run-dir.ts";
 import { existsSync, statSync } from "node:fs";
 import { list, UsageError } from "../cli-options.ts";
-import { writeReport } from "./html.ts";
 
 export function registerReportCommands(cli: CAC): void {
   cli
@@ -13,8 +11,10 @@ export function registerReportCommands(cli: CAC): void {
     .option("--history <n>", "Runs per boot in the trend view", { default: 10 })
     .option("--history-dir <dir>", "Where earlier run directories are (default: the run's parent); repeatable")
     .action(async (runDir: string | undefined, options) => {
+      const { artifactsRoot } = await import("../artifacts/run-dir.ts");
       const dir = runDir ?? join(artifactsRoot(), "latest");
       const limit = Number(options.history);
+      const { writeReport } = await import("./html.ts");
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--history: expected a positive integer, got "${options.history}"`);
       if (!existsSync(dir)) throw new UsageError(`no run directory ${dir} (run "bootlog run" first, or name a directory under artifacts/)`);
       const historyRoots = list(options.historyDir);

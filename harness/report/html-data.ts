@@ -22,6 +22,8 @@ export interface BootView {
   logTail: string[];
   /** How many attempts the run made (retries of infra outcomes). */
   attempts: number;
+  /** The last lines of the post-mortem's recovered logs (empty without a post-mortem). */
+  recovered?: { xen: string[]; linux: string[] };
 }
 
 export interface HistoryPoint {
@@ -118,6 +120,9 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
       serialHref: hasSerial ? relativeHref(outDir, serial) : null,
       logTail: failed && hasSerial ? await logTail(serial, tailLines) : [],
       attempts,
+      recovered: timeline.postmortem
+        ? { xen: await logTail(join(dir, "xen-ring.log"), 2 * tailLines), linux: await logTail(join(dir, "guest-kernel.log"), 2 * tailLines) }
+        : { xen: [], linux: [] },
     });
   }
 

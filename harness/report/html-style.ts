@@ -62,6 +62,8 @@ svg .current-run { fill: none; stroke: #9a6700; stroke-width: 1.5; stroke-dashar
 .legend .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 pre.log-tail { background: #0d1117; color: #e6edf3; padding: 8px 10px; overflow-x: auto; border-radius: 6px; margin: 4px 0; }
 pre.log-tail .hl { background: #6e2a2a; color: #fff; display: inline-block; width: 100%; }
+.postmortem table.vcpus td, .postmortem table.vcpus th { padding: 2px 8px; }
+.postmortem ul.telling { margin: 4px 0; }
 details { margin: 6px 0; }
 summary { cursor: pointer; }
 .filters { margin: 12px 0; }

@@ -7,6 +7,7 @@
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../artifacts/atomic-write.ts";
+import { postMortemPanel } from "./html-postmortem.ts";
 import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-data.ts";
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds, trendKey, trendSvg } from "./html-timeline.ts";
@@ -41,13 +42,36 @@ function lastReached(t: Timeline): { id: string; at: number } | undefined {
   return m ? { id: m.id, at: m.at! } : undefined;
 }
 
+/** The header's classes: what a reader of the run needs to act on, whatever each outcome was. */
+const CLASSES = [
+  { key: "pass", label: "pass", color: "pass" },
+  { key: "reproduced", label: "known-bad reproduced", color: "known-bad" },
+  { key: "failed", label: "failed", color: "fail" },
+  { key: "infra", label: "infra", color: "infra" },
+] as const;
+
+function classOf(t: Timeline): (typeof CLASSES)[number]["key"] | undefined {
+  if (t.knownBad?.judgement?.status === "reproduced" && t.ok) return "reproduced";
+  if (t.outcome === "infra") return "infra";
+  if (t.outcome === "skip") return undefined;
+  return t.ok ? "pass" : "failed";
+}
+
+function classCounts(run: RunView): string {
+  const counts = CLASSES.map((c) => ({ ...c, n: run.boots.filter((b) => classOf(b.timeline) === c.key).length }));
+  const skipped = run.boots.length - counts.reduce((sum, c) => sum + c.n, 0);
+  const shown = counts.filter((c) => c.n > 0 || c.key === "pass" || c.key === "failed");
+  const badges = shown.map(
+    (c) => `<span class="badge badge-class-${c.key}" data-class="${c.key}" style="background:${outcomeColor(c.n ? c.color : "skip")}">${c.n} ${esc(c.label)}</span>`,
+  );
+  if (skipped) badges.push(badgeHtml({ key: "skip", label: `${skipped} skipped` }));
+  return `${run.boots.length} boot${run.boots.length === 1 ? "" : "s"}: ${badges.join(" ")}`;
+}
+
 function runHeader(run: RunView): string {
-  const counts = new Map<string, number>();
-  for (const b of run.boots) for (const badge of badgesFor(b.timeline).slice(0, 1)) counts.set(badge.key, (counts.get(badge.key) ?? 0) + 1);
   const commits = [...new Set(run.boots.map((b) => b.timeline.gitCommit).filter(Boolean))] as string[];
   const qemus = [...new Set(run.boots.map((b) => b.timeline.qemu?.version).filter(Boolean))] as string[];
   const started = run.boots.map((b) => b.timeline.startedAt).sort()[0];
-  const okCount = run.boots.filter((b) => b.timeline.ok).length;
   const facts = [
     started ? `started ${esc(started)}` : "",
     commits.length ? `git ${commits.map((c) => `<code>${esc(c.slice(0, 12))}</code>`).join(", ")}` : "",
@@ -57,7 +81,7 @@ function runHeader(run: RunView): string {
   return `<header class="run">
 <h1>bootlog run <code>${esc(run.runId)}</code></h1>
 <div class="muted">${facts.join(" · ")}</div>
-<div class="counts">${okCount}/${run.boots.length} ok: ${[...counts].map(([key, c]) => `${badgeHtml({ key, label: `${c} ${key}` })}`).join(" ")}</div>
+<div class="counts">${classCounts(run)}</div>
 </header>`;
 }
 
@@ -81,7 +105,12 @@ function knownBadNote(t: Timeline): string {
   if (!kb) return "";
   const tracking = kb.tracking ? ` (tracking: ${esc(kb.tracking)})` : "";
   const expected = `Known bad: expected <b>${esc(kb.outcome)}</b> after <code>${esc(kb.after)}</code> — ${esc(kb.reason)}${tracking}.`;
-  const judgement = kb.judgement ? ` <br>${esc(kb.judgement.message)}` : "";
+  // The judgement's message repeats the symptom and reason (and the summary above carries it): say only how it went.
+  const judgement = !kb.judgement
+    ? ""
+    : kb.judgement.status === "reproduced"
+      ? " Reproduced in this run."
+      : ` <br><b>Not reproduced: ${kb.judgement.status === "xpass" ? "this boot passed (remove knownBad)" : "it failed differently"}.</b>`;
   const bad = kb.judgement && kb.judgement.status !== "reproduced";
   return `<div class="note known-bad-note${bad ? " bad" : ""}">${expected}${judgement}</div>`;
 }
@@ -171,6 +200,7 @@ ${knownBadNote(t)}${error}
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
 ${logTailHtml(b)}
+${postMortemPanel(t, b.recovered ?? { xen: [], linux: [] })}
 <p>${link}${attempts}</p>
 ${detailsHtml(b)}
 ${trendHtml(t.name, run.history.get(t.name) ?? [], t, run.historyLimit)}

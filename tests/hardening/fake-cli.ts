@@ -3,7 +3,7 @@
  * fake (fake-qemu.ts), and a fake apt (apt-cache, apt-get download) that serves made-up
  * package versions built with the real dpkg-deb, for bisect-versions without the network.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeImage, playingQemu, writeExpectationFile, type Step } from "./fake-qemu.ts";
@@ -138,5 +138,3 @@ execFileSync("rm", ["-rf", root]);
 export function versionedExpectationFile(dir: string, name: string, pkg: string): string {
   return fakeExpectationFile(dir, name, { images: `{ image: deb(${JSON.stringify(pkg)}, "boot/fake-image") }` });
 }
-
-export { execFileSync };

@@ -59,7 +59,6 @@ afterAll(async () => {
 });
 
 type Test = Extract<LavaJob["actions"][number], { test: unknown }>["test"];
-type Script = Extract<Test, { interactive: unknown }>["interactive"][number];
 const tests = (j: LavaJob) => j.actions.filter((a): a is { test: Test } => "test" in a).map((a) => a.test);
 const scripts = (j: LavaJob) => tests(j).flatMap((t) => ("interactive" in t ? t.interactive : []));
 const steps = (j: LavaJob) => scripts(j).flatMap((s) => s.script);

@@ -195,6 +195,21 @@ describe("bootlog report: report.html", () => {
     expect(await section.locator(".known-bad-note").textContent()).toContain("#12");
   });
 
+  test("the header counts boots by class, not by outcome: a reproduced known-bad is not a failure", async () => {
+    const counts = page.locator("header.run .counts");
+    expect(await counts.locator(".badge").allTextContents()).toEqual(["1 pass", "1 known-bad reproduced", "1 failed"]);
+    expect(await counts.textContent()).toMatch(/^3 boots:/);
+    // Neither red outcome words nor "ok" next to them.
+    expect(await counts.textContent()).not.toMatch(/\bhang\b|\bok\b/);
+  });
+
+  test("a reproduced known-bad says its reason once", async () => {
+    const section = page.locator("#boot-arm64-hang");
+    const text = (await section.textContent())!;
+    expect(text.split(HANG_KB.reason).length - 1).toBe(1);
+    expect(await section.locator(".known-bad-note").textContent()).toContain("Reproduced in this run");
+  });
+
   test("a failure shows the last console lines, the failing line marked, and links serial.log", async () => {
     const section = page.locator("#boot-x86-fail");
     expect(await section.locator("pre.log-tail").textContent()).toContain("(XEN) *** LOADING DOMAIN 0 ***");

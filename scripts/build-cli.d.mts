@@ -1,0 +1,2 @@
+import type { Metafile } from "esbuild";
+export declare function buildCli(dist?: string): Promise<Metafile | undefined>;

@@ -1,0 +1,79 @@
+/**
+ * The bundled CLI (scripts/build-cli.mjs, run by npm ci's `prepare`): it runs only while it
+ * matches the sources, and its start-up chunk loads no heavy package (each command imports what
+ * it needs when it runs).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freshBuild, sourceHash } from "../../bin/fresh-build.mjs";
+import { buildCli } from "../../scripts/build-cli.mjs";
+
+const tmp = mkdtempSync(join(tmpdir(), "bootlog-cli-build-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("dist freshness", () => {
+  const root = join(tmp, "root");
+  mkdirSync(join(root, "dist"), { recursive: true });
+  mkdirSync(join(root, "harness"), { recursive: true });
+  const source = join(root, "harness/a.ts");
+  const manifest = () =>
+    writeFileSync(join(root, "dist/manifest.json"), JSON.stringify({ entry: "harness/cli.js", sources: { "harness/a.ts": sourceHash(source) } }));
+
+  it("runs dist only while every source has the content it was built from", () => {
+    expect(freshBuild(root)).toBeUndefined(); // no manifest
+    writeFileSync(source, "export const a = 1;\n");
+    manifest();
+    expect(freshBuild(root)).toBe(join(root, "dist/harness/cli.js"));
+    writeFileSync(source, "export const a = 2;\n");
+    expect(freshBuild(root)).toBeUndefined(); // edited (same size, content differs)
+    manifest();
+    rmSync(source);
+    expect(freshBuild(root)).toBeUndefined(); // a source went
+  });
+});
+
+describe("bundled packages", () => {
+  it("write atomically from the bundle (a CommonJS package reading __filename)", async () => {
+    const dist = join(tmp, "dist-atomic");
+    const meta = (await buildCli(dist))!;
+    const chunk = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes("harness/artifacts/atomic-write.ts"))!;
+    const file = join(tmp, "atomic.txt");
+    // In plain Node, as bin/bootlog.mjs runs it (vitest's module runner would provide __filename itself).
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), chunk)).href)}); await m.writeFileAtomic(${JSON.stringify(file)}, "written\\n");`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe("written\n");
+  }, 60_000);
+});
+
+describe("start-up chunk", () => {
+  it("loads no heavy package at start-up: --help loads cac and the command table only", async () => {
+    const meta = (await buildCli(join(tmp, "dist")))!;
+    expect(meta).toBeDefined();
+    const entry = Object.keys(meta.outputs).find((o) => o.endsWith("harness/cli.js"))!;
+    // Everything loaded before any action runs: the entry and its static imports, transitively.
+    const loaded = new Set<string>();
+    const visit = (path: string) => {
+      for (const imp of meta.outputs[path]?.imports ?? []) {
+        if (imp.kind !== "import-statement" || loaded.has(imp.path)) continue;
+        loaded.add(imp.path);
+        visit(imp.path);
+      }
+    };
+    visit(entry);
+    // Packages are bundled (external ones are imported by name: none may load at start-up).
+    const packages = [...loaded].filter((p) => !meta.outputs[p] && !p.startsWith("node:")).sort();
+    expect(packages).toEqual([]);
+    const sources = [entry, ...loaded].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+    // (node_modules may be a symlink: esbuild then names the real path.)
+    const packageOf = (s: string) => s.split("node_modules/").at(-1)!.split("/")[0]!;
+    const bundled = [...new Set(sources.filter((s) => s.includes("node_modules/")).map(packageOf))].sort();
+    expect(bundled).toEqual(["cac"]);
+    for (const heavy of ["harness/run.ts", "harness/expectations/loader.ts", "harness/report/html.ts", "harness/export/lava.ts"])
+      expect(sources).not.toContain(heavy);
+  }, 60_000);
+});
