@@ -16,6 +16,7 @@ export default defineBoot({
   knownBad: {
     outcome: "fail",
     after: "dom0/xl-create",
-    reason: "a 256M PV dom0 (its initramfs holds the guest's kernel) cannot hold xl building a 128M PV guest: the OOM killer ends xl",
+    reason:
+      "a 256M PV dom0 (its initramfs holds the guest's kernel) cannot hold xl building a 128M PV guest: the OOM killer ends xl",
   },
 });

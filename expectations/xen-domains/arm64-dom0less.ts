@@ -1,4 +1,15 @@
-import { deb, debianKernel, defineBoot, dom0Milestones, guestInitrd, guestMilestones, linuxPanics, xenStreamMilestones, xenPanics, busyboxInitrd } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  guestInitrd,
+  guestMilestones,
+  linuxPanics,
+  xenStreamMilestones,
+  xenPanics,
+  busyboxInitrd,
+} from "../../harness/expectations/index.ts";
 
 /**
  * dom0less beside dom0: Xen starts dom0 and a domU from the device tree. Three consoles share

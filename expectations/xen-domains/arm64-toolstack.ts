@@ -1,4 +1,16 @@
-import { deb, debianKernel, defineBoot, dom0ToolstackMilestones, guestInitrd, guestMilestones, linuxPanics, toolstackInitrd, xenPanics, xenStreamMilestones, xlGuest } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0ToolstackMilestones,
+  guestInitrd,
+  guestMilestones,
+  linuxPanics,
+  toolstackInitrd,
+  xenPanics,
+  xenStreamMilestones,
+  xlGuest,
+} from "../../harness/expectations/index.ts";
 
 /**
  * Xen's CI proof on arm64: Debian's xl in the busybox dom0 lists Domain-0, then `xl create`s a
@@ -14,7 +26,13 @@ export default defineBoot({
     xen: deb("xen-hypervisor-4.17-arm64", "boot/xen-4.17-arm64"),
     kernel: debianKernel("arm64"),
     "guest-initrd": guestInitrd(),
-    initrd: toolstackInitrd(xlGuest({ kernel: "kernel", initrd: "guest-initrd", config: { memory: 128, extra: "console=hvc0 rdinit=/init" } })),
+    initrd: toolstackInitrd(
+      xlGuest({
+        kernel: "kernel",
+        initrd: "guest-initrd",
+        config: { memory: 128, extra: "console=hvc0 rdinit=/init" },
+      }),
+    ),
   },
   boot: {
     xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=256M",
@@ -23,7 +41,13 @@ export default defineBoot({
   streams: {
     xen: { milestones: xenStreamMilestones({ dom0: true, domUs: 0 }) },
     dom0: { after: "xen/xen-dom0-loading", milestones: dom0ToolstackMilestones() },
-    guest: { prefix: "[guest] ", after: "dom0/xl-create", silence: "30s", milestones: guestMilestones("arm64"), failOn: linuxPanics },
+    guest: {
+      prefix: "[guest] ",
+      after: "dom0/xl-create",
+      silence: "30s",
+      milestones: guestMilestones("arm64"),
+      failOn: linuxPanics,
+    },
   },
   failOn: [...linuxPanics, ...xenPanics],
   silence: "20s",

@@ -1,4 +1,13 @@
-import { deb, debianKernel, defineBoot, guestInitrd, guestMilestones, linuxPanics, xenStreamMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  debianKernel,
+  defineBoot,
+  guestInitrd,
+  guestMilestones,
+  linuxPanics,
+  xenStreamMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /** True dom0less: no dom0 at all; Xen starts two domUs from the device tree and their consoles interleave. */
 export default defineBoot({

@@ -1,4 +1,16 @@
-import { deb, debianKernel, defineBoot, dom0ToolstackMilestones, guestInitrd, guestMilestones, linuxPanics, toolstackInitrd, xenPanics, xenStreamMilestones, xlGuest } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0ToolstackMilestones,
+  guestInitrd,
+  guestMilestones,
+  linuxPanics,
+  toolstackInitrd,
+  xenPanics,
+  xenStreamMilestones,
+  xlGuest,
+} from "../../harness/expectations/index.ts";
 
 /**
  * Xen's CI proof on x86_64: Debian's xl in the busybox PV dom0 lists Domain-0, then creates a PV
@@ -14,7 +26,13 @@ export default defineBoot({
     xen: deb("xen-hypervisor-4.17-amd64", "boot/xen-4.17-amd64.gz"),
     kernel: debianKernel("amd64"),
     "guest-initrd": guestInitrd(),
-    initrd: toolstackInitrd(xlGuest({ kernel: "kernel", initrd: "guest-initrd", config: { type: "pv", memory: 128, extra: "console=hvc0 rdinit=/init" } })),
+    initrd: toolstackInitrd(
+      xlGuest({
+        kernel: "kernel",
+        initrd: "guest-initrd",
+        config: { type: "pv", memory: 128, extra: "console=hvc0 rdinit=/init" },
+      }),
+    ),
   },
   boot: {
     // 256M is too little here: xl is OOM-killed building the PV guest (it holds the unpacked kernel).
@@ -24,7 +42,13 @@ export default defineBoot({
   streams: {
     xen: { milestones: xenStreamMilestones({ dom0: true, domUs: 0, arch: "amd64" }) },
     dom0: { after: "xen/xen-dom0-kernel", milestones: dom0ToolstackMilestones() },
-    guest: { prefix: "[guest] ", after: "dom0/xl-create", silence: "30s", milestones: guestMilestones("amd64"), failOn: linuxPanics },
+    guest: {
+      prefix: "[guest] ",
+      after: "dom0/xl-create",
+      silence: "30s",
+      milestones: guestMilestones("amd64"),
+      failOn: linuxPanics,
+    },
   },
   failOn: [...linuxPanics, ...xenPanics],
   silence: "25s",

@@ -33,7 +33,8 @@ export class StreamRouter {
     const regex: Route[] = [];
     prefixes.forEach((prefix, stream) => {
       if (prefix === "") return;
-      if (typeof prefix === "string") literal.push({ stream, literal: prefix, match: (line) => (line.startsWith(prefix) ? prefix.length : -1) });
+      if (typeof prefix === "string")
+        literal.push({ stream, literal: prefix, match: (line) => (line.startsWith(prefix) ? prefix.length : -1) });
       else {
         const source = prefix instanceof RegExp ? prefix : new RegExp(prefix.regex, prefix.flags);
         const re = new RegExp(`^(?:${source.source})`, source.flags.replace(/[gym]/g, ""));

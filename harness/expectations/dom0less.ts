@@ -24,11 +24,17 @@ export type DomUSpec = z.output<typeof domUSchema>;
 export const DEFAULT_DOMU_ARGS = "console=ttyAMA0 rdinit=/init";
 
 /** The image roles a domU names that the expectation does not declare, as (field, role). */
-export function missingDomURoles(domUs: DomUSpec[], images: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+export function missingDomURoles(
+  domUs: DomUSpec[],
+  images: Record<string, unknown>,
+): { path: (string | number)[]; message: string }[] {
   return domUs.flatMap((d, i) =>
     (["kernel", "initrd"] as const)
       .map((field) => ({ field, role: d[field] ?? (field === "kernel" ? "kernel" : undefined) }))
       .filter(({ role }) => role !== undefined && !(role in images))
-      .map(({ field, role }) => ({ path: ["boot", "domUs", i, field], message: `names no image "${role}" (images: ${Object.keys(images).join(", ")})` })),
+      .map(({ field, role }) => ({
+        path: ["boot", "domUs", i, field],
+        message: `names no image "${role}" (images: ${Object.keys(images).join(", ")})`,
+      })),
   );
 }

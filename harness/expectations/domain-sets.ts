@@ -29,11 +29,16 @@ export function guestMilestones(arch: "arm64" | "amd64"): Milestone[] {
  */
 export function xenStreamMilestones(opts: { dom0: boolean; domUs: number; arch?: "arm64" | "amd64" }): Milestone[] {
   const dom0: Milestone =
-    opts.arch === "amd64" ? { id: "xen-dom0-kernel", match: /^\s*Dom0 kernel: 64-bit/, within: "30s" } : { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" };
+    opts.arch === "amd64"
+      ? { id: "xen-dom0-kernel", match: /^\s*Dom0 kernel: 64-bit/, within: "30s" }
+      : { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" };
   return [
     { id: "xen-banner", match: /^Xen version 4\.17/, within: "20s" },
     ...(opts.dom0 ? [dom0] : []),
-    ...Array.from({ length: opts.domUs }, (_, i) => ({ id: `xen-domu${i + 1}-loading`, match: /^\*\*\* LOADING DOMU cpus=\d+ memory=[0-9a-f]+KB \*\*\*$/ })),
+    ...Array.from({ length: opts.domUs }, (_, i) => ({
+      id: `xen-domu${i + 1}-loading`,
+      match: /^\*\*\* LOADING DOMU cpus=\d+ memory=[0-9a-f]+KB \*\*\*$/,
+    })),
     { id: "xen-freed-init", match: /^Freed \d+kB init memory/ },
   ];
 }
@@ -47,11 +52,21 @@ export const GUEST_PREFIX = "[guest] ";
  * console and dom0 echoes the log, each line prefixed GUEST_PREFIX, onto its own console.
  */
 export function xlGuest(opts: { kernel: string; initrd: string; config: Record<string, string | number> }) {
-  const config = Object.entries({ name: "guest", kernel: "/guest/kernel", ramdisk: "/guest/initrd.gz", vcpus: 1, ...opts.config })
+  const config = Object.entries({
+    name: "guest",
+    kernel: "/guest/kernel",
+    ramdisk: "/guest/initrd.gz",
+    vcpus: 1,
+    ...opts.config,
+  })
     .map(([k, v]) => `${k} = ${typeof v === "number" ? v : JSON.stringify(v)}`)
     .join("\n");
   return {
-    files: { "/guest/kernel": { image: opts.kernel }, "/guest/initrd.gz": { image: opts.initrd }, "/etc/xen/guest.cfg": { text: `${config}\n` } },
+    files: {
+      "/guest/kernel": { image: opts.kernel },
+      "/guest/initrd.gz": { image: opts.initrd },
+      "/etc/xen/guest.cfg": { text: `${config}\n` },
+    },
     commands: [
       "xl list",
       "xenconsoled --log=guest --log-dir=/var/log/xen",

@@ -48,10 +48,15 @@ type Issue = { path: (string | number)[]; message: string };
 
 /** Why a prefix cannot work: it would swallow every line or never see one. */
 function prefixProblem(prefix: StreamPrefix): string | undefined {
-  if (typeof prefix === "string") return NEVER_IN_A_LINE.test(prefix) ? `${JSON.stringify(prefix)} can never match: console lines hold no line breaks or control characters` : undefined;
+  if (typeof prefix === "string")
+    return NEVER_IN_A_LINE.test(prefix)
+      ? `${JSON.stringify(prefix)} can never match: console lines hold no line breaks or control characters`
+      : undefined;
   const re = prefix instanceof RegExp ? prefix : new RegExp(prefix.regex, prefix.flags);
-  if (re.test("")) return `${String(re)} matches an empty prefix, i.e. every line: write "" for the stream that takes unprefixed lines`;
-  if (NEVER_IN_A_LINE.test(re.source.replace(/\\[\\nrt]/g, "")) || /\\[nr]/.test(re.source)) return `${String(re)} can never match: console lines hold no line breaks or control characters`;
+  if (re.test(""))
+    return `${String(re)} matches an empty prefix, i.e. every line: write "" for the stream that takes unprefixed lines`;
+  if (NEVER_IN_A_LINE.test(re.source.replace(/\\[\\nrt]/g, "")) || /\\[nr]/.test(re.source))
+    return `${String(re)} can never match: console lines hold no line breaks or control characters`;
   return undefined;
 }
 
@@ -63,31 +68,57 @@ export function streamIssues(streams: Record<string, StreamLike>): Issue[] {
   for (const [name, s] of Object.entries(streams)) {
     const prefix = s.prefix ?? defaultPrefix(name);
     if (prefix === undefined) {
-      issues.push({ path: ["streams", name, "prefix"], message: 'is required: only "xen", "dom0" and "d1", "d2"… have a default prefix' });
+      issues.push({
+        path: ["streams", name, "prefix"],
+        message: 'is required: only "xen", "dom0" and "d1", "d2"… have a default prefix',
+      });
       continue;
     }
     const problem = prefixProblem(prefix);
     if (problem) issues.push({ path: ["streams", name, "prefix"], message: problem });
     if (typeof prefix === "string") {
       const twin = literalOwner.get(prefix);
-      if (twin !== undefined) issues.push({ path: ["streams", name, "prefix"], message: `${JSON.stringify(prefix)} is also the prefix of stream "${twin}": a line can belong to one stream only` });
+      if (twin !== undefined)
+        issues.push({
+          path: ["streams", name, "prefix"],
+          message: `${JSON.stringify(prefix)} is also the prefix of stream "${twin}": a line can belong to one stream only`,
+        });
       else literalOwner.set(prefix, name);
     }
     const seen = new Map<string, number>();
     s.milestones.forEach((m, i) => {
-      if (seen.has(m.id)) issues.push({ path: ["streams", name, "milestones", i, "id"], message: `duplicate milestone id "${m.id}" (also streams.${name}.milestones[${seen.get(m.id)}])` });
+      if (seen.has(m.id))
+        issues.push({
+          path: ["streams", name, "milestones", i, "id"],
+          message: `duplicate milestone id "${m.id}" (also streams.${name}.milestones[${seen.get(m.id)}])`,
+        });
       else seen.set(m.id, i);
     });
     if (s.after === undefined) continue;
     const target = splitQualified(s.after);
-    if (!target) issues.push({ path: ["streams", name, "after"], message: `write "stream/milestone" (e.g. "xen/xen-dom0-loading"), got "${s.after}"` });
-    else if (!streams[target.stream]) issues.push({ path: ["streams", name, "after"], message: `names no stream "${target.stream}" (known: ${names.join(", ")})` });
+    if (!target)
+      issues.push({
+        path: ["streams", name, "after"],
+        message: `write "stream/milestone" (e.g. "xen/xen-dom0-loading"), got "${s.after}"`,
+      });
+    else if (!streams[target.stream])
+      issues.push({
+        path: ["streams", name, "after"],
+        message: `names no stream "${target.stream}" (known: ${names.join(", ")})`,
+      });
     else if (!streams[target.stream]!.milestones.some((m) => m.id === target.id))
-      issues.push({ path: ["streams", name, "after"], message: `stream "${target.stream}" has no milestone "${target.id}" (known: ${streams[target.stream]!.milestones.map((m) => m.id).join(", ")})` });
+      issues.push({
+        path: ["streams", name, "after"],
+        message: `stream "${target.stream}" has no milestone "${target.id}" (known: ${streams[target.stream]!.milestones.map((m) => m.id).join(", ")})`,
+      });
   }
   if (issues.length) return issues;
   const cycle = afterCycle(streams);
-  if (cycle) issues.push({ path: ["streams", cycle[0]!, "after"], message: `the streams wait for each other in a cycle: ${cycle.join(" → ")}; none could ever start` });
+  if (cycle)
+    issues.push({
+      path: ["streams", cycle[0]!, "after"],
+      message: `the streams wait for each other in a cycle: ${cycle.join(" → ")}; none could ever start`,
+    });
   return issues;
 }
 
@@ -107,11 +138,21 @@ function afterCycle(streams: Record<string, StreamLike>): string[] | undefined {
 
 /** Ids `knownBad.after` may name in a streamed expectation besides "start": "<stream>/start" and every `stream/milestone`. */
 export function knownAfterIds(streams: Record<string, StreamLike>): string[] {
-  return [...Object.entries(streams).flatMap(([name, s]) => [qualified(name, "start"), ...s.milestones.map((m) => qualified(name, m.id))])];
+  return [
+    ...Object.entries(streams).flatMap(([name, s]) => [
+      qualified(name, "start"),
+      ...s.milestones.map((m) => qualified(name, m.id)),
+    ]),
+  ];
 }
 
 /** One stream of an expectation; built from the schema's own parts so a milestone is validated the same everywhere. */
-export function streamSchema<M extends z.ZodType, P extends z.ZodType, F extends z.ZodType, D extends z.ZodType>(parts: { milestone: M; pattern: P; failurePattern: F; duration: D }) {
+export function streamSchema<
+  M extends z.ZodType,
+  P extends z.ZodType,
+  F extends z.ZodType,
+  D extends z.ZodType,
+>(parts: { milestone: M; pattern: P; failurePattern: F; duration: D }) {
   return z.strictObject({
     description: z.string().optional(),
     /** Lines starting with this belong to the stream (a RegExp is tried at the start of the line); "" takes the lines no other stream claims. */

@@ -25,19 +25,32 @@ export const toolstackInitrdSchema = z.strictObject({
 export type ToolstackInitrdSource = z.output<typeof toolstackInitrdSchema>;
 
 /** Image roles a toolstack initramfs names that the expectation does not declare (or that it cannot use). */
-export function toolstackIssues(images: Record<string, { kind: string }>): { path: (string | number)[]; message: string }[] {
+export function toolstackIssues(
+  images: Record<string, { kind: string }>,
+): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
   for (const [role, source] of Object.entries(images)) {
     if (source.kind !== "xen-toolstack-initrd") continue;
     const t = source as ToolstackInitrdSource;
     const modulesFrom = t.modulesFrom ?? "kernel";
     if (images[modulesFrom]?.kind !== "deb")
-      issues.push({ path: ["images", role, "modulesFrom"], message: `"${modulesFrom}" must be an image from a Debian kernel package (deb or debianKernel)` });
+      issues.push({
+        path: ["images", role, "modulesFrom"],
+        message: `"${modulesFrom}" must be an image from a Debian kernel package (deb or debianKernel)`,
+      });
     for (const [path, file] of Object.entries(t.files ?? {})) {
       if (!("image" in file)) continue;
       const target = images[file.image];
-      if (!target) issues.push({ path: ["images", role, "files", path, "image"], message: `names no image "${file.image}" (images: ${Object.keys(images).join(", ")})` });
-      else if (target.kind === "xen-toolstack-initrd") issues.push({ path: ["images", role, "files", path, "image"], message: "cannot hold another toolstack initramfs" });
+      if (!target)
+        issues.push({
+          path: ["images", role, "files", path, "image"],
+          message: `names no image "${file.image}" (images: ${Object.keys(images).join(", ")})`,
+        });
+      else if (target.kind === "xen-toolstack-initrd")
+        issues.push({
+          path: ["images", role, "files", path, "image"],
+          message: "cannot hold another toolstack initramfs",
+        });
     }
   }
   return issues;

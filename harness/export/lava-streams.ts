@@ -17,16 +17,27 @@ export function lavaStreamView(exp: Expectation, notes: string[]): Expectation {
   const left = entries.filter(([n]) => n !== name);
   notes.push(
     `streams: LAVA follows one ordered list, so only stream "${name}" is exported` +
-      (left.length ? `; left out: ${left.map(([n, s]) => `${n} (${s.milestones.length} milestones)`).join(", ")}, whose lines interleave with it on the console` : ""),
+      (left.length
+        ? `; left out: ${left.map(([n, s]) => `${n} (${s.milestones.length} milestones)`).join(", ")}, whose lines interleave with it on the console`
+        : ""),
   );
-  if (stream.after) notes.push(`stream ${name}: after ${stream.after} is not mapped: its milestones are awaited from the start`);
-  if (stream.silence || stream.within) notes.push(`stream ${name}: its own silence/within are not mapped (LAVA has one connection timeout)`);
+  if (stream.after)
+    notes.push(`stream ${name}: after ${stream.after} is not mapped: its milestones are awaited from the start`);
+  if (stream.silence || stream.within)
+    notes.push(`stream ${name}: its own silence/within are not mapped (LAVA has one connection timeout)`);
   const prefix = stream.prefix ?? defaultPrefix(name);
-  if (prefix && typeof prefix !== "string") notes.push(`stream ${name}: patterns are matched on whole lines, its RegExp prefix included (a pattern anchored with ^ will not match)`);
+  if (prefix && typeof prefix !== "string")
+    notes.push(
+      `stream ${name}: patterns are matched on whole lines, its RegExp prefix included (a pattern anchored with ^ will not match)`,
+    );
   return {
     ...exp,
     // LAVA names allow no "/": stream.milestone instead of stream/milestone.
-    milestones: timed(stream.milestones).map((m) => ({ ...m, id: `${name}.${m.id}`, match: typeof prefix === "string" ? withPrefix(m.match, prefix) : m.match })),
+    milestones: timed(stream.milestones).map((m) => ({
+      ...m,
+      id: `${name}.${m.id}`,
+      match: typeof prefix === "string" ? withPrefix(m.match, prefix) : m.match,
+    })),
     failOn: [...exp.failOn, ...(stream.failOn ?? [])],
   };
 }

@@ -5,7 +5,13 @@ import type { ToolstackInitrdSource } from "../expectations/toolstack.ts";
 import type { PackageVersion } from "../result.ts";
 import { ImageError } from "./apt.ts";
 import { cachedEntry, writeEntry } from "./cache.ts";
-import { buildToolstackInitramfs, toolstackFiles, toolstackInitScript, xenModules, type ToolstackBuild } from "./toolstack.ts";
+import {
+  buildToolstackInitramfs,
+  toolstackFiles,
+  toolstackInitScript,
+  xenModules,
+  type ToolstackBuild,
+} from "./toolstack.ts";
 
 export interface ToolstackInputs {
   debArch: "arm64" | "amd64";
@@ -33,7 +39,13 @@ export async function toolstackInitrd(source: ToolstackInitrdSource, inputs: Too
     }
   }
   const script = toolstackInitScript(inputs.debArch, source.commands);
-  const key = { busybox: inputs.busybox.sha256, script, packages, kernel, files: [...files].map(([path, f]) => [path, typeof f === "string" ? f : f.text]) };
+  const key = {
+    busybox: inputs.busybox.sha256,
+    script,
+    packages,
+    kernel,
+    files: [...files].map(([path, f]) => [path, typeof f === "string" ? f : f.text]),
+  };
   const entry = await cachedEntry("toolstack-initrd", key, async (tmp) => {
     await buildToolstackInitramfs(inputs.busybox.file, script, files, join(tmp, "work"), join(tmp, "initrd.gz"));
     await rm(join(tmp, "work"), { recursive: true });

@@ -91,7 +91,11 @@ export interface ToolstackFiles {
  * the programs, then the Depends of every package kept so far; a package is kept only when it
  * provides a library some kept ELF file needs. Fails naming what no package provides.
  */
-export async function toolstackFiles(debArch: "arm64" | "amd64", xenVersion: string | undefined, built: string[]): Promise<ToolstackFiles> {
+export async function toolstackFiles(
+  debArch: "arm64" | "amd64",
+  xenVersion: string | undefined,
+  built: string[],
+): Promise<ToolstackFiles> {
   const triplet = TRIPLET[debArch];
   const fetched = new Map<string, Unpacked | null>();
   const fetch = async (name: string, version?: string): Promise<Unpacked | null> => {
@@ -99,7 +103,12 @@ export async function toolstackFiles(debArch: "arm64" | "amd64", xenVersion: str
     const p = await resolvePackage(name, debArch, version ? { version } : {}).catch(() => undefined);
     if (!p) return fetched.set(name, null).get(name)!;
     const root = await unpacked(p, built);
-    const u = { p, root: join(root, "root"), depends: dependsNames(await readFile(join(root, "depends"), "utf8")), names: await filesByName(join(root, "root")) };
+    const u = {
+      p,
+      root: join(root, "root"),
+      depends: dependsNames(await readFile(join(root, "depends"), "utf8")),
+      names: await filesByName(join(root, "root")),
+    };
     fetched.set(name, u);
     return u;
   };
@@ -137,13 +146,16 @@ export async function toolstackFiles(debArch: "arm64" | "amd64", xenVersion: str
   for (const soname of DLOPENED) wanted.add(soname);
   for (let layer = 0; wanted.size && layer < 8; layer++) {
     // What kept packages already hold, first.
-    for (let again = true; again; ) {
+    for (let again = true; again;) {
       again = false;
-      for (const soname of [...wanted]) for (const u of kept.values()) if (!provided.has(soname) && (await provide(u, soname))) again = true;
+      for (const soname of [...wanted])
+        for (const u of kept.values()) if (!provided.has(soname) && (await provide(u, soname))) again = true;
     }
     if (!wanted.size) break;
     // Debian names shared library packages lib* (zlib1g aside): other Depends (python3...) hold no library we need.
-    const candidates = [...new Set([...kept.values()].flatMap((u) => u.depends))].filter((name) => !kept.has(name) && /^(lib|zlib)/.test(name));
+    const candidates = [...new Set([...kept.values()].flatMap((u) => u.depends))].filter(
+      (name) => !kept.has(name) && /^(lib|zlib)/.test(name),
+    );
     for (const name of candidates) {
       const u = await fetch(name);
       if (!u) continue;
@@ -152,7 +164,10 @@ export async function toolstackFiles(debArch: "arm64" | "amd64", xenVersion: str
       if (useful) kept.set(name, u);
     }
   }
-  if (wanted.size) throw new ImageError(`${XEN_UTILS} ${utils.p.version}: no package in its Depends provides ${[...wanted].join(", ")}`);
+  if (wanted.size)
+    throw new ImageError(
+      `${XEN_UTILS} ${utils.p.version}: no package in its Depends provides ${[...wanted].join(", ")}`,
+    );
   if (interp) {
     const libc = [...kept.values()].find((u) => u.names.has(basename(interp!)));
     const host = libc ? await resolveInTree(libc.root, interp) : undefined;
@@ -206,9 +221,16 @@ export function toolstackInitScript(debArch: "arm64" | "amd64", commands: string
 }
 
 /** Build the gzipped newc cpio: busybox, /init, and every file at its rootfs path (gzip level 1: this runs on every cold cache). */
-export async function buildToolstackInitramfs(busybox: string, script: string, files: Map<string, string | { text: string }>, workDir: string, out: string): Promise<void> {
+export async function buildToolstackInitramfs(
+  busybox: string,
+  script: string,
+  files: Map<string, string | { text: string }>,
+  workDir: string,
+  out: string,
+): Promise<void> {
   const root = join(workDir, "rootfs");
-  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "etc/xen", "tmp"]) await mkdir(join(root, d), { recursive: true });
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "etc/xen", "tmp"])
+    await mkdir(join(root, d), { recursive: true });
   await copyFile(busybox, join(root, "bin/busybox"));
   await chmod(join(root, "bin/busybox"), 0o755);
   await writeFile(join(root, "init"), script, { mode: 0o755 });

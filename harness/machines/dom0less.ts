@@ -29,8 +29,24 @@ export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: st
     const node = `/chosen/domU${i + 1}`;
     const kernelAddr = DOMU_BASE + i * DOMU_STRIDE;
     const modules = [
-      { role: d.kernel ?? "kernel", image: images[d.kernel ?? "kernel"]!, addr: kernelAddr, compatible: "multiboot,kernel", bootargs: d.linux ?? DEFAULT_DOMU_ARGS },
-      ...(d.initrd ? [{ role: d.initrd, image: images[d.initrd]!, addr: kernelAddr + RAMDISK_OFFSET, compatible: "multiboot,ramdisk", bootargs: undefined }] : []),
+      {
+        role: d.kernel ?? "kernel",
+        image: images[d.kernel ?? "kernel"]!,
+        addr: kernelAddr,
+        compatible: "multiboot,kernel",
+        bootargs: d.linux ?? DEFAULT_DOMU_ARGS,
+      },
+      ...(d.initrd
+        ? [
+            {
+              role: d.initrd,
+              image: images[d.initrd]!,
+              addr: kernelAddr + RAMDISK_OFFSET,
+              compatible: "multiboot,ramdisk",
+              bootargs: undefined,
+            },
+          ]
+        : []),
     ];
     patches.push(
       { create: [node] },

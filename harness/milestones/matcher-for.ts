@@ -10,7 +10,9 @@ export type JudgeSpec = MatcherSpec & { streams?: Record<string, StreamSpec> };
 
 /** The matcher an expectation asks for: milestones per stream when it declares streams, else the ordered list. */
 export function matcherFor(spec: JudgeSpec, context: SendContext = {}, startAt = 0): ConsoleMatcher {
-  return spec.streams ? new StreamMatcher({ ...spec, streams: spec.streams }, context, startAt) : new BootMatcher(spec, context, startAt);
+  return spec.streams
+    ? new StreamMatcher({ ...spec, streams: spec.streams }, context, startAt)
+    : new BootMatcher(spec, context, startAt);
 }
 
 /**

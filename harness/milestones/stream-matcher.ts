@@ -5,7 +5,14 @@ import { timed } from "../expectations/loader.ts";
 import type { FailurePattern } from "../expectations/failure-patterns.ts";
 import type { SendContext, StreamSpec } from "../expectations/schema.ts";
 import { defaultPrefix, qualified, splitQualified, type StreamPrefix } from "../expectations/streams.ts";
-import { BootMatcher, type BootOutcome, type Cause, type MatcherVerdict, type MilestoneRecord, type Step } from "./matcher.ts";
+import {
+  BootMatcher,
+  type BootOutcome,
+  type Cause,
+  type MatcherVerdict,
+  type MilestoneRecord,
+  type Step,
+} from "./matcher.ts";
 import { compileAny, compilePattern, describePattern, type TextTest } from "./pattern.ts";
 
 const NOTHING: Step = Object.freeze({ sends: Object.freeze([]) as unknown as string[] });
@@ -43,7 +50,10 @@ interface Stream {
 }
 
 function compileFailures(patterns: FailurePattern[]): Failures {
-  return { any: compileAny(patterns.map((p) => p.match)), each: patterns.map((pattern) => ({ pattern, test: compilePattern(pattern.match), seen: 0 })) };
+  return {
+    any: compileAny(patterns.map((p) => p.match)),
+    each: patterns.map((pattern) => ({ pattern, test: compilePattern(pattern.match), seen: 0 })),
+  };
 }
 
 /** The failure pattern this line completes, if any (counting occurrences for `nth`). */
@@ -135,7 +145,8 @@ export class StreamMatcher {
       }
       parts.forEach((part, p) => {
         // Only the first piece of the first line completes the tail read before.
-        if (i === 0 && p === 0 && this.tailOwner >= 0 && this.tailOwner !== part.stream) this.streams[this.tailOwner]!.matcher?.dropTail();
+        if (i === 0 && p === 0 && this.tailOwner >= 0 && this.tailOwner !== part.stream)
+          this.streams[this.tailOwner]!.matcher?.dropTail();
         if (!this.final) sends = this.feed(at, part, { lines: [part.text], tail: "" }, sends);
       });
       if (i === 0) this.tailOwner = -1;
@@ -197,30 +208,44 @@ export class StreamMatcher {
     let progressed = false;
     for (; s.copied < reached.length && reached[s.copied]!.at !== undefined; s.copied++) {
       const r = reached[s.copied]!;
-      this.records[s.offset + s.copied] = { id: qualified(s.name, r.id), at: r.at! + s.openedAt! - this.startAt, line: r.line };
+      this.records[s.offset + s.copied] = {
+        id: qualified(s.name, r.id),
+        at: r.at! + s.openedAt! - this.startAt,
+        line: r.line,
+      };
       progressed = true;
     }
     if (!progressed) return;
-    for (const waiting of this.streams) if (!waiting.matcher && waiting.gate !== undefined && this.records[waiting.gate]!.at !== undefined) this.open(waiting, at);
-    if (this.streams.every((x) => x.matcher?.verdict?.outcome === "pass")) this.end(at, "pass", { kind: "all-milestones" });
+    for (const waiting of this.streams)
+      if (!waiting.matcher && waiting.gate !== undefined && this.records[waiting.gate]!.at !== undefined)
+        this.open(waiting, at);
+    if (this.streams.every((x) => x.matcher?.verdict?.outcome === "pass"))
+      this.end(at, "pass", { kind: "all-milestones" });
   }
 
   private open(s: Stream, at: number): void {
     s.openedAt = at;
     const silenceS = s.spec.silence ? parseDuration(s.spec.silence)! : Infinity;
-    s.matcher = new BootMatcher({ milestones: timed(s.spec.milestones), failOn: [], silenceS, budgetS: Infinity }, this.context, at);
+    s.matcher = new BootMatcher(
+      { milestones: timed(s.spec.milestones), failOn: [], silenceS, budgetS: Infinity },
+      this.context,
+      at,
+    );
   }
 
   private checkClocks(at: number): MatcherVerdict | undefined {
     const silentS = at - this.lastOutputAt;
-    if (silentS >= this.spec.silenceS) return this.end(at, "hang", { kind: "silence", silentS, limitS: this.spec.silenceS });
+    if (silentS >= this.spec.silenceS)
+      return this.end(at, "hang", { kind: "silence", silentS, limitS: this.spec.silenceS });
     for (const s of this.streams) {
       if (!s.matcher || s.matcher.verdict) continue;
       const step = s.matcher.tick(at);
       if (step.verdict) return this.endByStream(at, s, step.verdict);
-      if (s.withinS !== undefined && at - s.openedAt! >= s.withinS) return this.endWith(at, s, "timeout", { kind: "within", limitS: s.withinS });
+      if (s.withinS !== undefined && at - s.openedAt! >= s.withinS)
+        return this.endWith(at, s, "timeout", { kind: "within", limitS: s.withinS });
     }
-    if (at - this.startAt >= this.spec.budgetS) return this.end(at, "timeout", { kind: "budget", limitS: this.spec.budgetS });
+    if (at - this.startAt >= this.spec.budgetS)
+      return this.end(at, "timeout", { kind: "budget", limitS: this.spec.budgetS });
     return undefined;
   }
 
@@ -253,9 +278,19 @@ export class StreamMatcher {
 
   /** Ended for the whole boot: `after` is the milestone reached last (any stream), `pending` the first stream's awaited one. */
   private end(at: number, outcome: BootOutcome, cause: Cause): MatcherVerdict {
-    const last = this.records.reduce<MilestoneRecord | undefined>((best, r) => (r.at !== undefined && (!best || r.at >= best.at!) ? r : best), undefined);
+    const last = this.records.reduce<MilestoneRecord | undefined>(
+      (best, r) => (r.at !== undefined && (!best || r.at >= best.at!) ? r : best),
+      undefined,
+    );
     const pending = this.records.find((r) => r.at === undefined)?.id;
-    this.final = { outcome, at: at - this.startAt, cause, after: last?.id ?? "start", ...(pending ? { pending } : {}), lastLine: this.lastLine };
+    this.final = {
+      outcome,
+      at: at - this.startAt,
+      cause,
+      after: last?.id ?? "start",
+      ...(pending ? { pending } : {}),
+      lastLine: this.lastLine,
+    };
     return this.final;
   }
 }

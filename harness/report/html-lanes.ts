@@ -14,8 +14,20 @@ export function laneTimelines(t: Timeline): string {
     .map((stream) => {
       const milestones = t.milestones.filter((m) => m.stream === stream);
       const done = milestones.every((m) => m.reached);
-      const verdict = t.verdict ?? { outcome: t.outcome, at: end, cause: { kind: "all-milestones" }, after: "start", lastLine: "" };
-      const lane: Timeline = { ...t, name: `${t.name}/${stream}`, milestones, outcome: done ? "pass" : t.outcome, verdict: { ...verdict, at: end } as Timeline["verdict"] };
+      const verdict = t.verdict ?? {
+        outcome: t.outcome,
+        at: end,
+        cause: { kind: "all-milestones" },
+        after: "start",
+        lastLine: "",
+      };
+      const lane: Timeline = {
+        ...t,
+        name: `${t.name}/${stream}`,
+        milestones,
+        outcome: done ? "pass" : t.outcome,
+        verdict: { ...verdict, at: end } as Timeline["verdict"],
+      };
       return `<div class="lane" data-stream="${escapeHtml(stream)}"><div class="lane-name">${escapeHtml(stream)}</div>${timelineSvg(lane)}</div>`;
     })
     .join("");

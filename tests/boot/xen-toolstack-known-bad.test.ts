@@ -8,7 +8,9 @@ describe(knownBad.name, () => {
   test("reproduces its known-bad symptom exactly: xl killed right after `xl create`, in dom0's stream", () => {
     const r = result();
     expect(r.knownBad?.judgement?.status, r.summary).toBe("reproduced");
-    expect(r.summary).toMatch(/^KNOWN-BAD FAIL after "dom0\/xl-create": stream dom0: failure pattern dom0-oom-xl .*Out of memory: Killed process \d+ \(xl\)/);
+    expect(r.summary).toMatch(
+      /^KNOWN-BAD FAIL after "dom0\/xl-create": stream dom0: failure pattern dom0-oom-xl .*Out of memory: Killed process \d+ \(xl\)/,
+    );
     // The guest never started: its stream has nothing.
     expect(r.milestones.filter((m) => m.id.startsWith("guest/")).every((m) => m.at === undefined)).toBe(true);
   });

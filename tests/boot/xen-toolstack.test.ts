@@ -4,4 +4,3 @@ import { streamBootSuite } from "../helpers/stream-boots.ts";
 // `xl create` and followed to its shell as a second stream (dom0 echoes its console "[guest] ").
 await streamBootSuite("arm64-xen-toolstack", ["[guest] guest up: 6.1.0-"]);
 await streamBootSuite("x86_64-xen-toolstack", ["[guest] guest up: 6.1.0-"]);
-

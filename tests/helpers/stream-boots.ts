@@ -29,7 +29,8 @@ export async function streamBootSuite(name: string, prefixes: string[]): Promise
       const r = result();
       const log = readFileSync(r.serialLog, "utf8");
       for (const prefix of prefixes) expect(log).toContain(prefix);
-      const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(`${r.dir}/junit.xml`, "utf8")).testsuites.testsuite;
+      const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(`${r.dir}/junit.xml`, "utf8"))
+        .testsuites.testsuite;
       expect(suite.testcase.map((t: Record<string, string>) => t["@_name"])).toEqual(exp.milestones.map((m) => m.id));
       expect(suite["@_failures"]).toBe("0");
     });

@@ -28,17 +28,40 @@ const exp = validateExpectation("expectations/dom0less.ts", {
 /** The boot as bootlog would report it, judged from a console (recorded or made up). */
 function result(chunks: Parameters<typeof replay>[1]): BootResult {
   const matcher = new StreamMatcher({ ...exp, streams: exp.streams! });
-  const { verdict, records } = replay({ milestones: [], failOn: [], silenceS: exp.silenceS, budgetS: exp.budgetS }, chunks, { matcher });
+  const { verdict, records } = replay(
+    { milestones: [], failOn: [], silenceS: exp.silenceS, budgetS: exp.budgetS },
+    chunks,
+    { matcher },
+  );
   return {
-    name: exp.name, file: exp.file, outcome: verdict.outcome, summary: describeVerdict(verdict), ok: verdict.outcome === "pass", verdict,
-    milestones: records, slices: {}, startedAt: "2026-11-26T00:00:00.000Z", durationS: verdict.at, qemu: { binary: "qemu-system-aarch64", argv: [] },
-    packages: [], reproduce: "", expectationHash: "h", dir: "/tmp/x", serialLog: "/tmp/x/serial.log", attempt: 1,
+    name: exp.name,
+    file: exp.file,
+    outcome: verdict.outcome,
+    summary: describeVerdict(verdict),
+    ok: verdict.outcome === "pass",
+    verdict,
+    milestones: records,
+    slices: {},
+    startedAt: "2026-11-26T00:00:00.000Z",
+    durationS: verdict.at,
+    qemu: { binary: "qemu-system-aarch64", argv: [] },
+    packages: [],
+    reproduce: "",
+    expectationHash: "h",
+    dir: "/tmp/x",
+    serialLog: "/tmp/x/serial.log",
+    attempt: 1,
   };
 }
 
 const testcases = (r: BootResult) => {
   const suite = new XMLParser({ ignoreAttributes: false }).parse(junitForBoots([r])).testsuites.testsuite;
-  return (suite.testcase as Record<string, unknown>[]).map((t) => ({ name: t["@_name"], time: Number(t["@_time"]), failure: t.failure !== undefined, skipped: t.skipped !== undefined }));
+  return (suite.testcase as Record<string, unknown>[]).map((t) => ({
+    name: t["@_name"],
+    time: Number(t["@_time"]),
+    failure: t.failure !== undefined,
+    skipped: t.skipped !== undefined,
+  }));
 };
 
 describe("reports of a boot with milestones per stream", () => {
@@ -54,7 +77,12 @@ describe("reports of a boot with milestones per stream", () => {
   });
 
   test("JUnit: a stalled stream fails at its pending milestone; the other streams' reached milestones pass", () => {
-    const text = ["(XEN) Xen version 4.17.7", "(XEN) *** LOADING DOMAIN 0 ***", "(XEN) *** LOADING DOMU cpus=1 memory=20000KB ***", "(XEN) DOM1: Linux version 6.1.0-56-arm64"]
+    const text = [
+      "(XEN) Xen version 4.17.7",
+      "(XEN) *** LOADING DOMAIN 0 ***",
+      "(XEN) *** LOADING DOMU cpus=1 memory=20000KB ***",
+      "(XEN) DOM1: Linux version 6.1.0-56-arm64",
+    ]
       .concat(Array.from({ length: 30 }, (_, i) => `[ ${i}.0] Linux version 6.1.0-56-arm64 dom0 keeps printing`))
       .join("\r\n");
     const chunks = textChunks(`${text}\r\n`, 40, { step: 1 });
@@ -70,7 +98,11 @@ describe("reports of a boot with milestones per stream", () => {
     const t = timelineJson(good);
     expect(new Set(t.milestones.map((m) => m.stream))).toEqual(new Set(["xen", "dom0", "d1"]));
     const html = laneTimelines(t);
-    expect([...html.matchAll(/<div class="lane" data-stream="([^"]+)">/g)].map((m) => m[1])).toEqual(["xen", "dom0", "d1"]);
+    expect([...html.matchAll(/<div class="lane" data-stream="([^"]+)">/g)].map((m) => m[1])).toEqual([
+      "xen",
+      "dom0",
+      "d1",
+    ]);
     expect(html.match(/<svg class="timeline"/g)).toHaveLength(3);
   });
 
@@ -78,7 +110,9 @@ describe("reports of a boot with milestones per stream", () => {
     const notes: string[] = [];
     const view = lavaStreamView(exp, notes);
     expect(view.milestones.map((m) => m.id)).toEqual(dom0Milestones("arm64").map((m) => `dom0.${m.id}`));
-    expect(notes.join("\n")).toMatch(/only stream "dom0" is exported; left out: xen \(4 milestones\), d1 \(4 milestones\)/);
+    expect(notes.join("\n")).toMatch(
+      /only stream "dom0" is exported; left out: xen \(4 milestones\), d1 \(4 milestones\)/,
+    );
     expect(notes.join("\n")).toMatch(/after xen\/xen-dom0-loading is not mapped/);
   });
 });
