@@ -7,7 +7,7 @@ set -euo pipefail
 # lava-dispatcher (with lava-common): LAVA's own `lava-run`, which the tests run every exported job in.
 # libsurefire-java + a JDK: tests read repeated-boot JUnit with Maven Surefire's own report parser.
 packages=(qemu-system-arm qemu-system-x86 device-tree-compiler cpio busybox-static
-          u-boot-qemu ca-certificates chromium lava-dispatcher openjdk-17-jdk-headless libsurefire-java)
+          u-boot-qemu binutils ca-certificates chromium lava-dispatcher openjdk-17-jdk-headless libsurefire-java)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "ci/setup-host.sh: run as root (apt-get install)" >&2

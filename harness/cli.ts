@@ -118,8 +118,10 @@ cli
     // PATH (under the expectations directory) selects as well as NAME: `run known-bad/*`.
     const width = Math.max(...rows.map((r) => r.name.length), 4);
     const pathWidth = Math.max(...rows.map((r) => r.path.length), 4);
-    console.log(`${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  KNOWN-BAD`);
-    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${r.knownBad ?? "-"}`);
+    const badWidth = Math.max(...rows.map((r) => (r.knownBad ?? "-").length), 9);
+    console.log(`${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`);
+    for (const r of rows)
+      console.log(`${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`);
   });
 
 cli

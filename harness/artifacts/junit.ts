@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import type { BootResult, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
+import { streamOf } from "../milestones/stream-matcher.ts";
 import { xmlSafe } from "./xml-text.ts";
 import { postMortemText } from "../postmortem/summary.ts";
 
@@ -129,7 +130,8 @@ export function caseVerdicts(r: BootResult): CaseVerdict[] {
     judgement?.status === "reproduced"
       ? { kind: "skipped", message: judgement.message }
       : { kind: "failure", message: judgement?.status === "different" ? judgement.message : r.summary, type: r.outcome };
-  return ids.map((_, i) => (i < end ? PASS : i === end ? atEnd : notReached));
+  // Reached is a pass: with one ordered list those are exactly the ones before the end; with streams, any stream's.
+  return ids.map((_, i) => (i === end ? atEnd : r.milestones[i]?.at !== undefined ? PASS : notReached));
 }
 
 /** The testcase where the boot stopped: the pending milestone, else the first unreached one, else the last. */
@@ -142,13 +144,14 @@ export function endedAtIndex(r: BootResult): number {
   return end >= 0 ? end : Math.max(r.milestones.length - 1, 0);
 }
 
-/** Testcase times: seconds since the previous milestone (the first since QEMU started); 0 when not reached. */
+/** Testcase times: seconds since the previous milestone of the same stream (the first since QEMU started); 0 when not reached. */
 export function secondsSincePrevious(r: BootResult): number[] {
-  let previous = 0;
+  const previous = new Map<string, number>();
   return r.milestones.map((m) => {
     if (m.at === undefined) return 0;
-    const since = roundSeconds(m.at - previous);
-    previous = m.at;
+    const stream = streamOf(m.id) ?? "";
+    const since = roundSeconds(m.at - (previous.get(stream) ?? 0));
+    previous.set(stream, m.at);
     return since;
   });
 }

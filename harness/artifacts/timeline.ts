@@ -10,6 +10,7 @@ import { BOOT_OUTCOMES, RESULT_OUTCOMES } from "../vocabulary.ts";
 import { secondsSincePrevious } from "./junit.ts";
 import { postMortemTimelineSchema } from "../postmortem/timeline-schema.ts";
 import { postMortemSummary } from "../postmortem/summary.ts";
+import { streamOf } from "../milestones/stream-matcher.ts";
 
 const cause = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("all-milestones") }),
@@ -27,6 +28,8 @@ const verdict = z.object({
   after: z.string(),
   pending: z.string().optional(),
   lastLine: z.string(),
+  /** With milestones per stream: the stream that ended the boot. */
+  stream: z.object({ name: z.string(), prefix: z.string(), lines: z.number() }).optional(),
 });
 
 const knownBad = z.object({
@@ -47,6 +50,8 @@ const milestone = z.object({
   /** Seconds since the previous milestone (the first: since QEMU started); null when not reached. */
   sincePrevious: z.number().nullable(),
   reached: z.boolean(),
+  /** With milestones per stream: the stream (the part of the id before "/"). */
+  stream: z.string().optional(),
 });
 
 export const timelineSchema = z.object({
@@ -91,7 +96,8 @@ export function timelineJson(r: BootResult): Timeline {
     durationS: r.durationS,
     milestones: r.milestones.map((m, i) => {
       const reached = m.at !== undefined;
-      return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached };
+      const stream = streamOf(m.id);
+      return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached, ...(stream ? { stream } : {}) };
     }),
     verdict: r.verdict ?? null,
     knownBad: r.knownBad ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) } : null,

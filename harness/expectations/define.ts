@@ -39,3 +39,8 @@ export function ubootCommands(commands: Command[]): Milestone[] {
     description: typeof command === "string" ? command : undefined,
   }));
 }
+
+/** dom0's initramfs with Xen's toolstack from Debian (see expectations/toolstack.ts for the fields). */
+export function toolstackInitrd(options: Omit<Extract<ImageSource, { kind: "xen-toolstack-initrd" }>, "kind">): ImageSource {
+  return { kind: "xen-toolstack-initrd", ...options };
+}

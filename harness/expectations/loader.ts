@@ -7,6 +7,7 @@ import { parseDuration } from "./duration.ts";
 import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts";
 import { regexRisk } from "./redos.ts";
 import { esModuleInterop, typeScriptLoader } from "./ts-loader.ts";
+import { flattenStreams } from "./streams.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
 
@@ -18,6 +19,7 @@ export interface TimedMilestone extends Milestone {
 /** A validated expectation with its durations in seconds and the file it came from. */
 export interface Expectation extends ParsedSpec {
   file: string;
+  /** The ordered list, or every stream's milestones with ids `stream/milestone` (what reports see). */
   milestones: TimedMilestone[];
   silenceS: number;
   budgetS: number;
@@ -84,17 +86,27 @@ export function validateExpectation(file: string, value: unknown): Expectation {
     file,
     silenceS: parseDuration(spec.silence)!,
     budgetS: parseDuration(spec.budget)!,
-    milestones: spec.milestones.map((m) => (m.within === undefined ? m : { ...m, withinS: parseDuration(m.within)! })),
+    milestones: timed(spec.milestones ?? flattenStreams(spec.streams!)),
     failOn: spec.failOn ?? [],
     tags: [...new Set([spec.machine.arch, DEB_ARCH[spec.machine.arch], spec.machine.firmware, ...(spec.images.xen ? ["xen"] : []), ...(spec.tags ?? [])])],
   };
 }
 
+/** Milestones with their `within` in seconds, as the matcher wants them. */
+export function timed(milestones: Milestone[]): TimedMilestone[] {
+  return milestones.map((m) => (m.within === undefined ? m : { ...m, withinS: parseDuration(m.within)! }));
+}
+
 /** Every RegExp of an expectation, refused when it can backtrack catastrophically. */
 function checkPatterns(file: string, spec: ParsedSpec): void {
   const patterns: [string, Pattern][] = [
-    ...spec.milestones.map((m, i): [string, Pattern] => [`milestones[${i}].match`, m.match]),
+    ...(spec.milestones ?? []).map((m, i): [string, Pattern] => [`milestones[${i}].match`, m.match]),
     ...(spec.failOn ?? []).map((f, i): [string, Pattern] => [`failOn[${i}].match`, f.match]),
+    ...Object.entries(spec.streams ?? {}).flatMap(([name, s]) => [
+      ...(s.prefix ? [[`streams.${name}.prefix`, s.prefix] as [string, Pattern]] : []),
+      ...s.milestones.map((m, i): [string, Pattern] => [`streams.${name}.milestones[${i}].match`, m.match]),
+      ...(s.failOn ?? []).map((f, i): [string, Pattern] => [`streams.${name}.failOn[${i}].match`, f.match]),
+    ]),
   ];
   for (const [field, pattern] of patterns) {
     if (typeof pattern === "string") continue;

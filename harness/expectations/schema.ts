@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { OUTCOMES } from "../vocabulary.ts";
 import { durationProblem } from "./duration.ts";
+import { domUSchema, missingDomURoles } from "./dom0less.ts";
+import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
+import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
 export interface PreparedImageInfo {
@@ -82,7 +85,7 @@ const fileImage = z.strictObject({
   env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
 });
 
-const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage]);
+const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage, toolstackInitrdSchema]);
 
 const memory = z.string().regex(/^\d+[MG]$/, 'write memory as e.g. "2G" or "512M"');
 
@@ -103,6 +106,8 @@ const boot = z.strictObject({
   xen: z.string().optional(),
   /** Linux's command line (dom0, or Linux booted alone). */
   linux: z.string().optional(),
+  /** dom0less (arm64 direct): domUs Xen starts from the device tree; without images.kernel there is no dom0 at all. */
+  domUs: z.array(domUSchema).min(1).optional(),
 });
 
 const outcome = z.enum(OUTCOMES);
@@ -119,6 +124,9 @@ const knownBad = z.strictObject({
   rate: z.number().gt(0, "a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens").lt(1, "a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate").optional(),
 });
 
+const stream = streamSchema({ milestone, pattern, failurePattern, duration });
+const streamName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "stream names are lower-case words joined by - . or _");
+
 export const bootSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "names are lower-case words joined by - . or _"),
@@ -127,15 +135,21 @@ export const bootSchema = z
     machine,
     images: z.record(z.string(), image),
     boot: boot.optional(),
-    milestones: z.array(milestone).min(1, "a boot needs at least one milestone"),
+    /** One ordered list (the default), or `streams`: ordered lists per console stream. */
+    milestones: z.array(milestone).min(1, "a boot needs at least one milestone").optional(),
+    streams: z.record(streamName, stream).optional(),
     failOn: z.array(failurePattern).optional(),
     silence: duration,
     budget: duration,
     knownBad: knownBad.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (!spec.milestones === !spec.streams)
+      ctx.addIssue({ code: "custom", path: spec.streams ? ["streams"] : ["milestones"], message: spec.streams ? "give either milestones or streams, not both" : "is required (or streams)" });
+    for (const issue of spec.streams ? streamIssues(spec.streams) : []) ctx.addIssue({ code: "custom", ...issue });
     const seen = new Map<string, number>();
-    spec.milestones.forEach((m, i) => {
+    if (spec.streams) for (const id of knownAfterIds(spec.streams)) seen.set(id, -1);
+    spec.milestones?.forEach((m, i) => {
       if (seen.has(m.id))
         ctx.addIssue({ code: "custom", path: ["milestones", i, "id"], message: `duplicate milestone id "${m.id}" (also milestones[${seen.get(m.id)}])` });
       else seen.set(m.id, i);
@@ -145,6 +159,10 @@ export const bootSchema = z
     // Going wrong before any milestone, nothing of the guest ran that could race: the machine decides, the same every run.
     if (spec.knownBad?.rate !== undefined && spec.knownBad.after === "start")
       ctx.addIssue({ code: "custom", path: ["knownBad", "rate"], message: `a ${spec.knownBad.outcome} after "start" cannot be intermittent: nothing of the guest ran before it (name the milestone after which it goes wrong, or drop rate)` });
+    if (spec.boot?.domUs && (spec.machine.arch !== "aarch64" || spec.machine.firmware !== "direct" || !spec.images.xen))
+      ctx.addIssue({ code: "custom", path: ["boot", "domUs"], message: "dom0less domUs need Xen on aarch64 with firmware direct" });
+    for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : []) ctx.addIssue({ code: "custom", ...issue });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
       ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
     const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];
@@ -154,6 +172,7 @@ export const bootSchema = z
 
 export type BootSpec = z.input<typeof bootSchema>;
 export type Milestone = z.output<typeof milestone>;
+export type StreamSpec = z.output<typeof stream>;
 export type ImageSource = z.output<typeof image>;
 export type KnownBad = z.output<typeof knownBad>;
 export type Pattern = z.output<typeof pattern>;

@@ -57,6 +57,7 @@ import type { PackageVersion } from "../result.ts";
 import { expectationHash } from "../artifacts/provenance.ts";
 import { planBoot } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
+import { lavaStreamView } from "./lava-streams.ts";
 import { validateLavaJob, type LavaAction, type LavaJob, type LavaTimeout } from "./lava-schema.ts";
 
 export { validateLavaJob, type LavaJob } from "./lava-schema.ts";
@@ -299,8 +300,8 @@ const seconds = (s: number): LavaTimeout => ({ seconds: Math.max(1, Math.ceil(s)
 
 /** The LAVA job for one prepared boot. */
 export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise<LavaExport> {
-  const { exp } = input;
   const notes: string[] = [];
+  const exp = lavaStreamView(input.exp, notes);
   const { context, images } = await mapMachine(input);
 
   const files: LavaExport["files"] = [];

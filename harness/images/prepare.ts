@@ -7,6 +7,7 @@ import type { PackageVersion } from "../result.ts";
 import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
 import { cachedEntry, sha256File, writeEntry } from "./cache.ts";
 import { buildInitramfs, initScript } from "./initramfs.ts";
+import { toolstackInitrd } from "./toolstack-image.ts";
 import { userImageProblem } from "./user-image.ts";
 
 export interface PreparedImage extends PreparedImageInfo {
@@ -82,6 +83,7 @@ async function userFile(role: string, source: Extract<ImageSource, { kind: "file
 async function sourcePackage(source: ImageSource, debArch: string): Promise<PackageVersion | undefined> {
   if (source.kind === "deb") return resolvePackage(source.package, debArch, source);
   if (source.kind === "busybox-initrd") return resolvePackage("busybox-static", debArch, source.version ? { version: source.version } : {});
+  if (source.kind === "xen-toolstack-initrd") return resolvePackage("busybox-static", debArch, {});
   return undefined;
 }
 
@@ -98,10 +100,20 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
   const packages: PackageVersion[] = [];
   const built: string[] = [];
   const images: Record<string, PreparedImage> = {};
-  for (const [role, declared] of Object.entries(exp.images)) {
+  const rolePackages: Record<string, PackageVersion> = {};
+  // A toolstack initramfs holds other images (a guest's kernel): it is built after them.
+  const roles = Object.entries(exp.images).sort(([, a], [, b]) => Number(a.kind === "xen-toolstack-initrd") - Number(b.kind === "xen-toolstack-initrd"));
+  for (const [role, declared] of roles) {
     const source: ImageSource = overrides[role] ? { kind: "file", path: overrides[role] } : declared;
     const p = await sourcePackage(source, debArch);
     if (p) packages.push(p);
+    if (p) rolePackages[role] = p;
+    if (source.kind === "xen-toolstack-initrd") {
+      const made = await toolstackInitrd(source, { debArch, busybox: await fileFromDeb(p!, "bin/busybox", built), images, rolePackages, built });
+      packages.push(...made.packages);
+      images[role] = await describe(made.file, made.sha256);
+      continue;
+    }
     const entry =
       source.kind === "deb" ? await fileFromDeb(p!, source.path, built)
       : source.kind === "busybox-initrd" ? await busyboxInitrd(p!, source.initLines, built)

@@ -5,6 +5,7 @@ import type { PreparedImages } from "../images/prepare.ts";
 import { memoryBytes } from "../postmortem/guest-ram.ts";
 import type { QemuInfo } from "./qemu.ts";
 import type { LoadRange } from "../postmortem/vcpus.ts";
+import { domUPatches } from "./dom0less.ts";
 
 /** Image roles a machine can load (the keys of an expectation's `images`). */
 export type ImageRole = keyof PreparedImages["images"];
@@ -113,12 +114,14 @@ async function arm64Direct(exp: Expectation, images: PreparedImages["images"], q
     const args: BootArgs[] = [{ images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64] }];
     return initrd ? [...args, { images: ["initrd"], args: ["-initrd", initrd.path] }] : args;
   }
-  const dtb = await patchedDtb(qemu, machineArgs(exp), xenChosenPatches(exp.boot ?? {}, images));
+  const domUs = domUPatches(exp.boot?.domUs ?? [], images);
+  const dtb = await patchedDtb(qemu, machineArgs(exp), [...xenChosenPatches(exp.boot ?? {}, images), ...domUs.patches]);
   return [
     { images: ["xen"], args: ["-kernel", xen.path] },
     { images: [], args: ["-dtb", dtb] },
     ...(kernel ? [loader("kernel", kernel.path, KERNEL_ADDR)] : []),
     ...(initrd ? [loader("initrd", initrd.path, INITRD_ADDR)] : []),
+    ...domUs.loaders.map((l) => loader(l.role, l.file, l.addr)),
   ];
 }
 

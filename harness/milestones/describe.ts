@@ -5,8 +5,19 @@ const seconds = (s: number) => `${s.toFixed(1)} s`;
 const quote = (text: string, max = 160) => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 const lastLine = (text: string) => (text ? `last line ${quote(text)}` : "no output at all");
 
+/** A stream that ended the boot is named; one that never saw a line says what its prefix was. */
+function streamWords(v: MatcherVerdict): string {
+  if (!v.stream) return "";
+  const never = v.stream.lines === 0 ? ` (no line had its prefix ${JSON.stringify(v.stream.prefix)})` : "";
+  return `stream ${v.stream.name}${never}: `;
+}
+
 /** Why the boot ended, without the outcome word: `silent 15.0 s, last line "Run /init as init process"`. */
 export function describeCause(v: MatcherVerdict): string {
+  return v.cause.kind === "all-milestones" ? causeWords(v) : streamWords(v) + causeWords(v);
+}
+
+function causeWords(v: MatcherVerdict): string {
   const cause = v.cause;
   switch (cause.kind) {
     case "all-milestones":

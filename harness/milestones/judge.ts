@@ -1,7 +1,8 @@
 import { LineSplitter, type ConsoleChunk } from "../console/lines.ts";
 import { SliceRecorder } from "../console/slices.ts";
 import type { SendContext } from "../expectations/schema.ts";
-import { BootMatcher, type MatcherSpec, type MatcherVerdict, type MilestoneRecord } from "./matcher.ts";
+import type { MatcherSpec, MatcherVerdict, MilestoneRecord } from "./matcher.ts";
+import { matcherFor, newlyReached, type ConsoleMatcher, type JudgeSpec } from "./matcher-for.ts";
 
 /** What the caller must do after one event: text to type, milestones to announce, and the verdict once there is one. */
 export interface JudgeStep {
@@ -20,16 +21,17 @@ const NOTHING: JudgeStep = Object.freeze({ sends: Object.freeze([]) as unknown a
  */
 export class ConsoleJudge {
   private readonly splitter: LineSplitter;
-  private readonly matcher: BootMatcher;
+  private readonly matcher: ConsoleMatcher;
   private readonly slices = new SliceRecorder();
-  private announced = 0;
+  private readonly announced = new Set<string>();
   private finished?: Record<string, string>;
   /** What the splitter made of the last read (for tests that look at the console layer). */
   lastChunk?: ConsoleChunk;
 
-  constructor(spec: MatcherSpec, context: SendContext = {}, opts: { maxLineChars?: number } = {}) {
+  /** `spec` with `streams`: milestones per stream (StreamMatcher); else the ordered list (BootMatcher). */
+  constructor(spec: MatcherSpec | JudgeSpec, context: SendContext = {}, opts: { maxLineChars?: number; matcher?: ConsoleMatcher } = {}) {
     this.splitter = opts.maxLineChars === undefined ? new LineSplitter() : new LineSplitter(opts.maxLineChars);
-    this.matcher = new BootMatcher(spec, context);
+    this.matcher = opts.matcher ?? matcherFor(spec, context);
   }
 
   get verdict(): MatcherVerdict | undefined {
@@ -87,15 +89,10 @@ export class ConsoleJudge {
     return this.finished;
   }
 
-  /** Milestones are reached in order: newly reached ones follow those already announced; each closes its slice. */
+  /** Newly reached milestones, in the order they were reached (with streams not the list's order); each closes its slice. */
   private announce(tail: string): MilestoneRecord[] | undefined {
-    let out: MilestoneRecord[] | undefined;
-    const reached = this.matcher.reached;
-    for (; this.announced < reached.length && reached[this.announced]!.at !== undefined; this.announced++) {
-      const r = reached[this.announced]!;
-      this.slices.close(r.id, tail);
-      (out ??= []).push(r);
-    }
-    return out;
+    const fresh = newlyReached(this.matcher.reached, this.announced);
+    for (const r of fresh) this.slices.close(r.id, tail);
+    return fresh.length ? fresh : undefined;
   }
 }

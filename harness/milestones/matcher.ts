@@ -42,6 +42,8 @@ export interface MatcherVerdict {
   /** The milestone that was awaited when the boot ended. */
   pending?: string;
   lastLine: string;
+  /** With milestones per stream: the stream whose clock, failure pattern or line ended the boot (`lastLine` is then its own). */
+  stream?: { name: string; prefix: string; lines: number };
 }
 
 /** What the runner must do after feeding the matcher: text to type, and the verdict once there is one. */
@@ -166,6 +168,11 @@ export class BootMatcher {
   /** QEMU is gone. Before the last milestone this is `exited` (a failure pattern seen earlier already decided). */
   exit(at: number, code: number | null, signal: string | null): Step {
     return { sends: [], verdict: this.final ?? this.end(at, "exited", { kind: "exit", code, signal }) };
+  }
+
+  /** The unterminated tail already read belongs to another stream after all: forget what was used of it. */
+  dropTail(): void {
+    this.consumed = this.tailSeen = 0;
   }
 
   /** The earliest moment a clock can expire: the runner need not wake before it. */

@@ -46,6 +46,7 @@ section.boot h3 { font-size: 14px; margin: 18px 0 6px; }
 .note.bad { border-color: ${OUTCOME_COLORS.fail}; background: #ffebe9; }
 .chart { width: 100%; max-width: 1000px; overflow-x: auto; }
 .chart svg { display: block; width: 100%; height: auto; }
+.lane-name { font-weight: 600; margin: 6px 0 -4px; }
 svg text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 11px; fill: var(--fg); }
 svg .axis { stroke: #8c959f; stroke-width: 1; }
 svg .grid { stroke: #eaeef2; stroke-width: 1; }

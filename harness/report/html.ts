@@ -10,7 +10,8 @@ import { writeFileAtomic } from "../artifacts/atomic-write.ts";
 import { postMortemPanel } from "./html-postmortem.ts";
 import { loadRun, type BootView, type HistoryPoint, type RunView } from "./html-data.ts";
 import { CSS, outcomeColor, SCRIPT, seriesColor } from "./html-style.ts";
-import { escapeHtml as esc, fmtSeconds, timelineSvg, trendKey, trendSvg } from "./html-timeline.ts";
+import { escapeHtml as esc, fmtSeconds, trendKey, trendSvg } from "./html-timeline.ts";
+import { laneTimelines } from "./html-lanes.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
 import { repeatHtml } from "./html-repeat.ts";
 
@@ -208,7 +209,7 @@ function bootSection(b: BootView, run: RunView): string {
 <h2><span>${esc(t.name)}</span> ${bootBadges(b).map(badgeHtml).join(" ")}</h2>
 <p class="summary">${esc(b.repeat?.summary ?? t.summary)}</p>
 ${b.repeat ? repeatHtml(b.repeat) : knownBadNote(t)}${error}
-<div class="chart">${timelineSvg(t)}</div>
+<div class="chart">${laneTimelines(t)}</div>
 ${notReached.length ? `<p class="not-reached">Not reached: ${notReached.map((id) => `<code>${esc(id)}</code>`).join(", ")}</p>` : ""}
 ${milestoneTable(t)}
 ${logTailHtml(b)}

@@ -216,6 +216,7 @@ describe("selections", () => {
       "arm64-xen-virt-off",
       "x86_64-xen-console-com2",
       "x86_64-xen-cpu-max",
+      "x86_64-xen-toolstack-dom0-256m",
     ]);
     expect((await pickExpectations(["examples/boot-wrapper-xen"], [])).map((e) => e.name)).toEqual(["boot-wrapper-xen"]);
   });

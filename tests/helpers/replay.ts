@@ -14,6 +14,7 @@ import type { ConsoleChunk } from "../../harness/console/lines.ts";
 import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import type { MatcherSpec, MatcherVerdict, MilestoneRecord } from "../../harness/milestones/matcher.ts";
 import type { SendContext } from "../../harness/expectations/schema.ts";
+import type { ConsoleMatcher } from "../../harness/milestones/matcher-for.ts";
 
 export const FIXTURES_DIR = join(import.meta.dirname, "../fixtures");
 
@@ -121,6 +122,8 @@ export interface ReplayOptions {
   context?: SendContext;
   /** Stop ticking after this much recorded time without a verdict (throws; default budget + silence + 1). */
   giveUpS?: number;
+  /** The matcher to feed (default a BootMatcher of `spec`): milestones per stream use a StreamMatcher. */
+  matcher?: ConsoleMatcher;
   /** Called with what the splitter produced for each chunk, for assertions on the console layer. */
   onChunk?: (t: number, chunk: ConsoleChunk) => void;
 }
@@ -147,7 +150,7 @@ export function replay(spec: MatcherSpec, input: Chunk[] | Recording, opts: Repl
   const exit = Array.isArray(input) || opts.exit === false ? undefined : input.exit;
   const tickS = opts.tickS ?? 0.1;
   const giveUpS = opts.giveUpS ?? spec.budgetS + spec.silenceS + 1;
-  const judge = new ConsoleJudge(spec, opts.context ?? {}, { maxLineChars: opts.maxLineChars });
+  const judge = new ConsoleJudge(spec, opts.context ?? {}, { maxLineChars: opts.maxLineChars, ...(opts.matcher ? { matcher: opts.matcher } : {}) });
   const sends: ReplayResult["sends"] = [];
   let ticks = 0;
   let k = 1;
