@@ -17,7 +17,11 @@ const GOAL_S = 0.25;
 
 function seconds(args: string[], env: NodeJS.ProcessEnv = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`node ${args.join(" ")}: exit ${r.status}: ${r.stderr}`);
   return s;
@@ -37,7 +41,10 @@ export async function cliStartup(): Promise<BenchResult[]> {
     runs.helpTsx!.push(seconds([bin, "--help"], tsx));
     runs.listTsx!.push(seconds([bin, "list"], tsx));
   }
-  const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<keyof typeof runs, number>;
+  const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<
+    keyof typeof runs,
+    number
+  >;
   return [
     {
       name: `CLI start-up, bootlog --help (${dist ? "dist" : "no fresh dist: tsx"}, median of ${ROUNDS})`,

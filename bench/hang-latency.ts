@@ -30,7 +30,9 @@ appendFileSync(${JSON.stringify(stamp)}, String(Date.now()));
 await forever();`,
       );
       process.env.BOOTLOG_QEMU_AARCH64 = script;
-      const r = await runBoot(fakeExpectation(script, { name: `hang-${round}`, silence: `${SILENCE_S}s` }), { runDir: join(dir, "runs") });
+      const r = await runBoot(fakeExpectation(script, { name: `hang-${round}`, silence: `${SILENCE_S}s` }), {
+        runDir: join(dir, "runs"),
+      });
       const verdictAt = Date.now();
       if (r.outcome !== "hang") throw new Error(`expected hang, got ${r.summary}`);
       latencies.push((verdictAt - Number(readFileSync(stamp, "utf8"))) / 1000);

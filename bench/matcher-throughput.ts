@@ -71,7 +71,9 @@ function loadLog(): Log {
 
 function coalesce(reads: Buffer[], size: number, passes: number): Buffer[] {
   const all = Buffer.concat(reads);
-  const stream = Buffer.concat(Array.from({ length: Math.min(passes, Math.ceil((4 * size) / all.length) + 1) }, () => all));
+  const stream = Buffer.concat(
+    Array.from({ length: Math.min(passes, Math.ceil((4 * size) / all.length) + 1) }, () => all),
+  );
   const out: Buffer[] = [];
   for (let i = 0; i + size <= stream.length; i += size) out.push(stream.subarray(i, i + size));
   return out;
@@ -95,7 +97,8 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
     m.chunk(t + 1e-6, endChunk(passes));
     return m.verdict;
   });
-  if (alone.value?.outcome !== "pass") throw new Error(`matcher bench: expected pass, got ${JSON.stringify(alone.value)}`);
+  if (alone.value?.outcome !== "pass")
+    throw new Error(`matcher bench: expected pass, got ${JSON.stringify(alone.value)}`);
 
   // 2. The console judge (LineSplitter + BootMatcher + slices), the recorded reads (Xen prints byte by byte: many 1-byte reads).
   const recorded = timed(() => {
@@ -105,13 +108,17 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
     j.feed(t + 1e-6, Buffer.from(`\n${endChunk(passes).lines[0]}\n`));
     return j.verdict;
   });
-  if (recorded.value?.outcome !== "pass") throw new Error(`pipeline bench: expected pass, got ${recorded.value?.outcome}`);
+  if (recorded.value?.outcome !== "pass")
+    throw new Error(`pipeline bench: expected pass, got ${recorded.value?.outcome}`);
 
   // 3. LineSplitter + BootMatcher, 64 KiB reads (what a pipe delivers when output is fast).
   const big = coalesce(log.reads, 64 * 1024, passes);
   const bigPasses = Math.ceil(TARGET_BYTES / (big.length * 64 * 1024));
   const reads64 = timed(() => {
-    const j = new ConsoleJudge({ ...spec, milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }] });
+    const j = new ConsoleJudge({
+      ...spec,
+      milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }],
+    });
     let t = 0;
     for (let p = 0; p < bigPasses; p++) for (const b of big) j.feed((t += 1e-6), b);
     return j.verdict;
@@ -122,7 +129,10 @@ export async function matcherThroughput(): Promise<BenchResult[]> {
   const split64 = new LineSplitter();
   const chunks64 = big.map((b) => split64.push(b));
   const alone64 = timed(() => {
-    const m = new BootMatcher({ ...spec, milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }] });
+    const m = new BootMatcher({
+      ...spec,
+      milestones: [...milestones.slice(0, 49), { id: "m49", match: "never printed: keeps the matcher busy" }],
+    });
     let t = 0;
     for (let p = 0; p < bigPasses; p++) for (const c of chunks64) m.chunk((t += 1e-6), c);
     return m.verdict;

@@ -39,7 +39,11 @@ interface ChildReport {
 async function child(kind: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bootlog-bench-mem-"));
   try {
-    const warm = playingQemu(dir, "warm", [{ text: "FAKE-BOOT-1\r\n" }, { lines: 4 * MiB }, { text: "FAKE-PROMPT # " }]);
+    const warm = playingQemu(dir, "warm", [
+      { text: "FAKE-BOOT-1\r\n" },
+      { lines: 4 * MiB },
+      { text: "FAKE-PROMPT # " },
+    ]);
     process.env.BOOTLOG_QEMU_AARCH64 = warm;
     await runBoot(fakeExpectation(warm, { name: "warm" }), { runDir: join(dir, "runs") });
     const script = playingQemu(dir, kind, CASES[kind]!.steps);
@@ -70,11 +74,15 @@ async function child(kind: string): Promise<void> {
 export async function memory(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const [kind, { label }] of Object.entries(CASES)) {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", import.meta.filename, "--child", kind], {
-      cwd: join(import.meta.dirname, ".."),
-      maxBuffer: 1 << 20,
-      timeout: 900_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", import.meta.filename, "--child", kind],
+      {
+        cwd: join(import.meta.dirname, ".."),
+        maxBuffer: 1 << 20,
+        timeout: 900_000,
+      },
+    );
     const r = JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildReport;
     if (r.outcome !== "pass") throw new Error(`${label}: expected pass, got ${r.outcome}`);
     results.push({

@@ -66,7 +66,9 @@ export async function postMortemBench(): Promise<BenchResult[]> {
         figure: `${fmt(fileS)} s`,
         goal: "<= 1 s",
         ok: fileS <= 1,
-        notes: [`QMP ${kept.postmortem!.liveMs} ms, RAM scan ${kept.postmortem!.ram!.scanMs} ms (${Math.round(kept.postmortem!.ram!.dataBytes / MiB)} MiB not zero of 2048)`],
+        notes: [
+          `QMP ${kept.postmortem!.liveMs} ms, RAM scan ${kept.postmortem!.ram!.scanMs} ms (${Math.round(kept.postmortem!.ram!.dataBytes / MiB)} MiB not zero of 2048)`,
+        ],
       },
       {
         name: "post-mortem, 2 GiB guest, pmemsave fallback",
@@ -80,7 +82,9 @@ export async function postMortemBench(): Promise<BenchResult[]> {
         figure: fmt(ratio, 3),
         goal: "<= 1.02",
         ok: ratio <= 1.02,
-        notes: [`to the shell prompt: with ${withFile.map((s) => fmt(s)).join(", ")} s; without ${without.map((s) => fmt(s)).join(", ")} s`],
+        notes: [
+          `to the shell prompt: with ${withFile.map((s) => fmt(s)).join(", ")} s; without ${without.map((s) => fmt(s)).join(", ")} s`,
+        ],
       },
       {
         name: "RSS growth while scanning 2 GiB of guest RAM",

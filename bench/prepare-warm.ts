@@ -36,7 +36,11 @@ export async function prepareWarm(): Promise<BenchResult[]> {
   const total = await seconds(async () => {
     for (const exp of usable) each.push(`${exp.name} ${fmt(await seconds(() => prepareImages(exp)))} s`);
   });
-  const cli = await seconds(() => run(process.execPath, [join(import.meta.dirname, "../bin/bootlog.mjs"), "prepare"], { cwd: join(import.meta.dirname, "..") }));
+  const cli = await seconds(() =>
+    run(process.execPath, [join(import.meta.dirname, "../bin/bootlog.mjs"), "prepare"], {
+      cwd: join(import.meta.dirname, ".."),
+    }),
+  );
 
   const aptDir = mkdtempSync(join(tmpdir(), "bootlog-bench-apt-"));
   let aptAsIs = 0;
@@ -44,7 +48,12 @@ export async function prepareWarm(): Promise<BenchResult[]> {
   try {
     const policy = (extra: string[]) => run("apt-cache", [...extra, "policy", "busybox-static:arm64"]);
     aptAsIs = await seconds(() => policy([]));
-    const persistent = ["-o", `Dir::Cache::pkgcache=${aptDir}/pkgcache.bin`, "-o", `Dir::Cache::srcpkgcache=${aptDir}/srcpkgcache.bin`];
+    const persistent = [
+      "-o",
+      `Dir::Cache::pkgcache=${aptDir}/pkgcache.bin`,
+      "-o",
+      `Dir::Cache::srcpkgcache=${aptDir}/srcpkgcache.bin`,
+    ];
     await policy(persistent); // builds the cache files once
     aptPersistent = await seconds(() => policy(persistent));
   } finally {

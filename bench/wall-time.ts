@@ -31,7 +31,12 @@ const GOAL = 1.05;
 function timeUntil(command: string, args: string[], needle: string, timeoutS = 300): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd: ROOT, stdio: ["pipe", "pipe", "ignore"], detached: true, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "ignore"],
+      detached: true,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let tail = "";
     const stop = () => {
       try {
@@ -90,11 +95,18 @@ export async function wallTime(): Promise<BenchResult[]> {
           atS = at;
         },
       });
-      if (promptAt === undefined || atS === undefined) throw new Error(`harness run did not reach ${PROMPT_ID}: ${r.summary}`);
+      if (promptAt === undefined || atS === undefined)
+        throw new Error(`harness run did not reach ${PROMPT_ID}: ${r.summary}`);
       harness.push(promptAt);
       consolePath.push(atS);
       if (round % 2 === 1) plain.push(await timeUntil(plan.binary, plan.argv, "/ # "));
-      cli.push(await timeUntil(process.execPath, [join(ROOT, "bin/bootlog.mjs"), "run", BOOT, "--artifacts", join(dir, `cli-${round}`)], `${PROMPT_ID} reached`));
+      cli.push(
+        await timeUntil(
+          process.execPath,
+          [join(ROOT, "bin/bootlog.mjs"), "run", BOOT, "--artifacts", join(dir, `cli-${round}`)],
+          `${PROMPT_ID} reached`,
+        ),
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,8 @@ export function freshBuild(root) {
     return undefined;
   }
   try {
-    for (const [source, hash] of Object.entries(manifest.sources)) if (sourceHash(join(root, source)) !== hash) return undefined;
+    for (const [source, hash] of Object.entries(manifest.sources))
+      if (sourceHash(join(root, source)) !== hash) return undefined;
   } catch {
     return undefined;
   }

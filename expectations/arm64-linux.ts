@@ -1,4 +1,10 @@
-import { busyboxInitrd, debianKernel, defineBoot, linuxPanics, shellMilestones } from "../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  debianKernel,
+  defineBoot,
+  linuxPanics,
+  shellMilestones,
+} from "../harness/expectations/index.ts";
 
 /** Debian's Linux alone on the same board: the baseline that tells a Xen regression from a Linux one. */
 export default defineBoot({

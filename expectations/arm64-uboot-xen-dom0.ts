@@ -1,4 +1,15 @@
-import { busyboxInitrd, deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, ubootErrors, ubootXenMilestones, xenMilestones, xenPanics } from "../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  ubootErrors,
+  ubootXenMilestones,
+  xenMilestones,
+  xenPanics,
+} from "../harness/expectations/index.ts";
 
 /** Debian's U-Boot as firmware: the harness types the `fdt` commands and `booti`, then Xen starts Linux as dom0. */
 export default defineBoot({

@@ -1,4 +1,13 @@
-import { busyboxInitrd, deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../harness/expectations/index.ts";
 
 /** Xen as a multiboot kernel (QEMU -kernel/-append/-initrd modules) with Linux dom0, on a plain x86_64 CPU. */
 export default defineBoot({

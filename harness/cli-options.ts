@@ -7,7 +7,8 @@ export class UsageError extends Error {
 }
 
 /** A repeatable option as a list: cac gives undefined, one value, or an array. */
-export const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+export const list = (value: unknown): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 
 /** `--image role=path` pairs. `invalid` makes the error for a malformed pair (bisect's must stop git bisect, not skip). */
 export function imageOverrides(value: unknown, invalid: (message: string) => Error): Record<string, string> {
@@ -59,7 +60,8 @@ function checkNumber(name: string, raw: unknown, rule: { integer: boolean; min: 
   const text = String(raw).trim();
   const n = text === "" ? NaN : Number(text);
   const kind = rule.integer ? (rule.min >= 1 ? "a positive integer" : "a whole number ≥ 0") : `a number ≥ ${rule.min}`;
-  if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) throw new UsageError(`--${name}: expected ${kind}, got "${String(raw)}"`);
+  if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name}: expected ${kind}, got "${String(raw)}"`);
   return n;
 }
 

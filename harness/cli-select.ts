@@ -2,7 +2,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "./cli-options.ts";
-import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, SelectionError, type Expectation } from "./expectations/loader.ts";
+import {
+  EXPECTATIONS_DIR,
+  loadAllExpectations,
+  loadExpectationFile,
+  selectExpectations,
+  SelectionError,
+  type Expectation,
+} from "./expectations/loader.ts";
 
 /** A name ending in .ts/.mts/.js/.mjs is a file; one that exists is loaded as an expectation file. */
 export const looksLikeFile = (name: string): boolean => /\.(ts|mts|js|mjs)$/.test(name);
@@ -12,7 +19,12 @@ export const looksLikeFile = (name: string): boolean => /\.(ts|mts|js|mjs)$/.tes
  * by tags. Nothing selected, a name that matches nothing, a missing file or directory: a
  * UsageError that says what was asked and where it looked.
  */
-export async function pickExpectations(names: string[], tags: string[], dir?: string, opts: { allowNone?: boolean } = {}): Promise<Expectation[]> {
+export async function pickExpectations(
+  names: string[],
+  tags: string[],
+  dir?: string,
+  opts: { allowNone?: boolean } = {},
+): Promise<Expectation[]> {
   const root = dir === undefined ? EXPECTATIONS_DIR : resolve(dir);
   const missing = names.filter((n) => looksLikeFile(n) && !existsSync(n));
   if (missing.length) throw new UsageError(`no such file: ${missing.join(", ")}`);
@@ -23,22 +35,35 @@ export async function pickExpectations(names: string[], tags: string[], dir?: st
     try {
       named = selectExpectations(await loadAllExpectations(root), selectors, tags);
     } catch (error) {
-      if (error instanceof SelectionError) throw new UsageError(error.file === EXPECTATIONS_DIR ? `${error.problem.replace(/ \(bootlog list shows them\)$/, "")} in ${root} (bootlog list shows them)` : error.message);
+      if (error instanceof SelectionError)
+        throw new UsageError(
+          error.file === EXPECTATIONS_DIR
+            ? `${error.problem.replace(/ \(bootlog list shows them\)$/, "")} in ${root} (bootlog list shows them)`
+            : error.message,
+        );
       throw error;
     }
   }
   const picked = [...files.filter((e) => tags.every((t) => e.tags.includes(t))), ...named];
   if (!picked.length && !opts.allowNone) {
     const asked = [...names.map((n) => `"${n}"`), ...tags.map((t) => `--tag ${t}`)].join(" with ");
-    throw new UsageError(`nothing selected: ${asked ? `${asked} matches no expectation` : "no expectation files"} in ${root} (bootlog list shows names and tags)`);
+    throw new UsageError(
+      `nothing selected: ${asked ? `${asked} matches no expectation` : "no expectation files"} in ${root} (bootlog list shows names and tags)`,
+    );
   }
   return picked;
 }
 
 /** `--image ROLE=PATH` must name a role a selected expectation declares. */
-export function checkImageRoles(expectations: Expectation[], overrides: Record<string, string>, invalid: (message: string) => Error): void {
+export function checkImageRoles(
+  expectations: Expectation[],
+  overrides: Record<string, string>,
+  invalid: (message: string) => Error,
+): void {
   const declared = new Set(expectations.flatMap((e) => Object.keys(e.images)));
   const unknown = Object.keys(overrides).filter((role) => !declared.has(role));
   if (unknown.length)
-    throw invalid(`--image ${unknown.map((r) => `${r}=…`).join(", ")}: no selected expectation has an image "${unknown.join('", "')}" (roles: ${[...declared].sort().join(", ") || "none"})`);
+    throw invalid(
+      `--image ${unknown.map((r) => `${r}=…`).join(", ")}: no selected expectation has an image "${unknown.join('", "')}" (roles: ${[...declared].sort().join(", ") || "none"})`,
+    );
 }

@@ -23,7 +23,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
-
 async function pick(names: string[], tags: unknown, dir?: string, allowNone = false): Promise<Expectation[]> {
   const { pickExpectations } = await import("./cli-select.ts");
   return pickExpectations(names.map(String), list(tags), dir, { allowNone });
@@ -42,7 +41,11 @@ function printResult(r: BootResult): void {
 }
 
 function printMilestone(boot: string, id: string, at: number): void {
-  console.log(color ? `  ${paint("32", "✓")} ${boot} ${paint("1", id)} ${paint("2", `${at.toFixed(2)} s`)}` : `[${boot}] ${id} reached at ${at.toFixed(2)} s`);
+  console.log(
+    color
+      ? `  ${paint("32", "✓")} ${boot} ${paint("1", id)} ${paint("2", `${at.toFixed(2)} s`)}`
+      : `[${boot}] ${id} reached at ${at.toFixed(2)} s`,
+  );
 }
 
 const cli = cac("bootlog");
@@ -51,17 +54,31 @@ cli
   .command("run [...names]", "Boot expectations (names or globs; default all) and judge their consoles")
   .option("--tag <tag>", "Only expectations with this tag (arch, firmware, xen, or declared tags); repeatable")
   .option("--image <role=path>", "Boot this file for an image role (e.g. image=xen-system.axf); repeatable")
-  .option("--pin <package=version>", "Boot this version of a package (the image it feeds: kernel, xen, busybox initramfs); repeatable")
+  .option(
+    "--pin <package=version>",
+    "Boot this version of a package (the image it feeds: kernel, xen, busybox initramfs); repeatable",
+  )
   .option("--jobs <n>", "Boots at once (default: number of cores)")
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
-  .option("--verify-cache", "Hash every cached image in full before booting it (default: only those whose size or mtime changed)")
-  .option("--runs <n>", "Boot each expectation n times: outcome counts, failure rate with its 95 % interval, milestone spread, class pass/fail/flaky")
-  .option("--postmortem <when>", "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off", { default: "on" })
+  .option(
+    "--verify-cache",
+    "Hash every cached image in full before booting it (default: only those whose size or mtime changed)",
+  )
+  .option(
+    "--runs <n>",
+    "Boot each expectation n times: outcome counts, failure rate with its 95 % interval, milestone spread, class pass/fail/flaky",
+  )
+  .option(
+    "--postmortem <when>",
+    "Examine guest RAM and vCPUs after a boot: on (every non-pass, default), always, off",
+    { default: "on" },
+  )
   .option("--keep-ram", "Keep the guest RAM file after the post-mortem (its path is in postmortem.json)")
   .action(async (names: string[], options) => {
-    if (!["on", "always", "off"].includes(String(options.postmortem))) throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
+    if (!["on", "always", "off"].includes(String(options.postmortem)))
+      throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
     await verifyCache(options.verifyCache);
     const runs: number = options.runs ?? 1;
     const { parsePin, pinPackages } = await import("./history/pins.ts");
@@ -79,7 +96,13 @@ cli
       imageOverrides: overrides,
       onMilestone: printMilestone,
       onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
-      onResult: runs > 1 ? (r) => console.log(`${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} ${/\/(run-\d+)\//.exec(r.dir)?.[1] ?? ""}: ${r.summary}`) : printResult,
+      onResult:
+        runs > 1
+          ? (r) =>
+              console.log(
+                `${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} ${/\/(run-\d+)\//.exec(r.dir)?.[1] ?? ""}: ${r.summary}`,
+              )
+          : printResult,
       postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
     });
     for (const r of summary.repeats ?? []) {
@@ -89,11 +112,15 @@ cli
       console.log(`     artifacts: ${summary.runDir}/run-K/${r.name}, verdict ${summary.runDir}/${r.name}/repeat.json`);
     }
     if (summary.repeats) {
-      console.log(`run ${summary.runId}: ${summary.repeats.filter((r) => r.ok).length}/${summary.repeats.length} ok over ${runs} runs each; junit: ${summary.runDir}/junit.xml`);
+      console.log(
+        `run ${summary.runId}: ${summary.repeats.filter((r) => r.ok).length}/${summary.repeats.length} ok over ${runs} runs each; junit: ${summary.runDir}/junit.xml`,
+      );
       process.exitCode = summary.exitCode;
       return;
     }
-    console.log(`run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`);
+    console.log(
+      `run ${summary.runId}: ${summary.results.filter((r) => r.ok).length}/${summary.results.length} ok; junit: ${summary.runDir}/junit.xml`,
+    );
     process.exitCode = summary.exitCode;
   });
 
@@ -110,7 +137,9 @@ cli
       path: expectationPath(e) ?? e.name,
       arch: e.machine.arch,
       firmware: e.machine.firmware,
-      knownBad: e.knownBad ? `${outcomeAfter(e.knownBad.outcome, e.knownBad.after)}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}` : null,
+      knownBad: e.knownBad
+        ? `${outcomeAfter(e.knownBad.outcome, e.knownBad.after)}${e.knownBad.rate === undefined ? "" : ` (${Math.round(e.knownBad.rate * 100)} % of runs)`}`
+        : null,
       tags: e.tags,
       file: e.file,
     }));
@@ -119,9 +148,13 @@ cli
     const width = Math.max(...rows.map((r) => r.name.length), 4);
     const pathWidth = Math.max(...rows.map((r) => r.path.length), 4);
     const badWidth = Math.max(...rows.map((r) => (r.knownBad ?? "-").length), 9);
-    console.log(`${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`);
+    console.log(
+      `${"NAME".padEnd(width)}  ${"PATH".padEnd(pathWidth)}  ARCH     FIRMWARE  ${"KNOWN-BAD".padEnd(badWidth)}  TAGS`,
+    );
     for (const r of rows)
-      console.log(`${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`);
+      console.log(
+        `${r.name.padEnd(width)}  ${r.path.padEnd(pathWidth)}  ${r.arch.padEnd(7)}  ${r.firmware.padEnd(8)}  ${(r.knownBad ?? "-").padEnd(badWidth)}  ${r.tags.join(",")}`,
+      );
   });
 
 cli
@@ -141,7 +174,9 @@ cli
         continue;
       }
       const took = ((performance.now() - started) / 1000).toFixed(2);
-      console.log(`${exp.name}: ${prepared.built.length ? `built ${prepared.built.join("; ")}` : "cached"} (${took} s)`);
+      console.log(
+        `${exp.name}: ${prepared.built.length ? `built ${prepared.built.join("; ")}` : "cached"} (${took} s)`,
+      );
       for (const p of prepared.packages) console.log(`  ${p.package} ${p.version} (${p.arch})`);
     }
   });
@@ -166,11 +201,18 @@ async function main(): Promise<void> {
     await cli.runMatchedCommand();
   } catch (error) {
     // cac names an unknown option camel-cased (--badIff): say it as it was typed.
-    const message = (error instanceof Error ? error.message : String(error)).replace(/^Unknown option `--([^`]+)`/, (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``);
+    const message = (error instanceof Error ? error.message : String(error)).replace(
+      /^Unknown option `--([^`]+)`/,
+      (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``,
+    );
     // A mistake in the command line is 2 (bisect and verdict: 128, git bisect stops); anything else is infra: nothing was judged.
     const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
     console.error(`bootlog: ${message}`);
-    process.exitCode = usage ? (cli.matchedCommandName === "bisect" || cli.matchedCommandName === "verdict" ? EXIT_ABORT : EXIT_USAGE) : EXIT_INFRA;
+    process.exitCode = usage
+      ? cli.matchedCommandName === "bisect" || cli.matchedCommandName === "verdict"
+        ? EXIT_ABORT
+        : EXIT_USAGE
+      : EXIT_INFRA;
   }
 }
 

@@ -16,7 +16,8 @@ export const interruptedBy = (): StopSignal | undefined => received;
 export const interruptionReason = (signal: StopSignal): string => `interrupted by ${signal}`;
 
 /** Whether a recorded error is an interruption (not a verdict on the guest). */
-export const isInterruption = (error: string | null | undefined): boolean => !!error && /^interrupted by SIG[A-Z]+/.test(error);
+export const isInterruption = (error: string | null | undefined): boolean =>
+  !!error && /^interrupted by SIG[A-Z]+/.test(error);
 
 /** Call `listener` when a stop signal arrives (at once if one already has); returns the unsubscribe. */
 export function onInterrupt(listener: (signal: StopSignal) => void): () => void {

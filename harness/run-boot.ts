@@ -11,7 +11,19 @@ import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
 import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
 import { judgedVerdict } from "./milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
-import { adoptRamFileSoon, captureAlive, concludePostMortem, memoryShows, planPostMortem, recoveredLines, releasePostMortem, wantsPostMortem, type PostMortem, type PostMortemOptions, type PostMortemSetup } from "./postmortem/index.ts";
+import {
+  adoptRamFileSoon,
+  captureAlive,
+  concludePostMortem,
+  memoryShows,
+  planPostMortem,
+  recoveredLines,
+  releasePostMortem,
+  wantsPostMortem,
+  type PostMortem,
+  type PostMortemOptions,
+  type PostMortemSetup,
+} from "./postmortem/index.ts";
 import type { LiveCapture } from "./postmortem/capture.ts";
 import { missingPostMortem } from "./postmortem/summary.ts";
 import type { BootResult, ImageRecord, PackageVersion, ResultOutcome } from "./result.ts";
@@ -52,7 +64,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Every byte or an error: a short write (disk filling up) is retried until it fails outright. */
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**
@@ -60,7 +72,13 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * runner owns only the process, the log and the clock: a timer wakes the judge at its next
  * deadline (silence, `within`, budget), re-armed when it fires early or a milestone moves it.
  */
-async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: string, opts: RunOptions, pm?: PostMortemSetup): Promise<ConsoleRun> {
+async function watchConsole(
+  exp: Expectation,
+  plan: MachinePlan,
+  serialLog: string,
+  opts: RunOptions,
+  pm?: PostMortemSetup,
+): Promise<ConsoleRun> {
   const log = openSync(serialLog, "w");
   const judge = new ConsoleJudge(exp, plan.sendContext);
   const startedAt = new Date();
@@ -88,7 +106,10 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         // Keys only where a console answered and something may still listen: a hang or timeout with Xen's voice heard.
         const keys = (verdict.outcome === "hang" || verdict.outcome === "timeout") && xenSpoke;
         const hvcSysrq = keys && /\bsysrq_always_enabled\b/.test(exp.boot?.linux ?? "");
-        const console = { write: (text: string) => machine.write(text), listen: (l: (b: Buffer) => void) => ((tap = l), () => (tap = undefined)) };
+        const console = {
+          write: (text: string) => machine.write(text),
+          listen: (l: (b: Buffer) => void) => ((tap = l), () => (tap = undefined)),
+        };
         live = await captureAlive(pm, console, keys ? { xen: true, hvcSysrq } : undefined);
       }
       stopWatchingSignals();
@@ -103,7 +124,15 @@ async function watchConsole(exp: Expectation, plan: MachinePlan, serialLog: stri
         // the write error already says what is wrong with the disk
       }
       const slices = judge.finish();
-      resolveRun({ ...(verdict ? { verdict } : {}), ...(logError ? { logError } : {}), milestones: [...judge.milestones], slices, exit, startedAt, ...(live ? { live } : {}) });
+      resolveRun({
+        ...(verdict ? { verdict } : {}),
+        ...(logError ? { logError } : {}),
+        milestones: [...judge.milestones],
+        slices,
+        exit,
+        startedAt,
+        ...(live ? { live } : {}),
+      });
     };
     // +1 ms: the deadline has passed when the timer fires, whatever the two clocks' rounding.
     const arm = () => {
@@ -164,7 +193,12 @@ function infraExit(run: ConsoleRun): string | undefined {
   return undefined;
 }
 
-function outcomeOf(exp: Expectation, verdict: MatcherVerdict, postmortem?: PostMortem, consoleLines: string[] = []): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
+function outcomeOf(
+  exp: Expectation,
+  verdict: MatcherVerdict,
+  postmortem?: PostMortem,
+  consoleLines: string[] = [],
+): Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad"> {
   const said = postmortem ? memoryShows(postmortem, !!exp.images.xen) : "";
   const evidence = { lines: [...consoleLines, ...recoveredLines(postmortem)], cause: said.replace(/^ — /, "") };
   return judgedVerdict(verdict, exp.knownBad, { said, evidence });
@@ -206,7 +240,11 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
 
 /** Per image role: the file's sha256 and the package it came from. */
 function imageRecords(prepared: PreparedImages): ImageRecord[] {
-  return Object.entries(prepared.images).map(([role, i]) => ({ role, sha256: i.sha256, ...(i.package ? { package: `${i.package.package}=${i.package.version}` } : {}) }));
+  return Object.entries(prepared.images).map(([role, i]) => ({
+    role,
+    sha256: i.sha256,
+    ...(i.package ? { package: `${i.package.package}=${i.package.version}` } : {}),
+  }));
 }
 
 function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "outcome" | "ok" | "summary" | "error"> {
@@ -216,7 +254,14 @@ function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "out
 /** One boot, start to verdict, artifacts written. Never throws for a boot problem: infra is a result too. */
 export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootResult> {
   const dir = bootDir(opts.runDir, exp.name);
-  const c: Context = { exp, dir, serialLog: serialLogPath(dir), startedAt: new Date(), found: {}, attempt: opts.attempt ?? 1 };
+  const c: Context = {
+    exp,
+    dir,
+    serialLog: serialLogPath(dir),
+    startedAt: new Date(),
+    found: {},
+    attempt: opts.attempt ?? 1,
+  };
   let result: BootResult;
   let pmSetup: PostMortemSetup | undefined;
   try {
@@ -233,16 +278,32 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     const run = await watchConsole(exp, plan, c.serialLog, opts, pm.setup);
     c.startedAt = run.startedAt;
     const infra = infraExit(run);
-    const wanted = !infra && run.verdict && (pm.problem ? opts.postmortem?.mode !== "off" && run.verdict.outcome !== "pass" : wantsPostMortem(pm.setup, run.verdict.outcome));
+    const wanted =
+      !infra &&
+      run.verdict &&
+      (pm.problem
+        ? opts.postmortem?.mode !== "off" && run.verdict.outcome !== "pass"
+        : wantsPostMortem(pm.setup, run.verdict.outcome));
     if (wanted) opts.onStatus?.("post-mortem");
-    const postmortem = !wanted ? undefined : pm.setup ? await concludePostMortem(exp, pm.setup, run.live, dir) : missingPostMortem(pm.problem!);
+    const postmortem = !wanted
+      ? undefined
+      : pm.setup
+        ? await concludePostMortem(exp, pm.setup, run.live, dir)
+        : missingPostMortem(pm.problem!);
     result = {
       ...(await baseResult(c)),
       milestones: run.milestones,
       slices: run.slices,
       ...(run.verdict ? { verdict: run.verdict } : {}),
       ...(postmortem ? { postmortem } : {}),
-      ...(infra || !run.verdict ? notBooted("infra", infra ?? "no verdict") : outcomeOf(exp, run.verdict, postmortem, Object.values(run.slices).flatMap((t) => t.split("\n")))),
+      ...(infra || !run.verdict
+        ? notBooted("infra", infra ?? "no verdict")
+        : outcomeOf(
+            exp,
+            run.verdict,
+            postmortem,
+            Object.values(run.slices).flatMap((t) => t.split("\n")),
+          )),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -36,7 +36,12 @@ export interface RunSummary {
   runResults?: BootResult[][];
 }
 
-export async function runWithRetries(exp: Expectation, opts: RunOptions, retries: number, onResult?: (r: BootResult) => void): Promise<BootResult[]> {
+export async function runWithRetries(
+  exp: Expectation,
+  opts: RunOptions,
+  retries: number,
+  onResult?: (r: BootResult) => void,
+): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const dir = attemptDir(opts.runDir, attempt);
@@ -64,7 +69,13 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
       const name = exp.name;
       const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
       const onStatus = (text: string) => opts.onStatus?.(name, text);
-      const runOptions = { runDir, imageOverrides: opts.imageOverrides, onMilestone, onStatus, postmortem: opts.postmortem };
+      const runOptions = {
+        runDir,
+        imageOverrides: opts.imageOverrides,
+        onMilestone,
+        onStatus,
+        postmortem: opts.postmortem,
+      };
       attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
     }
   };
@@ -80,7 +91,12 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
   if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
   // An interrupted boot says nothing about the guest: kept in its run directory, left out of the trend.
   const judged = results.filter((r) => !isInterruption(r.error));
-  appendHistory(root, runId, judged, attempts.filter((a) => judged.some((r) => r.name === a.name)));
+  appendHistory(
+    root,
+    runId,
+    judged,
+    attempts.filter((a) => judged.some((r) => r.name === a.name)),
+  );
   stopRecording();
   return { runId, runDir, results, exitCode: exitCodeFor(results) };
 }

@@ -47,7 +47,11 @@ export function roundSeconds(s: number): number {
 }
 
 /** Where the boot ended: the pending milestone if known, else the first unreached one; -1 when every milestone was reached. */
-export function endIndexOf(ids: readonly string[], reached: readonly boolean[], pending: string | null | undefined): number {
+export function endIndexOf(
+  ids: readonly string[],
+  reached: readonly boolean[],
+  pending: string | null | undefined,
+): number {
   const byPending = pending === null || pending === undefined ? -1 : ids.indexOf(pending);
   return byPending >= 0 ? byPending : reached.indexOf(false);
 }

@@ -58,8 +58,14 @@ export async function buildCli(dist = join(ROOT, "dist")) {
     logLevel: "warning",
   });
   // Packages are pinned by package-lock.json: its hash stands for theirs.
-  const sources = [...Object.keys(result.metafile.inputs).filter((s) => !s.split("/").includes("node_modules")), "package-lock.json"].sort();
-  const manifest = { entry: "harness/cli.js", sources: Object.fromEntries(sources.map((s) => [s, sourceHash(join(ROOT, s))])) };
+  const sources = [
+    ...Object.keys(result.metafile.inputs).filter((s) => !s.split("/").includes("node_modules")),
+    "package-lock.json",
+  ].sort();
+  const manifest = {
+    entry: "harness/cli.js",
+    sources: Object.fromEntries(sources.map((s) => [s, sourceHash(join(ROOT, s))])),
+  };
   mkdirSync(dist, { recursive: true });
   // Written last: a dist without its manifest is never run.
   writeFileSync(join(dist, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,4 +1,11 @@
-import { defineBoot, dom0Milestones, linuxPanics, userImage, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  userImage,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /**
  * Your own boot-wrapper-aarch64 build (xen-system.axf: boot-wrapper + DTB + Xen + dom0 linked

@@ -1,4 +1,12 @@
-import { deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /**
  * Two faults, one black screen: Xen's `dtuart=` names no device (old syntax), so nothing is ever

@@ -1,4 +1,11 @@
-import { deb, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  deb,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /** No dom0 kernel among Xen's boot modules: Xen panics ("Missing kernel boot module?") and reboots. */
 export default defineBoot({
@@ -11,5 +18,10 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "10s",
   budget: "60s",
-  knownBad: { outcome: "fail", after: "xen-dom0-loading", shows: "Missing kernel boot module", reason: "dom0 needs a multiboot,kernel module under /chosen" },
+  knownBad: {
+    outcome: "fail",
+    after: "xen-dom0-loading",
+    shows: "Missing kernel boot module",
+    reason: "dom0 needs a multiboot,kernel module under /chosen",
+  },
 });

@@ -1,4 +1,13 @@
-import { busyboxInitrd, deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /** Without EL2 (virtualization=off) Xen cannot run: QEMU loads it and nothing is ever printed. */
 export default defineBoot({
@@ -15,5 +24,10 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "8s",
   budget: "60s",
-  knownBad: { outcome: "hang", after: "start", shows: /EL1, in Xen's image/, reason: "Xen needs EL2: the virt board must have virtualization=on" },
+  knownBad: {
+    outcome: "hang",
+    after: "start",
+    shows: /EL1, in Xen's image/,
+    reason: "Xen needs EL2: the virt board must have virtualization=on",
+  },
 });

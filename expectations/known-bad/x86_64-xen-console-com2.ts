@@ -1,4 +1,13 @@
-import { busyboxInitrd, deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /** x86_64 Xen told to use COM2, which QEMU's pc board does not have: Xen runs on, without a word. */
 export default defineBoot({
@@ -19,5 +28,10 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "6s",
   budget: "60s",
-  knownBad: { outcome: "hang", after: "start", shows: "Bad console= option 'com2'", reason: "the pc board has one UART (COM1)" },
+  knownBad: {
+    outcome: "hang",
+    after: "start",
+    shows: "Bad console= option 'com2'",
+    reason: "the pc board has one UART (COM1)",
+  },
 });

@@ -1,4 +1,13 @@
-import { busyboxInitrd, deb, debianKernel, defineBoot, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  defineBoot,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 
 /** With QEMU's `-cpu max` the PV dom0 takes a page fault Xen cannot handle and dom0 crashes at once. */
 export default defineBoot({
@@ -15,5 +24,10 @@ export default defineBoot({
   failOn: [...linuxPanics, ...xenPanics],
   silence: "20s",
   budget: "120s",
-  knownBad: { outcome: "fail", after: "xen-freed-init", shows: /Unhandled: vec 14/, reason: "dom0 crashes under -cpu max: (XEN) d0v0 Unhandled: vec 14, #PF" },
+  knownBad: {
+    outcome: "fail",
+    after: "xen-freed-init",
+    shows: /Unhandled: vec 14/,
+    reason: "dom0 crashes under -cpu max: (XEN) d0v0 Unhandled: vec 14, #PF",
+  },
 });

@@ -128,7 +128,8 @@ export class LineSplitter {
       return { lines: NO_LINES, tail: this.partial };
     }
     this.appended = undefined;
-    const text = scan.ascii && !this.held && bytes.length <= SHORT_READ ? asciiText(bytes) : this.decoder.write(bytes as Buffer);
+    const text =
+      scan.ascii && !this.held && bytes.length <= SHORT_READ ? asciiText(bytes) : this.decoder.write(bytes as Buffer);
     this.held = bytes.length > 0 && bytes[bytes.length - 1]! >= 0x80;
     const plainOffsets = scan.ascii && text.length === bytes.length;
     return this.split(text, scan.marks === NO_MARKS || !scan.marks || plainOffsets ? scan.marks : markOffsets(text));

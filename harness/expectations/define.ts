@@ -41,6 +41,8 @@ export function ubootCommands(commands: Command[]): Milestone[] {
 }
 
 /** dom0's initramfs with Xen's toolstack from Debian (see expectations/toolstack.ts for the fields). */
-export function toolstackInitrd(options: Omit<Extract<ImageSource, { kind: "xen-toolstack-initrd" }>, "kind">): ImageSource {
+export function toolstackInitrd(
+  options: Omit<Extract<ImageSource, { kind: "xen-toolstack-initrd" }>, "kind">,
+): ImageSource {
   return { kind: "xen-toolstack-initrd", ...options };
 }

@@ -2,4 +2,12 @@ export { defineBoot, deb, debianKernel, busyboxInitrd, userImage, ubootCommands,
 export { linuxPanics, xenPanics, ubootErrors } from "./failure-patterns.ts";
 export type { BootSpec } from "./schema.ts";
 export { xenMilestones, dom0Milestones, shellMilestones, ubootXenMilestones } from "./milestone-sets.ts";
-export { guestInitrd, guestMilestones, xenStreamMilestones, GUEST_MARKER, GUEST_PREFIX, xlGuest, dom0ToolstackMilestones } from "./domain-sets.ts";
+export {
+  guestInitrd,
+  guestMilestones,
+  xenStreamMilestones,
+  GUEST_MARKER,
+  GUEST_PREFIX,
+  xlGuest,
+  dom0ToolstackMilestones,
+} from "./domain-sets.ts";

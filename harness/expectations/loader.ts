@@ -61,12 +61,16 @@ function issuePath(issue: Issue): PropertyKey[] {
 }
 
 function valueAt(value: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, key) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (v, key) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** zod's words, made specific where they are vague ("Invalid input" for a missing union field). */
 function problemOf(issue: Issue, value: unknown): string {
-  if (issue.code === "unrecognized_keys") return `unknown key "${issue.keys[0]}"${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(", ")})` : ""}`;
+  if (issue.code === "unrecognized_keys")
+    return `unknown key "${issue.keys[0]}"${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(", ")})` : ""}`;
   if (issue.code !== "custom" && valueAt(value, issue.path) === undefined) return "is required";
   return issue.message;
 }
@@ -88,7 +92,15 @@ export function validateExpectation(file: string, value: unknown): Expectation {
     budgetS: parseDuration(spec.budget)!,
     milestones: timed(spec.milestones ?? flattenStreams(spec.streams!)),
     failOn: spec.failOn ?? [],
-    tags: [...new Set([spec.machine.arch, DEB_ARCH[spec.machine.arch], spec.machine.firmware, ...(spec.images.xen ? ["xen"] : []), ...(spec.tags ?? [])])],
+    tags: [
+      ...new Set([
+        spec.machine.arch,
+        DEB_ARCH[spec.machine.arch],
+        spec.machine.firmware,
+        ...(spec.images.xen ? ["xen"] : []),
+        ...(spec.tags ?? []),
+      ]),
+    ],
   };
 }
 
@@ -128,7 +140,10 @@ async function importBounded(file: string, url: string): Promise<{ default?: unk
   let onIdle: (() => void) | undefined;
   const stuck = new Promise<never>((_, reject) => {
     const fail = (why: string) => reject(new ExpectationError(file, "", `did not finish loading: ${why}`));
-    timer = setTimeout(() => fail(`still loading after ${LOAD_TIMEOUT_MS / 1000} s (a top-level await that never settles?)`), LOAD_TIMEOUT_MS);
+    timer = setTimeout(
+      () => fail(`still loading after ${LOAD_TIMEOUT_MS / 1000} s (a top-level await that never settles?)`),
+      LOAD_TIMEOUT_MS,
+    );
     timer.unref();
     // Nothing left to run and the import still pending: its top-level await can never settle.
     onIdle = () => fail("its top-level await never settles (nothing left that could settle it)");
@@ -146,7 +161,13 @@ async function importBounded(file: string, url: string): Promise<{ default?: unk
 function noDefault(module: { default?: unknown }): boolean {
   const value = module.default;
   if (value === undefined) return true;
-  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0 && Object.keys(module).length <= 2;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    Object.keys(value).length === 0 &&
+    Object.keys(module).length <= 2
+  );
 }
 
 /** Import an expectation file (its default export) and validate it. */
@@ -160,7 +181,8 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
     if (error instanceof ExpectationError) throw error;
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);
   }
-  if (noDefault(module)) throw new ExpectationError(file, "", "has no default export (export default defineBoot({...}))");
+  if (noDefault(module))
+    throw new ExpectationError(file, "", "has no default export (export default defineBoot({...}))");
   return validateExpectation(file, module.default);
 }
 
@@ -176,13 +198,18 @@ async function expectationFiles(dir: string): Promise<string[]> {
 export async function loadAllExpectations(dir = EXPECTATIONS_DIR): Promise<Expectation[]> {
   const all: Expectation[] = [];
   const files = await expectationFiles(dir).catch((error: NodeJS.ErrnoException) => {
-    throw new SelectionError(dir, "", error.code === "ENOENT" ? "no such directory" : error.code === "ENOTDIR" ? "is not a directory" : error.message);
+    throw new SelectionError(
+      dir,
+      "",
+      error.code === "ENOENT" ? "no such directory" : error.code === "ENOTDIR" ? "is not a directory" : error.message,
+    );
   });
   for (const path of files) {
     const expectation = await loadExpectationFile(path);
     pathUnderDir.set(expectation, relative(dir, path).replace(/\.(ts|mts|js|mjs)$/, ""));
     const twin = all.find((e) => e.name === expectation.name);
-    if (twin) throw new ExpectationError(expectation.file, "name", `"${expectation.name}" is also the name of ${twin.file}`);
+    if (twin)
+      throw new ExpectationError(expectation.file, "name", `"${expectation.name}" is also the name of ${twin.file}`);
     all.push(expectation);
   }
   return all;
@@ -206,6 +233,11 @@ export function selectExpectations(all: Expectation[], selectors: string[], tags
     (e) => (matchers.length === 0 || matchers.some((m) => m(e))) && tags.every((t) => e.tags.includes(t)),
   );
   const unmatched = selectors.filter((s) => !all.some(selects(s)));
-  if (unmatched.length) throw new SelectionError(EXPECTATIONS_DIR, "", `no expectation named ${unmatched.map((s) => `"${s}"`).join(", ")} (bootlog list shows them)`);
+  if (unmatched.length)
+    throw new SelectionError(
+      EXPECTATIONS_DIR,
+      "",
+      `no expectation named ${unmatched.map((s) => `"${s}"`).join(", ")} (bootlog list shows them)`,
+    );
   return picked;
 }

@@ -18,22 +18,16 @@ const duration = z.string().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-const regexSpec = z
-  .strictObject({ regex: z.string(), flags: z.string().optional() })
-  .superRefine((spec, ctx) => {
-    try {
-      new RegExp(spec.regex, spec.flags);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: `invalid regex: ${(error as Error).message}` });
-    }
-  });
+const regexSpec = z.strictObject({ regex: z.string(), flags: z.string().optional() }).superRefine((spec, ctx) => {
+  try {
+    new RegExp(spec.regex, spec.flags);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `invalid regex: ${(error as Error).message}` });
+  }
+});
 
 /** A literal (substring of a line or of the unterminated tail) or a regular expression. */
-const pattern = z.union([
-  z.string().min(1, "an empty pattern matches everything"),
-  z.instanceof(RegExp),
-  regexSpec,
-]);
+const pattern = z.union([z.string().min(1, "an empty pattern matches everything"), z.instanceof(RegExp), regexSpec]);
 
 const id = z
   .string()
@@ -82,7 +76,10 @@ const fileImage = z.strictObject({
   kind: z.literal("file"),
   /** A path, or undefined when it comes from `env` and the variable is not set. */
   path: z.string().min(1).optional(),
-  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/)
+    .optional(),
 });
 
 const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage, toolstackInitrdSchema]);
@@ -121,7 +118,11 @@ const knownBad = z.strictObject({
   reason: z.string().min(1),
   tracking: z.string().optional(),
   /** Intermittent: the share of runs that show it (0 < rate < 1), as seen when it was recorded. */
-  rate: z.number().gt(0, "a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens").lt(1, "a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate").optional(),
+  rate: z
+    .number()
+    .gt(0, "a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens")
+    .lt(1, "a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate")
+    .optional(),
 });
 
 const stream = streamSchema({ milestone, pattern, failurePattern, duration });
@@ -145,29 +146,59 @@ export const bootSchema = z
   })
   .superRefine((spec, ctx) => {
     if (!spec.milestones === !spec.streams)
-      ctx.addIssue({ code: "custom", path: spec.streams ? ["streams"] : ["milestones"], message: spec.streams ? "give either milestones or streams, not both" : "is required (or streams)" });
+      ctx.addIssue({
+        code: "custom",
+        path: spec.streams ? ["streams"] : ["milestones"],
+        message: spec.streams ? "give either milestones or streams, not both" : "is required (or streams)",
+      });
     for (const issue of spec.streams ? streamIssues(spec.streams) : []) ctx.addIssue({ code: "custom", ...issue });
     const seen = new Map<string, number>();
     if (spec.streams) for (const id of knownAfterIds(spec.streams)) seen.set(id, -1);
     spec.milestones?.forEach((m, i) => {
       if (seen.has(m.id))
-        ctx.addIssue({ code: "custom", path: ["milestones", i, "id"], message: `duplicate milestone id "${m.id}" (also milestones[${seen.get(m.id)}])` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["milestones", i, "id"],
+          message: `duplicate milestone id "${m.id}" (also milestones[${seen.get(m.id)}])`,
+        });
       else seen.set(m.id, i);
     });
     if (spec.knownBad && spec.knownBad.after !== "start" && !seen.has(spec.knownBad.after))
-      ctx.addIssue({ code: "custom", path: ["knownBad", "after"], message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["knownBad", "after"],
+        message: `names no milestone: "${spec.knownBad.after}" (known: start, ${[...seen.keys()].join(", ")})`,
+      });
     // Going wrong before any milestone, nothing of the guest ran that could race: the machine decides, the same every run.
     if (spec.knownBad?.rate !== undefined && spec.knownBad.after === "start")
-      ctx.addIssue({ code: "custom", path: ["knownBad", "rate"], message: `a ${spec.knownBad.outcome} after "start" cannot be intermittent: nothing of the guest ran before it (name the milestone after which it goes wrong, or drop rate)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["knownBad", "rate"],
+        message: `a ${spec.knownBad.outcome} after "start" cannot be intermittent: nothing of the guest ran before it (name the milestone after which it goes wrong, or drop rate)`,
+      });
     if (spec.boot?.domUs && (spec.machine.arch !== "aarch64" || spec.machine.firmware !== "direct" || !spec.images.xen))
-      ctx.addIssue({ code: "custom", path: ["boot", "domUs"], message: "dom0less domUs need Xen on aarch64 with firmware direct" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["boot", "domUs"],
+        message: "dom0less domUs need Xen on aarch64 with firmware direct",
+      });
     for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
-    for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : []) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : [])
+      ctx.addIssue({ code: "custom", ...issue });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
-      ctx.addIssue({ code: "custom", path: ["machine", "virtualization"], message: "only aarch64 has a virtualization switch" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["machine", "virtualization"],
+        message: "only aarch64 has a virtualization switch",
+      });
     const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];
     for (const key of needed)
-      if (!spec.images[key]) ctx.addIssue({ code: "custom", path: ["images", key], message: `firmware "${spec.machine.firmware}" needs images.${key}` });
+      if (!spec.images[key])
+        ctx.addIssue({
+          code: "custom",
+          path: ["images", key],
+          message: `firmware "${spec.machine.firmware}" needs images.${key}`,
+        });
   });
 
 export type BootSpec = z.input<typeof bootSchema>;

@@ -23,6 +23,7 @@ export function typeScriptLoader(): Promise<void> {
  */
 export function esModuleInterop(module: { default?: unknown }): { default?: unknown } {
   const exports = module.default as { __esModule?: unknown; default?: unknown } | null | undefined;
-  if (exports && typeof exports === "object" && exports.__esModule === true && "default" in exports) return { ...module, default: exports.default };
+  if (exports && typeof exports === "object" && exports.__esModule === true && "default" in exports)
+    return { ...module, default: exports.default };
   return module;
 }

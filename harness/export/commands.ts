@@ -11,7 +11,10 @@ import { UsageError } from "../cli-options.ts";
 async function oneExpectation(name: string, dir?: string): Promise<Expectation> {
   const { pickExpectations } = await import("../cli-select.ts");
   const picked = await pickExpectations([name], [], dir);
-  if (picked.length !== 1) throw new UsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`);
+  if (picked.length !== 1)
+    throw new UsageError(
+      `"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}); name exactly one`,
+    );
   return picked[0]!;
 }
 
@@ -28,13 +31,20 @@ async function emit(text: string, out: unknown): Promise<void> {
 
 export function registerExportCommands(cli: CAC): void {
   cli
-    .command("export <format> <boot>", "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)")
+    .command(
+      "export <format> <boot>",
+      "Export an expectation: `lava` (a LAVA job definition, YAML) or `packages` (the package versions it boots)",
+    )
     .option("--out <file>", "Write to a file instead of stdout")
     .option("--url-base <url>", "lava: the URL the lab serves the image files from (default: file:// paths here)")
     .option("--bundle <dir>", "lava: write <dir>/job.yaml and copies of the image files it names, for a lab to pick up")
-    .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file")
+    .option(
+      "--expectations <dir>",
+      "Load expectation files from this directory (default: expectations/); <boot> may also be a .ts file",
+    )
     .action(async (format: string, boot: string, options) => {
-      if (format !== "lava" && format !== "packages") throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
+      if (format !== "lava" && format !== "packages")
+        throw new UsageError(`export: unknown format "${format}" (lava, packages)`);
       const exp = await oneExpectation(String(boot), options.expectations);
       if (format === "lava" && options.bundle !== undefined) {
         const { writeLavaBundle } = await import("./lava-bundle.ts");

@@ -18,7 +18,10 @@ export async function writeLavaBundle(exp: Expectation, dir: string, urlBase?: s
   const names = new Map<string, string>();
   for (const f of out.files) {
     const name = basename(f.path);
-    if (names.has(name)) throw new Error(`${exp.file}: images ${names.get(name)} and ${f.label} are both named ${name}; a bundle keeps one file per name`);
+    if (names.has(name))
+      throw new Error(
+        `${exp.file}: images ${names.get(name)} and ${f.label} are both named ${name}; a bundle keeps one file per name`,
+      );
     names.set(name, f.label);
   }
   await mkdir(root, { recursive: true });

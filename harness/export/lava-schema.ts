@@ -13,17 +13,60 @@ import { z } from "zod";
 
 /** lava_common.schemas.CONTEXT_VARIABLES (qemu, u-boot and generic ones). */
 export const LAVA_CONTEXT_VARIABLES = [
-  "arch", "boot_console", "boot_root", "cpu", "extra_options", "guestfs_driveid", "guestfs_interface", "guestfs_size",
-  "machine", "memory", "model", "monitor", "netdevice", "no_kvm", "serial", "vga",
-  "booti_dtb_addr", "booti_kernel_addr", "booti_ramdisk_addr", "bootm_dtb_addr", "bootm_kernel_addr", "bootm_ramdisk_addr",
-  "bootz_dtb_addr", "bootz_kernel_addr", "bootz_ramdisk_addr",
-  "boot_character_delay", "bootloader_prompt", "console_device", "custom_kernel_args", "extra_kernel_args", "extra_nfsroot_args",
-  "kernel_loglevel", "kernel_start_message", "lava_test_results_dir", "menu_interrupt_prompt", "mustang_menu_list",
-  "test_character_delay", "tftp_mac_address", "uboot_extra_error_message", "uboot_needs_interrupt",
+  "arch",
+  "boot_console",
+  "boot_root",
+  "cpu",
+  "extra_options",
+  "guestfs_driveid",
+  "guestfs_interface",
+  "guestfs_size",
+  "machine",
+  "memory",
+  "model",
+  "monitor",
+  "netdevice",
+  "no_kvm",
+  "serial",
+  "vga",
+  "booti_dtb_addr",
+  "booti_kernel_addr",
+  "booti_ramdisk_addr",
+  "bootm_dtb_addr",
+  "bootm_kernel_addr",
+  "bootm_ramdisk_addr",
+  "bootz_dtb_addr",
+  "bootz_kernel_addr",
+  "bootz_ramdisk_addr",
+  "boot_character_delay",
+  "bootloader_prompt",
+  "console_device",
+  "custom_kernel_args",
+  "extra_kernel_args",
+  "extra_nfsroot_args",
+  "kernel_loglevel",
+  "kernel_start_message",
+  "lava_test_results_dir",
+  "menu_interrupt_prompt",
+  "mustang_menu_list",
+  "test_character_delay",
+  "tftp_mac_address",
+  "uboot_extra_error_message",
+  "uboot_needs_interrupt",
 ] as const;
 
 /** available_architectures of LAVA's qemu device-type template (the common ones). */
-export const LAVA_QEMU_ARCHES = ["arm64", "arm", "aarch64", "amd64", "x86_64", "i386", "riscv64", "ppc64", "mips"] as const;
+export const LAVA_QEMU_ARCHES = [
+  "arm64",
+  "arm",
+  "aarch64",
+  "amd64",
+  "x86_64",
+  "i386",
+  "riscv64",
+  "ppc64",
+  "mips",
+] as const;
 
 const positive = z.number().int().min(1);
 
@@ -45,7 +88,10 @@ export function timeoutSeconds(t: LavaTimeout): number {
 
 /** Keys every action may carry (lava_common.schemas.action). */
 const actionBase = {
-  namespace: z.string().refine((s) => s !== "common", "'common' is reserved").optional(),
+  namespace: z
+    .string()
+    .refine((s) => s !== "common", "'common' is reserved")
+    .optional(),
   "connection-namespace": z.string().optional(),
   role: z.array(z.string()).optional(),
   timeout: lavaTimeout.optional(),
@@ -63,7 +109,10 @@ const image = z.strictObject({
   compression: z.enum(["bz2", "gz", "xz", "zip", "zstd"]).nullable().optional(),
   archive: z.literal("tar").optional(),
   md5sum: z.string().optional(),
-  sha256sum: z.string().regex(/^[0-9a-f]{64}$/, "sha256sum is 64 hex digits").optional(),
+  sha256sum: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "sha256sum is 64 hex digits")
+    .optional(),
   sha512sum: z.string().optional(),
   format: z.literal("qcow2").optional(),
   image_arg: z.string().optional(),
@@ -92,7 +141,9 @@ const bootQemu = z.strictObject({
   media: z.literal("tmpfs").optional(),
   prompts: z.union([nonEmpty, z.array(nonEmpty)]).optional(),
   auto_login: autoLogin.optional(),
-  parameters: z.strictObject({ "kernel-start-message": z.string().optional(), "shutdown-message": z.string().optional() }).optional(),
+  parameters: z
+    .strictObject({ "kernel-start-message": z.string().optional(), "shutdown-message": z.string().optional() })
+    .optional(),
   soft_reboot: z.string().optional(),
 });
 
@@ -151,7 +202,12 @@ const action = z.union([
 ]);
 export type LavaAction = z.infer<typeof action>;
 
-const contextValue = z.union([z.number().int(), z.string(), z.boolean(), z.array(z.union([z.number().int(), z.string()]))]);
+const contextValue = z.union([
+  z.number().int(),
+  z.string(),
+  z.boolean(),
+  z.array(z.union([z.number().int(), z.string()])),
+]);
 
 const job = z.strictObject({
   job_name: z.string().min(1).max(200),
@@ -178,7 +234,8 @@ const kindOf = (a: LavaAction) => Object.keys(a)[0] as "deploy" | "boot" | "test
 const lavaJobSchema = job.superRefine((j, ctx) => {
   const jobS = timeoutSeconds(j.timeouts.job);
   const check = (t: LavaTimeout | undefined, path: (string | number)[], what: string) => {
-    if (t && timeoutSeconds(t) > jobS) ctx.addIssue({ code: "custom", path, message: `${what} timeout is larger than job timeout` });
+    if (t && timeoutSeconds(t) > jobS)
+      ctx.addIssue({ code: "custom", path, message: `${what} timeout is larger than job timeout` });
   };
   check(j.timeouts.action, ["timeouts", "action"], "Global");
   check(j.timeouts.connection, ["timeouts", "connection"], "Global");
@@ -193,14 +250,25 @@ const lavaJobSchema = job.superRefine((j, ctx) => {
   const lastDeploy = kinds.lastIndexOf("deploy");
   const firstTest = kinds.indexOf("test");
   if (firstBoot < 0) ctx.addIssue({ code: "custom", path: ["actions"], message: "no boot action" });
-  if (lastDeploy < 0 || lastDeploy > firstBoot) ctx.addIssue({ code: "custom", path: ["actions"], message: "deploy must come before boot" });
-  if (firstTest >= 0 && firstTest < firstBoot) ctx.addIssue({ code: "custom", path: ["actions"], message: "test must come after boot" });
+  if (lastDeploy < 0 || lastDeploy > firstBoot)
+    ctx.addIssue({ code: "custom", path: ["actions"], message: "deploy must come before boot" });
+  if (firstTest >= 0 && firstTest < firstBoot)
+    ctx.addIssue({ code: "custom", path: ["actions"], message: "test must come after boot" });
 
   if (j.actions.some((a) => "boot" in a)) {
     const arch = j.context?.arch;
-    if (typeof arch !== "string") ctx.addIssue({ code: "custom", path: ["context", "arch"], message: "Missing 'arch' in job context (a qemu boot needs it)" });
+    if (typeof arch !== "string")
+      ctx.addIssue({
+        code: "custom",
+        path: ["context", "arch"],
+        message: "Missing 'arch' in job context (a qemu boot needs it)",
+      });
     else if (!(LAVA_QEMU_ARCHES as readonly string[]).includes(arch))
-      ctx.addIssue({ code: "custom", path: ["context", "arch"], message: `'${arch}' is not an architecture of the qemu device type` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["context", "arch"],
+        message: `'${arch}' is not an architecture of the qemu device type`,
+      });
   }
 
   const labels = new Set(j.actions.flatMap((a) => ("deploy" in a ? Object.keys(a.deploy.images) : [])));
@@ -208,14 +276,24 @@ const lavaJobSchema = job.superRefine((j, ctx) => {
     if (!("deploy" in a)) return;
     for (const [label, img] of Object.entries(a.deploy.images))
       for (const [, ref] of (img.image_arg ?? "").matchAll(/\{([A-Za-z0-9_-]+)\}/g))
-        if (!labels.has(ref!)) ctx.addIssue({ code: "custom", path: ["actions", i, "deploy", "images", label, "image_arg"], message: `{${ref}} names no deployed image` });
+        if (!labels.has(ref!))
+          ctx.addIssue({
+            code: "custom",
+            path: ["actions", i, "deploy", "images", label, "image_arg"],
+            message: `{${ref}} names no deployed image`,
+          });
   });
 
   const names = new Set<string>();
   j.actions.forEach((a, i) => {
     if (!("test" in a) || !("interactive" in a.test)) return;
     a.test.interactive.forEach((script, k) => {
-      if (names.has(script.name)) ctx.addIssue({ code: "custom", path: ["actions", i, "test", "interactive", k, "name"], message: `interactive script name "${script.name}" is used twice` });
+      if (names.has(script.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["actions", i, "test", "interactive", k, "name"],
+          message: `interactive script name "${script.name}" is used twice`,
+        });
       names.add(script.name);
     });
   });
@@ -228,7 +306,9 @@ export function validateLavaJob(value: unknown): { ok: true; job: LavaJob } | { 
   return {
     ok: false,
     errors: parsed.error.issues.map((issue) => {
-      const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
+      const path = issue.path
+        .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`))
+        .join("");
       return `${path || "(job)"}: ${issue.message}`;
     }),
   };

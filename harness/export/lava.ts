@@ -256,11 +256,17 @@ async function mapMachine(input: LavaInput): Promise<MachineMapping> {
     labelOf.set(path, unique);
   };
   const loaded = new Set(plan.boot.flatMap((b) => b.images));
-  for (const [role, img] of Object.entries(input.images)) if (loaded.has(role)) addImage(ROLE_LABEL[role] ?? role, img.path, img.sha256);
+  for (const [role, img] of Object.entries(input.images))
+    if (loaded.has(role)) addImage(ROLE_LABEL[role] ?? role, img.path, img.sha256);
   // LAVA's qemu template adds -nographic itself.
-  const rest = items([...plan.console.filter((a) => a !== "-nographic"), ...plan.boot.flatMap((b) => b.args), ...plan.extra]);
+  const rest = items([
+    ...plan.console.filter((a) => a !== "-nographic"),
+    ...plan.boot.flatMap((b) => b.args),
+    ...plan.extra,
+  ]);
   for (const item of rest)
-    if (item.value && isAbsolute(item.value) && !labelOf.has(item.value) && isFile(item.value)) addImage(item.flag.replace(/^-+/, "").replace(/[^a-z0-9_]/gi, "_"), item.value);
+    if (item.value && isAbsolute(item.value) && !labelOf.has(item.value) && isFile(item.value))
+      addImage(item.flag.replace(/^-+/, "").replace(/[^a-z0-9_]/gi, "_"), item.value);
 
   const paths = [...labelOf.keys()].sort((a, b) => b.length - a.length);
   let last: string | undefined;
@@ -292,7 +298,8 @@ async function mapMachine(input: LavaInput): Promise<MachineMapping> {
 function sendText(m: Milestone, ctx: SendContext, notes: string[]): string | undefined {
   if (m.send === undefined) return undefined;
   const text = typeof m.send === "function" ? m.send(ctx) : m.send;
-  if (!text.endsWith("\n")) notes.push(`milestone ${m.id}: send ${JSON.stringify(text)} has no newline; LAVA sends every command with one`);
+  if (!text.endsWith("\n"))
+    notes.push(`milestone ${m.id}: send ${JSON.stringify(text)} has no newline; LAVA sends every command with one`);
   return text.replace(/\r?\n$/, "");
 }
 
@@ -307,7 +314,9 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   const files: LavaExport["files"] = [];
   const deployImages: Record<string, { url: string; sha256sum?: string; image_arg: string }> = {};
   for (const [label, img] of Object.entries(images)) {
-    const url = opts.urlBase ? `${opts.urlBase.replace(/\/+$/, "")}/${encodeURIComponent(basename(img.path))}` : `file://${encodeURI(img.path)}`;
+    const url = opts.urlBase
+      ? `${opts.urlBase.replace(/\/+$/, "")}/${encodeURIComponent(basename(img.path))}`
+      : `file://${encodeURI(img.path)}`;
     files.push({ label, path: img.path, url });
     deployImages[label] = { url, ...(img.sha256 ? { sha256sum: img.sha256 } : {}), image_arg: img.args.join(" ") };
   }
@@ -337,8 +346,12 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     else open.steps.push(step);
     command = sendText(m, input.sendContext, notes) ?? null;
   });
-  if (command !== null) notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
-  if (exp.knownBad) notes.push(`knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`);
+  if (command !== null)
+    notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
+  if (exp.knownBad)
+    notes.push(
+      `knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`,
+    );
   notes.push(
     `silence (${exp.silence}) is not enforced: LAVA has no limit on quiet output, so a hang fails as a timeout of the pending milestone's test action (its within, else the budget)`,
   );
@@ -360,9 +373,17 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   // What the job cannot say as bootlog does, where a lab's people (and `bootlog import lava`) read it.
   notes.forEach((note, i) => (metadata[`bootlog.lava.unmapped.${i + 1}`] = note));
   if (exp.knownBad) metadata["bootlog.known_bad"] = knownBadProperty(exp.knownBad);
-  if (exp.knownBad?.shows) metadata["bootlog.known_bad_shows"] = String(exp.knownBad.shows instanceof RegExp ? exp.knownBad.shows : typeof exp.knownBad.shows === "string" ? exp.knownBad.shows : exp.knownBad.shows.regex);
+  if (exp.knownBad?.shows)
+    metadata["bootlog.known_bad_shows"] = String(
+      exp.knownBad.shows instanceof RegExp
+        ? exp.knownBad.shows
+        : typeof exp.knownBad.shows === "string"
+          ? exp.knownBad.shows
+          : exp.knownBad.shows.regex,
+    );
   // The post-mortem reads guest RAM and QMP on bootlog's own host: a LAVA worker offers neither.
-  metadata["bootlog.postmortem"] = "local only: bootlog run examines guest RAM and vCPUs after a failed boot; LAVA jobs do not";
+  metadata["bootlog.postmortem"] =
+    "local only: bootlog run examines guest RAM and vCPUs after a failed boot; LAVA jobs do not";
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
 
   const job: LavaJob = {
@@ -395,7 +416,10 @@ export function lavaYaml(out: LavaExport, exp: Expectation): string {
     "# Generated by `bootlog export lava`; see harness/export/lava.ts for how each field is mapped.",
     "# Milestones are interactive test steps in order; a milestone with `within` is its own test action.",
     ...(out.files.some((f) => f.url.startsWith("file://"))
-      ? ["# Image URLs are file:// paths on the machine that exported this job: publish the files and", "# export again with --url-base URL, or edit the urls."]
+      ? [
+          "# Image URLs are file:// paths on the machine that exported this job: publish the files and",
+          "# export again with --url-base URL, or edit the urls.",
+        ]
       : ["# Publish these files at their URLs:"]),
     ...out.files.map((f) => `#   ${f.label}: ${f.path}${f.url.startsWith("file://") ? "" : ` -> ${f.url}`}`),
     ...out.notes.map((n) => `# note: ${n}`),
@@ -404,10 +428,20 @@ export function lavaYaml(out: LavaExport, exp: Expectation): string {
 }
 
 /** Prepare the expectation's images (through the cache), plan its QEMU command line, and map both to a LAVA job. */
-export async function exportLava(exp: Expectation, opts: LavaOptions = {}): Promise<{ export: LavaExport; yaml: string }> {
+export async function exportLava(
+  exp: Expectation,
+  opts: LavaOptions = {},
+): Promise<{ export: LavaExport; yaml: string }> {
   const { prepared, plan } = await planBoot(exp);
   const out = await lavaJob(
-    { exp, plan, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages, expectationHash: expectationHash(exp) },
+    {
+      exp,
+      plan,
+      images: prepared.images,
+      sendContext: plan.sendContext,
+      packages: prepared.packages,
+      expectationHash: expectationHash(exp),
+    },
     opts,
   );
   return { export: out, yaml: lavaYaml(out, exp) };

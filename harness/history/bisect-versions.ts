@@ -13,7 +13,14 @@ import type { BootResult } from "../result.ts";
 import { runMany } from "../run.ts";
 import { judgeRuns, type RunsVerdict } from "./bisect-runs.ts";
 import { verifyCulprit, type Verification } from "./bisect-versions-verify.ts";
-import { BisectUsageError, checkSymptoms, judgeForBisect, type BadIf, type BisectKind, type BisectVerdict } from "./bisect.ts";
+import {
+  BisectUsageError,
+  checkSymptoms,
+  judgeForBisect,
+  type BadIf,
+  type BisectKind,
+  type BisectVerdict,
+} from "./bisect.ts";
 import { compareDebianVersions } from "./debian-version.ts";
 
 export interface Candidate {
@@ -28,7 +35,10 @@ const GLOB = /[*?[{]/;
 /** The glob as the regex apt-cache search takes: `*`, `?`, `[0-9]` and `{53,54}`. */
 function aptRegex(glob: string): string {
   const escaped = glob.replace(/[.+^$()|\\]/g, "\\$&");
-  const braces = escaped.replace(/\{([^{}]*)\}/g, (_all, alternatives: string) => `(${alternatives.split(",").join("|")})`);
+  const braces = escaped.replace(
+    /\{([^{}]*)\}/g,
+    (_all, alternatives: string) => `(${alternatives.split(",").join("|")})`,
+  );
   return `^${braces.replace(/\*/g, ".*").replace(/\?/g, ".")}$`;
 }
 
@@ -37,7 +47,9 @@ async function packagesMatching(pattern: string): Promise<string[]> {
   const regex = aptRegex(pattern);
   const stdout = await aptCache(["search", "--names-only", regex], { check: true });
   const match = picomatch(pattern);
-  return [...new Set(stdout.split("\n").map((line) => line.split(" - ")[0]!.trim()))].filter((name) => name && match(name));
+  return [...new Set(stdout.split("\n").map((line) => line.split(" - ")[0]!.trim()))].filter(
+    (name) => name && match(name),
+  );
 }
 
 /** The versions apt can download of several packages, in one `apt-cache madison` (each apt-cache call parses every package list: seconds). */
@@ -71,7 +83,9 @@ export function oneKernelFlavour(pattern: string, names: string[]): string[] {
   });
   const flavours = [...new Set(kept.map((n) => KERNEL_PACKAGE.exec(n)?.[1]).filter((f): f is string => !!f))];
   if (flavours.length > 1)
-    throw new BisectUsageError(`${pattern} matches kernels of ${flavours.length} flavours (${flavours.join(", ")}): end the glob with one flavour (e.g. "-${flavours[0]}")`);
+    throw new BisectUsageError(
+      `${pattern} matches kernels of ${flavours.length} flavours (${flavours.join(", ")}): end the glob with one flavour (e.g. "-${flavours[0]}")`,
+    );
   return kept;
 }
 
@@ -87,11 +101,17 @@ export function findCandidate(spec: string, candidates: Candidate[]): number {
   const eq = spec.indexOf("=");
   const matches = candidates
     .map((c, i) => ({ c, i }))
-    .filter(({ c }) => (eq > 0 ? c.package === spec.slice(0, eq) && c.version === spec.slice(eq + 1) : c.version === spec || c.package === spec));
+    .filter(({ c }) =>
+      eq > 0
+        ? c.package === spec.slice(0, eq) && c.version === spec.slice(eq + 1)
+        : c.version === spec || c.package === spec,
+    );
   if (matches.length === 1) return matches[0]!.i;
   const listing = candidates.map(candidateName).join(", ") || "none";
   if (!matches.length) throw new BisectUsageError(`"${spec}" is not among the versions apt offers: ${listing}`);
-  throw new BisectUsageError(`"${spec}" is ambiguous (${matches.map(({ c }) => candidateName(c)).join(", ")}); write PACKAGE=VERSION`);
+  throw new BisectUsageError(
+    `"${spec}" is ambiguous (${matches.map(({ c }) => candidateName(c)).join(", ")}); write PACKAGE=VERSION`,
+  );
 }
 
 export interface WalkStep {
@@ -111,7 +131,12 @@ export type WalkResult =
  * candidate is set aside and its nearest neighbour to the middle is tried instead. With
  * `verify`, both ends are booted first and must really be good and bad.
  */
-export async function walkVersions(good: number, bad: number, judge: (index: number) => Promise<{ kind: BisectKind; reason: string }>, verify = true): Promise<WalkResult> {
+export async function walkVersions(
+  good: number,
+  bad: number,
+  judge: (index: number) => Promise<{ kind: BisectKind; reason: string }>,
+  verify = true,
+): Promise<WalkResult> {
   const steps: WalkStep[] = [];
   const probe = async (index: number, role: WalkStep["role"]) => {
     const v = await judge(index);
@@ -145,15 +170,24 @@ export async function walkVersions(good: number, bad: number, judge: (index: num
 /** Which image role a package replaces: the deb image of that package, else kernel for linux-image-*, xen for xen-hypervisor-*. */
 export function roleFor(exp: Expectation, pattern: string, role?: string): string {
   if (role) {
-    if (!exp.images[role]) throw new BisectUsageError(`${exp.name} has no image "${role}" (it has: ${Object.keys(exp.images).join(", ")})`);
+    if (!exp.images[role])
+      throw new BisectUsageError(`${exp.name} has no image "${role}" (it has: ${Object.keys(exp.images).join(", ")})`);
     return role;
   }
   const match = picomatch(pattern);
-  const byPackage = Object.entries(exp.images).filter(([, s]) => s.kind === "deb" && (s.package === pattern || match(s.package)));
+  const byPackage = Object.entries(exp.images).filter(
+    ([, s]) => s.kind === "deb" && (s.package === pattern || match(s.package)),
+  );
   if (byPackage.length === 1) return byPackage[0]![0];
-  const guess = pattern.startsWith("linux-image-") ? "kernel" : pattern.startsWith("xen-hypervisor-") ? "xen" : undefined;
+  const guess = pattern.startsWith("linux-image-")
+    ? "kernel"
+    : pattern.startsWith("xen-hypervisor-")
+      ? "xen"
+      : undefined;
   if (guess && exp.images[guess]) return guess;
-  throw new BisectUsageError(`cannot tell which image of ${exp.name} ${pattern} replaces: pass --role (one of ${Object.keys(exp.images).join(", ")})`);
+  throw new BisectUsageError(
+    `cannot tell which image of ${exp.name} ${pattern} replaces: pass --role (one of ${Object.keys(exp.images).join(", ")})`,
+  );
 }
 
 const DEFAULT_PATHS: Record<string, string> = { kernel: "boot/vmlinuz-*", xen: "boot/xen-*" };
@@ -162,7 +196,10 @@ const DEFAULT_PATHS: Record<string, string> = { kernel: "boot/vmlinuz-*", xen: "
 export function withPackage(exp: Expectation, role: string, c: Candidate, path?: string): Expectation {
   const declared = exp.images[role];
   const inside = path ?? (declared?.kind === "deb" ? declared.path : DEFAULT_PATHS[role]);
-  if (!inside) throw new BisectUsageError(`images.${role} of ${exp.name} is not a Debian package: pass --path (the file inside the package)`);
+  if (!inside)
+    throw new BisectUsageError(
+      `images.${role} of ${exp.name} is not a Debian package: pass --path (the file inside the package)`,
+    );
   const image: ImageSource = { kind: "deb", package: c.package, path: inside, version: c.version };
   return { ...exp, images: { ...exp.images, [role]: image } };
 }
@@ -192,7 +229,14 @@ export interface VersionBisectReport {
   bad: number;
   result: WalkResult;
   /** One booted result per step, by candidate index. */
-  boots: { candidate: Candidate; verdict: BisectVerdict; runDir: string; packages: BootResult["packages"]; runs?: RunsVerdict; role?: WalkStep["role"] | "confirm-culprit" | "confirm-predecessor" }[];
+  boots: {
+    candidate: Candidate;
+    verdict: BisectVerdict;
+    runDir: string;
+    packages: BootResult["packages"];
+    runs?: RunsVerdict;
+    role?: WalkStep["role"] | "confirm-culprit" | "confirm-predecessor";
+  }[];
   exitCode: number;
   /** With runs > 1: the verification (bisect-versions-verify.ts). */
   verification?: Verification;
@@ -211,18 +255,41 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
   const candidates = await listCandidates(opts.package, DEB_ARCH[exp.machine.arch]);
   const good = findCandidate(opts.good, candidates);
   const bad = findCandidate(opts.bad, candidates);
-  if (good >= bad) throw new BisectUsageError(`the good version (${candidateName(candidates[good]!)}) must be older than the bad one (${candidateName(candidates[bad]!)})`);
-  log(`bisect-versions: ${exp.name}, images.${role} from ${bad - good + 1} versions: ${candidates.slice(good, bad + 1).map(candidateName).join(", ")}`);
+  if (good >= bad)
+    throw new BisectUsageError(
+      `the good version (${candidateName(candidates[good]!)}) must be older than the bad one (${candidateName(candidates[bad]!)})`,
+    );
+  log(
+    `bisect-versions: ${exp.name}, images.${role} from ${bad - good + 1} versions: ${candidates
+      .slice(good, bad + 1)
+      .map(candidateName)
+      .join(", ")}`,
+  );
   const boots: VersionBisectReport["boots"] = [];
   const runs = opts.runs ?? 1;
   const judge = async (index: number, stepRole?: VersionBisectReport["boots"][number]["role"]) => {
     const candidate = candidates[index]!;
-    const run = await runMany([withPackage(exp, role, candidate, opts.path)], { artifactsDir: opts.artifactsDir, retries: opts.retries ?? 1, runs });
+    const run = await runMany([withPackage(exp, role, candidate, opts.path)], {
+      artifactsDir: opts.artifactsDir,
+      retries: opts.retries ?? 1,
+      runs,
+    });
     const r = run.results[0]!;
     const steps = runs > 1 ? judgeRuns(run.runResults![0]!, opts.badIf) : undefined;
-    const verdict: BisectVerdict = steps ? { boot: exp.name, kind: steps.kind, reason: steps.reason } : judgeForBisect(r, opts.badIf);
-    boots.push({ candidate, verdict, runDir: run.runDir, packages: r.packages, ...(steps ? { runs: steps } : {}), ...(stepRole ? { role: stepRole } : {}) });
-    log(`bisect-versions: ${verdict.kind.toUpperCase().padEnd(4)} ${candidateName(candidate)}${stepRole?.startsWith("confirm") ? ` (${stepRole})` : ""}: ${verdict.reason}`);
+    const verdict: BisectVerdict = steps
+      ? { boot: exp.name, kind: steps.kind, reason: steps.reason }
+      : judgeForBisect(r, opts.badIf);
+    boots.push({
+      candidate,
+      verdict,
+      runDir: run.runDir,
+      packages: r.packages,
+      ...(steps ? { runs: steps } : {}),
+      ...(stepRole ? { role: stepRole } : {}),
+    });
+    log(
+      `bisect-versions: ${verdict.kind.toUpperCase().padEnd(4)} ${candidateName(candidate)}${stepRole?.startsWith("confirm") ? ` (${stepRole})` : ""}: ${verdict.reason}`,
+    );
     return verdict;
   };
   const result = await walkVersions(good, bad, (index) => judge(index), opts.verify ?? true);
@@ -231,14 +298,29 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
     if (boot) boot.role = step.role;
   }
   if (runs > 1) {
-    const verification = await verifyCulprit({ exp, role, path: opts.path, candidates, result, boots, runs, judge, log });
+    const verification = await verifyCulprit({
+      exp,
+      role,
+      path: opts.path,
+      candidates,
+      result,
+      boots,
+      runs,
+      judge,
+      log,
+    });
     const exitCode = verification.conclusive ? EXIT_OK : result.status === "endpoints" ? EXIT_FAIL : EXIT_INFRA;
     return { boot: exp.name, role, candidates, good, bad, result, boots, exitCode, verification };
   }
   const exitCode = versionBisectExitCode(result);
   if (result.status === "found")
-    log(`bisect-versions: first bad: ${candidateName(candidates[result.firstBad]!)} (last good: ${candidateName(candidates[result.lastGood]!)}); ${boots.length} boot(s)`);
+    log(
+      `bisect-versions: first bad: ${candidateName(candidates[result.firstBad]!)} (last good: ${candidateName(candidates[result.lastGood]!)}); ${boots.length} boot(s)`,
+    );
   else if (result.status === "endpoints") log(`bisect-versions: cannot bisect: ${result.message}`);
-  else log(`bisect-versions: the first bad version is one of ${result.firstBadAmong.map((i) => candidateName(candidates[i]!)).join(", ")} (others were skipped)`);
+  else
+    log(
+      `bisect-versions: the first bad version is one of ${result.firstBadAmong.map((i) => candidateName(candidates[i]!)).join(", ")} (others were skipped)`,
+    );
   return { boot: exp.name, role, candidates, good, bad, result, boots, exitCode };
 }

@@ -6,7 +6,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
-import { EXPECTATIONS_DIR, ExpectationError, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import {
+  EXPECTATIONS_DIR,
+  ExpectationError,
+  loadAllExpectations,
+  loadExpectationFile,
+  selectExpectations,
+  type Expectation,
+} from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
@@ -47,8 +54,14 @@ export { BisectUsageError };
 export function parseSymptom(text: string): Symptom {
   const m = /^\s*(\w+)(?:\s+(after|before)\s+(\S+))?\s*$/.exec(text);
   if (!m || !(OUTCOME_WORDS as readonly string[]).includes(m[1]!))
-    throw new BisectUsageError(`--bad-if "${text}": write OUTCOME [after|before MILESTONE], OUTCOME one of ${OUTCOME_WORDS.join(", ")} (e.g. "hang after xen-banner")`);
-  return { text: text.trim(), outcome: m[1] as OutcomeWord, ...(m[2] ? { relation: m[2] as "after" | "before", milestone: m[3]! } : {}) };
+    throw new BisectUsageError(
+      `--bad-if "${text}": write OUTCOME [after|before MILESTONE], OUTCOME one of ${OUTCOME_WORDS.join(", ")} (e.g. "hang after xen-banner")`,
+    );
+  return {
+    text: text.trim(),
+    outcome: m[1] as OutcomeWord,
+    ...(m[2] ? { relation: m[2] as "after" | "before", milestone: m[3]! } : {}),
+  };
 }
 
 /** `/regex/flags` is a regular expression; anything else a literal to find in a console line. */
@@ -72,7 +85,9 @@ export function parseBadIf(symptoms: string[], lines: string[]): BadIf {
 export function checkSymptoms(badIf: BadIf, exp: Expectation): string | undefined {
   const ids = new Set(["start", ...exp.milestones.map((m) => m.id)]);
   const unknown = badIf.symptoms.find((s) => s.milestone && !ids.has(s.milestone));
-  return unknown ? `--bad-if "${unknown.text}": ${exp.name} has no milestone "${unknown.milestone}" (it has: ${[...ids].join(", ")})` : undefined;
+  return unknown
+    ? `--bad-if "${unknown.text}": ${exp.name} has no milestone "${unknown.milestone}" (it has: ${[...ids].join(", ")})`
+    : undefined;
 }
 
 export function symptomMatches(s: Symptom, r: BootResult): boolean {
@@ -80,7 +95,8 @@ export function symptomMatches(s: Symptom, r: BootResult): boolean {
   if (!v || r.outcome === "infra" || r.outcome === "skip" || r.outcome === "pass") return false;
   if (s.outcome !== "failure" && s.outcome !== r.outcome) return false;
   if (s.relation === "after") return v.after === s.milestone;
-  if (s.relation === "before") return s.milestone !== "start" && !r.milestones.some((m) => m.id === s.milestone && m.at !== undefined);
+  if (s.relation === "before")
+    return s.milestone !== "start" && !r.milestones.some((m) => m.id === s.milestone && m.at !== undefined);
   return true;
 }
 
@@ -109,7 +125,11 @@ function consoleLines(r: BootResult): string[] {
  * reproduced known-bad) good. With predicates: a boot that shows one is bad, a boot that is ok
  * is good, and any other failure is skipped: it says nothing about the symptom sought.
  */
-export function judgeForBisect(r: BootResult, badIf: BadIf, lines: () => string[] = () => consoleLines(r)): BisectVerdict {
+export function judgeForBisect(
+  r: BootResult,
+  badIf: BadIf,
+  lines: () => string[] = () => consoleLines(r),
+): BisectVerdict {
   const at = (kind: BisectKind, reason: string): BisectVerdict => ({ boot: r.name, kind, reason });
   if (r.outcome === "infra") return at("skip", `infra, not judged: ${r.error ?? r.summary}`);
   if (r.outcome === "skip") return at("skip", `boot skipped: ${r.error ?? r.summary}`);
@@ -121,7 +141,8 @@ export function judgeForBisect(r: BootResult, badIf: BadIf, lines: () => string[
     const all = lines();
     for (const p of badIf.lines) {
       const line = all.find((l) => p.test(l));
-      if (line !== undefined) return at("bad", `console line ${JSON.stringify(shorten(line.trim()))} [--bad-if-line ${p.text}]`);
+      if (line !== undefined)
+        return at("bad", `console line ${JSON.stringify(shorten(line.trim()))} [--bad-if-line ${p.text}]`);
     }
   }
   if (r.ok) return at("good", r.summary);
@@ -142,7 +163,10 @@ export async function loadForBisect(names: string[], dir?: string): Promise<Expe
   const isFile = (n: string) => /\.(ts|mts|js|mjs)$/.test(n) && existsSync(n);
   const files = await Promise.all(names.filter(isFile).map((n) => loadExpectationFile(n)));
   const selectors = names.filter((n) => !isFile(n));
-  const named = selectors.length || !files.length ? selectExpectations(await loadAllExpectations(dir ? resolve(dir) : EXPECTATIONS_DIR), selectors) : [];
+  const named =
+    selectors.length || !files.length
+      ? selectExpectations(await loadAllExpectations(dir ? resolve(dir) : EXPECTATIONS_DIR), selectors)
+      : [];
   return [...files, ...named];
 }
 
@@ -178,12 +202,15 @@ export async function bisectBoots(expectations: Expectation[], opts: BisectOptio
     artifactsDir: opts.artifactsDir,
     retries: opts.retries ?? 1,
     imageOverrides: opts.imageOverrides,
-    onResult: (r) => r.outcome === "infra" && log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`),
+    onResult: (r) =>
+      r.outcome === "infra" && log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`),
   });
   const verdicts = run.results.map((r) => judgeForBisect(r, opts.badIf));
   for (const v of verdicts) log(`bisect: ${v.kind.toUpperCase().padEnd(4)} ${v.boot}: ${v.reason}`);
   const exitCode = bisectExitCode(verdicts);
   const commit = run.results.find((r) => r.gitCommit)?.gitCommit;
-  log(`bisect: ${exitCode === EXIT_GOOD ? "good" : exitCode === EXIT_BAD ? "bad" : "skip"} (exit ${exitCode})${commit ? ` at ${commit}` : ""}; artifacts ${run.runDir}`);
+  log(
+    `bisect: ${exitCode === EXIT_GOOD ? "good" : exitCode === EXIT_BAD ? "bad" : "skip"} (exit ${exitCode})${commit ? ` at ${commit}` : ""}; artifacts ${run.runDir}`,
+  );
   return { exitCode, verdicts, run };
 }

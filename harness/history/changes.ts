@@ -63,7 +63,13 @@ function direction(old: string, now: string): PackageChange["direction"] {
 export function packageChanges(old: Record<string, string>, now: Record<string, string>): PackageChange[] {
   const changes: PackageChange[] = [];
   for (const [name, version] of Object.entries(now))
-    if (name in old && old[name] !== version) changes.push({ pattern: name, old: { package: name, version: old[name]! }, new: { package: name, version }, direction: direction(old[name]!, version) });
+    if (name in old && old[name] !== version)
+      changes.push({
+        pattern: name,
+        old: { package: name, version: old[name]! },
+        new: { package: name, version },
+        direction: direction(old[name]!, version),
+      });
   const gone = Object.keys(old).filter((n) => !(n in now));
   const came = Object.keys(now).filter((n) => !(n in old));
   for (const name of [...came]) {
@@ -71,21 +77,35 @@ export function packageChanges(old: Record<string, string>, now: Record<string, 
     const rivals = came.filter((c) => partners.length === 1 && pairPattern(partners[0]!, c));
     if (partners.length !== 1 || rivals.length !== 1) continue;
     const was = partners[0]!;
-    changes.push({ pattern: pairPattern(was, name)!, old: { package: was, version: old[was]! }, new: { package: name, version: now[name]! }, direction: direction(old[was]!, now[name]!) });
+    changes.push({
+      pattern: pairPattern(was, name)!,
+      old: { package: was, version: old[was]! },
+      new: { package: name, version: now[name]! },
+      direction: direction(old[was]!, now[name]!),
+    });
     gone.splice(gone.indexOf(was), 1);
     came.splice(came.indexOf(name), 1);
   }
-  for (const name of came) changes.push({ pattern: name, old: null, new: { package: name, version: now[name]! }, direction: "added" });
-  for (const name of gone) changes.push({ pattern: name, old: { package: name, version: old[name]! }, new: null, direction: "removed" });
+  for (const name of came)
+    changes.push({ pattern: name, old: null, new: { package: name, version: now[name]! }, direction: "added" });
+  for (const name of gone)
+    changes.push({ pattern: name, old: { package: name, version: old[name]! }, new: null, direction: "removed" });
   return changes;
 }
 
-const valueChange = (old: string | null, now: string | null): ValueChange | null => (old === now || old === null || now === null ? null : { old, new: now });
+const valueChange = (old: string | null, now: string | null): ValueChange | null =>
+  old === now || old === null || now === null ? null : { old, new: now };
 
 export function bootDifferences(old: BootRecord, now: BootRecord): BootDifferences {
   const unrecorded: string[] = [];
   const missing = (what: string, a: unknown, b: unknown) => {
-    if (a === null || b === null || (typeof a === "object" && !Object.keys(a as object).length) || (typeof b === "object" && !Object.keys(b as object).length)) unrecorded.push(what);
+    if (
+      a === null ||
+      b === null ||
+      (typeof a === "object" && !Object.keys(a as object).length) ||
+      (typeof b === "object" && !Object.keys(b as object).length)
+    )
+      unrecorded.push(what);
   };
   missing("package versions", old.packages, now.packages);
   missing("QEMU version", old.qemuVersion, now.qemuVersion);
@@ -93,7 +113,9 @@ export function bootDifferences(old: BootRecord, now: BootRecord): BootDifferenc
   missing("git commit", old.gitCommit, now.gitCommit);
   const images = Object.entries(now.images ?? {}).flatMap(([role, image]) => {
     const before = old.images?.[role];
-    return before && before.sha256 && image.sha256 && before.sha256 !== image.sha256 ? [{ role, old: before.sha256, new: image.sha256, package: image.package }] : [];
+    return before && before.sha256 && image.sha256 && before.sha256 !== image.sha256
+      ? [{ role, old: before.sha256, new: image.sha256, package: image.package }]
+      : [];
   });
   return {
     packages: unrecorded.includes("package versions") ? [] : packageChanges(old.packages, now.packages),
@@ -120,7 +142,8 @@ export function describeDifferences(d: BootDifferences): string[] {
   const out = d.packages.map(describePackageChange);
   // An image from a package that changed says nothing new; a built or user image does.
   const changedPackages = new Set(d.packages.flatMap((p) => (p.new ? [`${p.new.package}=${p.new.version}`] : [])));
-  for (const i of d.images) if (!i.package || !changedPackages.has(i.package)) out.push(`image ${i.role} ${short(i.old)} → ${short(i.new)}`);
+  for (const i of d.images)
+    if (!i.package || !changedPackages.has(i.package)) out.push(`image ${i.role} ${short(i.old)} → ${short(i.new)}`);
   if (d.qemuVersion) out.push(`QEMU ${d.qemuVersion.old} → ${d.qemuVersion.new}`);
   if (d.expectationHash) out.push(`expectation ${short(d.expectationHash.old)} → ${short(d.expectationHash.new)}`);
   if (d.gitCommit) out.push(`git commit ${short(d.gitCommit.old)} → ${short(d.gitCommit.new)}`);

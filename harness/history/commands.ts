@@ -10,7 +10,6 @@ import { imageOverrides, list, UsageError } from "../cli-options.ts";
 import { existsSync } from "node:fs";
 import { EXIT_ABORT, EXIT_INFRA as EXIT_SKIP, EXIT_USAGE } from "../vocabulary.ts";
 
-
 /**
  * The values of `--flag` exactly as typed. cac (through mri) turns values that look like
  * numbers into numbers, so `--good 1.10` would arrive as 1.1 and `--bad-if-line 007` as 7:
@@ -58,10 +57,16 @@ function bisectExitForError(error: unknown): number {
 
 export function registerHistoryCommands(cli: CAC): void {
   cli
-    .command("compare <old> <new>", "Compare two runs (JUnit files, timeline.json files or run directories): regressions, fixes, known-bad changes, timing drift; exit 1 on a regression")
+    .command(
+      "compare <old> <new>",
+      "Compare two runs (JUnit files, timeline.json files or run directories): regressions, fixes, known-bad changes, timing drift; exit 1 on a regression",
+    )
     .option("--json", "Machine-readable output")
     .option("--markdown", "Markdown (for a CI job summary)")
-    .option("--drift-percent <n>", `A milestone drifted when reached more than n % later... (default ${DEFAULT_DRIFT.percent})`)
+    .option(
+      "--drift-percent <n>",
+      `A milestone drifted when reached more than n % later... (default ${DEFAULT_DRIFT.percent})`,
+    )
     .option("--drift-seconds <s>", `...and more than s seconds later (default ${DEFAULT_DRIFT.seconds})`)
     .option("--fail-on-drift", "Exit 1 on timing drift too")
     .action(async (oldPath: string, newPath: string, options) => {
@@ -90,7 +95,10 @@ export function registerHistoryCommands(cli: CAC): void {
     });
 
   cli
-    .command("history <boot>", "The last runs of a boot (name or glob) from artifacts/history.jsonl, with the milestone where each stopped")
+    .command(
+      "history <boot>",
+      "The last runs of a boot (name or glob) from artifacts/history.jsonl, with the milestone where each stopped",
+    )
     .option("--last <n>", "How many runs (default 20)")
     .option("--json", "The history records, one JSON array")
     .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
@@ -114,15 +122,24 @@ export function registerHistoryCommands(cli: CAC): void {
     });
 
   cli
-    .command("bisect [...expectations]", "For `git bisect run`: boot expectations (names, or .ts files) and exit 0 good, 1 bad, 125 skip (infra, bad expectation)")
+    .command(
+      "bisect [...expectations]",
+      "For `git bisect run`: boot expectations (names, or .ts files) and exit 0 good, 1 bad, 125 skip (infra, bad expectation)",
+    )
     .option("--expectations <dir>", "Directory of expectation files for names (default: bootlog's expectations/)")
-    .option("--bad-if <symptom>", 'Only this symptom is bad, other failures are skipped: "OUTCOME [after|before MILESTONE]", e.g. "hang after xen-banner"; repeatable')
+    .option(
+      "--bad-if <symptom>",
+      'Only this symptom is bad, other failures are skipped: "OUTCOME [after|before MILESTONE]", e.g. "hang after xen-banner"; repeatable',
+    )
     .option("--bad-if-line <pattern>", "Bad if a console line contains this text (or matches /regex/); repeatable")
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--verify-cache", "Hash every cached image in full before booting it")
-    .option("--runs <n>", "Boot n times per step: bad when max(2, ⌈n/6⌉) runs show the symptom, good when none fails, else skip (default 1, more for an intermittent knownBad)")
+    .option(
+      "--runs <n>",
+      "Boot n times per step: bad when max(2, ⌈n/6⌉) runs show the symptom, good when none fails, else skip (default 1, more for an intermittent knownBad)",
+    )
     .action(async (names: string[], options) => {
       bisectGuard();
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
@@ -147,13 +164,24 @@ export function registerHistoryCommands(cli: CAC): void {
           expectations = await loadForBisect(names.map(String), options.expectations);
         } catch (error) {
           // What this commit's files say (or lack): not a verdict on it, and maybe fine at the next one.
-          return skip(`${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`);
+          return skip(
+            `${error instanceof ExpectationError ? "expectation error" : "cannot load expectations"}: ${(error as Error).message}`,
+          );
         }
-        if (!expectations.length) return skip(`nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`);
+        if (!expectations.length)
+          return skip(
+            `nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`,
+          );
         checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
         // --runs is checked (a positive integer) with the other number options, before any action.
         const runs: number = options.runs ?? defaultRuns(expectations);
-        const outcome = await bisectBoots(expectations, { badIf, retries, artifactsDir: options.artifacts, imageOverrides: overrides, runs });
+        const outcome = await bisectBoots(expectations, {
+          badIf,
+          retries,
+          artifactsDir: options.artifacts,
+          imageOverrides: overrides,
+          runs,
+        });
         process.exitCode = outcome.exitCode;
       } catch (error) {
         console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
@@ -162,7 +190,10 @@ export function registerHistoryCommands(cli: CAC): void {
     });
 
   cli
-    .command("bisect-versions <expectation>", "Find the first bad version of a guest package (Xen, kernel) among those apt offers, booting each chosen version")
+    .command(
+      "bisect-versions <expectation>",
+      "Find the first bad version of a guest package (Xen, kernel) among those apt offers, booting each chosen version",
+    )
     .option("--package <name>", "Package name or glob (linux-image-6.1.0-*-arm64: kernel ABIs are in the name)")
     .option("--good <version>", "A good version: VERSION, PACKAGE (one version) or PACKAGE=VERSION")
     .option("--bad <version>", "A bad version, newer than --good")
@@ -170,14 +201,20 @@ export function registerHistoryCommands(cli: CAC): void {
     .option("--path <path>", "The file inside the package, when the expectation's image is not a deb")
     .option("--bad-if <symptom>", "As for bisect; repeatable")
     .option("--bad-if-line <pattern>", "As for bisect (e.g. /Linux version 6\\.1\\.0-5[3-9]/); repeatable")
-    .option("--pin <package=version>", "Boot this version of another package meanwhile (e.g. Xen, while bisecting the kernel); repeatable")
+    .option(
+      "--pin <package=version>",
+      "Boot this version of another package meanwhile (e.g. Xen, while bisecting the kernel); repeatable",
+    )
     .option("--verify", "Boot the good and bad ends first (--no-verify: do not)", { default: true })
     .option("--list", "Only list the versions, oldest first")
     .option("--expectations <dir>", "Directory of expectation files for names")
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--json", "The report as JSON")
-    .option("--runs <n>", "Boot n times per step (ends, probes), then the culprit and its predecessor n more times each; reports the overall confidence")
+    .option(
+      "--runs <n>",
+      "Boot n times per step (ends, probes), then the culprit and its predecessor n more times each; reports the overall confidence",
+    )
     .action(async (name: string, options) => {
       const { loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
@@ -188,7 +225,10 @@ export function registerHistoryCommands(cli: CAC): void {
         const pkg = typedOne("package", options.package);
         if (!pkg) throw new BisectUsageError("--package is required");
         const picked = await loadForBisect([String(name)], options.expectations);
-        if (picked.length !== 1) throw new BisectUsageError(`"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`);
+        if (picked.length !== 1)
+          throw new BisectUsageError(
+            `"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`,
+          );
         const { parsePin, pinPackages } = await import("./pins.ts");
         const exp = pinPackages(picked[0]!, typed("pin", options.pin).map(parsePin));
         const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
@@ -218,7 +258,10 @@ export function registerHistoryCommands(cli: CAC): void {
         process.exitCode = report.exitCode;
       } catch (error) {
         console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = error instanceof BisectUsageError || error instanceof UsageError || error instanceof ExpectationError ? EXIT_USAGE : EXIT_SKIP;
+        process.exitCode =
+          error instanceof BisectUsageError || error instanceof UsageError || error instanceof ExpectationError
+            ? EXIT_USAGE
+            : EXIT_SKIP;
       }
     });
 }

@@ -33,7 +33,9 @@ export function verdictLine(c: Comparison, exitCode: number): string {
 }
 
 function milestoneLines(change: BootChange): string[] {
-  return change.milestones.map((m) => `${m.id}: ${m.old} → ${m.new}${m.newAt !== null && m.new === "pass" ? ` (${seconds(m.newAt)})` : ""}`);
+  return change.milestones.map(
+    (m) => `${m.id}: ${m.old} → ${m.new}${m.newAt !== null && m.new === "pass" ? ` (${seconds(m.newAt)})` : ""}`,
+  );
 }
 
 const driftText = (d: Drift) =>
@@ -52,7 +54,10 @@ export function formatText(c: Comparison, exitCode: number): string {
     }
   }
   if (c.drift.length) {
-    out.push("", `TIMING DRIFT (${c.drift.length}; later by more than ${c.thresholds.percent} % and ${c.thresholds.seconds} s)`);
+    out.push(
+      "",
+      `TIMING DRIFT (${c.drift.length}; later by more than ${c.thresholds.percent} % and ${c.thresholds.seconds} s)`,
+    );
     for (const d of c.drift) out.push(`  ${driftText(d)}`);
   }
   if (c.unchanged.length) out.push("", `UNCHANGED (${c.unchanged.length}): ${c.unchanged.join(", ")}`);
@@ -65,20 +70,43 @@ const cell = markdownText;
 
 export function formatMarkdown(c: Comparison, exitCode: number): string {
   const icon = c.regressed ? "❌" : "✅";
-  const out = [`### ${icon} bootlog compare`, "", `${cell(runName(c.old))} → ${cell(runName(c.new))}`, "", `**${verdictLine(c, exitCode)}**`];
+  const out = [
+    `### ${icon} bootlog compare`,
+    "",
+    `${cell(runName(c.old))} → ${cell(runName(c.new))}`,
+    "",
+    `**${verdictLine(c, exitCode)}**`,
+  ];
   for (const { kind, title } of SECTIONS) {
     const changes = c.changes.filter((x) => x.kind === kind);
     if (!changes.length) continue;
-    out.push("", `#### ${title} (${changes.length})`, "", "| boot | before | now | what | milestones |", "|---|---|---|---|---|");
+    out.push(
+      "",
+      `#### ${title} (${changes.length})`,
+      "",
+      "| boot | before | now | what | milestones |",
+      "|---|---|---|---|---|",
+    );
     for (const change of changes)
-      out.push(`| ${cell(change.boot)} | ${cell(change.old ?? "—")} | ${cell(change.new ?? "—")} | ${cell(change.message)} | ${cell(milestoneLines(change).join("; ") || "—")} |`);
+      out.push(
+        `| ${cell(change.boot)} | ${cell(change.old ?? "—")} | ${cell(change.new ?? "—")} | ${cell(change.message)} | ${cell(milestoneLines(change).join("; ") || "—")} |`,
+      );
     const changed = changes.filter((change) => change.differences);
-    if (changed.length) out.push("", ...changed.map((change) => `- ${cell(change.boot)}: ${cell(differencesLine(change.differences!))}`));
+    if (changed.length)
+      out.push("", ...changed.map((change) => `- ${cell(change.boot)}: ${cell(differencesLine(change.differences!))}`));
   }
   if (c.drift.length) {
-    out.push("", `#### Timing drift (later by > ${c.thresholds.percent} % and > ${c.thresholds.seconds} s)`, "", "| boot | milestone | before | now | Δ |", "|---|---|---:|---:|---:|");
+    out.push(
+      "",
+      `#### Timing drift (later by > ${c.thresholds.percent} % and > ${c.thresholds.seconds} s)`,
+      "",
+      "| boot | milestone | before | now | Δ |",
+      "|---|---|---:|---:|---:|",
+    );
     for (const d of c.drift)
-      out.push(`| ${cell(d.boot)} | ${cell(d.milestone)} | ${seconds(d.oldAt)} | ${seconds(d.newAt)} | ${signed(d.deltaS, " s")} (${Number.isFinite(d.percent) ? signed(d.percent, " %", 0) : "from 0"}) |`);
+      out.push(
+        `| ${cell(d.boot)} | ${cell(d.milestone)} | ${seconds(d.oldAt)} | ${seconds(d.newAt)} | ${signed(d.deltaS, " s")} (${Number.isFinite(d.percent) ? signed(d.percent, " %", 0) : "from 0"}) |`,
+      );
   }
   if (c.unchanged.length) out.push("", `Unchanged: ${c.unchanged.map(cell).join(", ")}`);
   return `${out.join("\n")}\n`;

@@ -68,7 +68,13 @@ function milestoneChanges(old: BootRecord, now: BootRecord): MilestoneChange[] {
     .map((id) => {
       const o = oldById.get(id);
       const n = newById.get(id);
-      return { id, old: o?.status ?? "absent", new: n?.status ?? "absent", oldAt: o?.at ?? null, newAt: n?.at ?? null } as MilestoneChange;
+      return {
+        id,
+        old: o?.status ?? "absent",
+        new: n?.status ?? "absent",
+        oldAt: o?.at ?? null,
+        newAt: n?.at ?? null,
+      } as MilestoneChange;
     })
     .filter((c) => c.old !== c.new);
 }
@@ -82,7 +88,16 @@ export function driftOf(old: BootRecord, now: BootRecord, t: DriftThresholds): D
     const deltaS = m.at - before;
     const percent = before > 0 ? (deltaS / before) * 100 : Number.POSITIVE_INFINITY;
     if (deltaS <= t.seconds || percent <= t.percent) return [];
-    return [{ boot: now.name, milestone: m.id, oldAt: before, newAt: m.at, deltaS: round(deltaS), percent: Number.isFinite(percent) ? round(percent, 1) : percent }];
+    return [
+      {
+        boot: now.name,
+        milestone: m.id,
+        oldAt: before,
+        newAt: m.at,
+        deltaS: round(deltaS),
+        percent: Number.isFinite(percent) ? round(percent, 1) : percent,
+      },
+    ];
   });
 }
 
@@ -95,7 +110,13 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   const base = { boot: now.name, old: from, new: to };
   if (!judged(old) || !judged(now)) {
     if (old.outcome === now.outcome) return undefined;
-    return { ...base, kind: "not-comparable", message: `${from} → ${to}: ${!judged(now) ? now.summary : "the old run was not judged"}`, milestones: [], regressed: false };
+    return {
+      ...base,
+      kind: "not-comparable",
+      message: `${from} → ${to}: ${!judged(now) ? now.summary : "the old run was not judged"}`,
+      milestones: [],
+      regressed: false,
+    };
   }
   if (old.repeat || now.repeat) return compareRepeated(old, now, base);
   const milestones = milestoneChanges(old, now);
@@ -105,7 +126,13 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   // The same symptom from another cause (what memory shows changed) is a known-bad change too.
   const causeChanged = from === to && now.outcome !== "pass" && !!old.cause && !!now.cause && old.cause !== now.cause;
   if (causeChanged && sameKnownBad)
-    return { ...base, kind: "known-bad", message: `${to}, cause changed: ${old.cause} → ${now.cause}`, milestones, regressed: false };
+    return {
+      ...base,
+      kind: "known-bad",
+      message: `${to}, cause changed: ${old.cause} → ${now.cause}`,
+      milestones,
+      regressed: false,
+    };
 
   if (now.knownBad || old.knownBad) {
     if (from === to && sameKnownBad) return undefined;
@@ -127,13 +154,20 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
   }
   if (lost.length) {
     const first = lost[0]!;
-    return { ...base, kind: "regression", message: `${from} → ${to} (${first.id}: ${first.old} → ${first.new})`, milestones, regressed: true };
+    return {
+      ...base,
+      kind: "regression",
+      message: `${from} → ${to} (${first.id}: ${first.old} → ${first.new})`,
+      milestones,
+      regressed: true,
+    };
   }
   if (gained.length) {
     const message = now.outcome === "pass" ? `${from} → pass` : `${from} → ${to}: gets further, still failing`;
     return { ...base, kind: "fix", message, milestones, regressed: false };
   }
-  if (from !== to || old.outcome !== now.outcome) return { ...base, kind: "changed", message: `${from} → ${to}: ${now.summary}`, milestones, regressed: false };
+  if (from !== to || old.outcome !== now.outcome)
+    return { ...base, kind: "changed", message: `${from} → ${to}: ${now.summary}`, milestones, regressed: false };
   return undefined;
 }
 
@@ -142,17 +176,33 @@ export function compareBoot(old: BootRecord, now: BootRecord): BootChange | unde
  * above the old one rose significantly (a regression), wholly below fell (a fix); overlapping
  * intervals are a change within chance, or nothing when the counts and verdict are the same.
  */
-function compareRepeated(old: BootRecord, now: BootRecord, base: { boot: string; old: string; new: string }): BootChange | undefined {
+function compareRepeated(
+  old: BootRecord,
+  now: BootRecord,
+  base: { boot: string; old: string; new: string },
+): BootChange | undefined {
   const before = rateOf(old);
   const after = rateOf(now);
   if (!before || !after) return undefined;
   const change = rateChange(before, after);
   const text = `failure rate ${rateText(before)} → ${rateText(after)}`;
   const b = { ...base, old: rateText(before), new: rateText(after), milestones: [] };
-  if (change === "rose") return { ...b, kind: now.knownBad ? "known-bad" : "regression", message: `${text}: rose significantly (the intervals do not overlap)`, regressed: !now.ok || !now.knownBad };
+  if (change === "rose")
+    return {
+      ...b,
+      kind: now.knownBad ? "known-bad" : "regression",
+      message: `${text}: rose significantly (the intervals do not overlap)`,
+      regressed: !now.ok || !now.knownBad,
+    };
   if (change === "fell") return { ...b, kind: "fix", message: `${text}: fell significantly`, regressed: false };
   if (before.failures / before.judged === after.failures / after.judged && old.ok === now.ok) return undefined;
-  if (old.ok && !now.ok) return { ...b, kind: now.knownBad ? "known-bad" : "changed", message: `${text}: within chance (the intervals overlap), but now ${now.summary}`, regressed: false };
+  if (old.ok && !now.ok)
+    return {
+      ...b,
+      kind: now.knownBad ? "known-bad" : "changed",
+      message: `${text}: within chance (the intervals overlap), but now ${now.summary}`,
+      regressed: false,
+    };
   return { ...b, kind: "changed", message: `${text}: within chance (the intervals overlap)`, regressed: false };
 }
 
@@ -165,7 +215,15 @@ export function compareRuns(old: RunRecord, now: RunRecord, thresholds: DriftThr
   for (const b of now.boots) {
     const before = oldByName.get(b.name);
     if (!before) {
-      changes.push({ boot: b.name, kind: "new", message: `new boot: ${symptomOf(b)}`, old: null, new: symptomOf(b), milestones: [], regressed: false });
+      changes.push({
+        boot: b.name,
+        kind: "new",
+        message: `new boot: ${symptomOf(b)}`,
+        old: null,
+        new: symptomOf(b),
+        milestones: [],
+        regressed: false,
+      });
       continue;
     }
     const change = compareBoot(before, b);
@@ -175,7 +233,15 @@ export function compareRuns(old: RunRecord, now: RunRecord, thresholds: DriftThr
   }
   for (const b of old.boots)
     if (!newByName.has(b.name))
-      changes.push({ boot: b.name, kind: "removed", message: `removed boot (was ${symptomOf(b)})`, old: symptomOf(b), new: null, milestones: [], regressed: false });
+      changes.push({
+        boot: b.name,
+        kind: "removed",
+        message: `removed boot (was ${symptomOf(b)})`,
+        old: symptomOf(b),
+        new: null,
+        milestones: [],
+        regressed: false,
+      });
   return {
     old: { source: old.source, runId: old.runId, boots: old.boots.length },
     new: { source: now.source, runId: now.runId, boots: now.boots.length },

@@ -21,13 +21,19 @@ function typed(flag: string, parsed: unknown): string[] {
 
 export function registerCulpritCommands(cli: CAC): void {
   cli
-    .command("culprit <old> <new>", "Find the change that broke each regressed boot between two runs (JUnit files, timeline.json files or run directories): reproduce, revert package by package, bisect the versions")
+    .command(
+      "culprit <old> <new>",
+      "Find the change that broke each regressed boot between two runs (JUnit files, timeline.json files or run directories): reproduce, revert package by package, bisect the versions",
+    )
     .option("--max-boots <n>", `Boots allowed in all (default ${DEFAULT_MAX_BOOTS})`)
     .option("--out <dir>", "Where culprit.json, culprit.md and the step boots go (default: artifacts/culprit)")
     .option("--no-confirm", "Do not boot the first bad and last good versions a second time")
     .option("--bad-if <symptom>", "Judge each step by this symptom instead of NEW's (as for bisect); repeatable")
     .option("--bad-if-line <pattern>", "...or by a console line (text or /regex/); repeatable")
-    .option("--expectations <dir>", "Find the expectation by name here (default: the file NEW recorded, else bootlog's expectations/)")
+    .option(
+      "--expectations <dir>",
+      "Find the expectation by name here (default: the file NEW recorded, else bootlog's expectations/)",
+    )
     .option("--markdown", "Print Markdown (for a CI job summary); progress goes to stderr")
     .option("--json", "Print culprit.json")
     .action(async (oldPath: string, newPath: string, options) => {
@@ -41,7 +47,8 @@ export function registerCulpritCommands(cli: CAC): void {
       const { culpritMarkdown, culpritText } = await import("./culprit-format.ts");
       try {
         const maxBoots = Number(options.maxBoots ?? DEFAULT_MAX_BOOTS);
-        if (!Number.isInteger(maxBoots) || maxBoots < 1) throw new CulpritUsageError(`--max-boots: expected a positive integer, got "${options.maxBoots}"`);
+        if (!Number.isInteger(maxBoots) || maxBoots < 1)
+          throw new CulpritUsageError(`--max-boots: expected a positive integer, got "${options.maxBoots}"`);
         const out = resolve(options.out ?? join(artifactsRoot(), "culprit"));
         mkdirSync(out, { recursive: true });
         const [symptoms, lines] = [typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine)];
@@ -56,26 +63,51 @@ export function registerCulpritCommands(cli: CAC): void {
         });
         await writeFileAtomic(join(out, "culprit.json"), `${JSON.stringify(report, null, 2)}\n`);
         await writeFileAtomic(join(out, "culprit.md"), culpritMarkdown(report));
-        console.log(options.json ? JSON.stringify(report, null, 2) : options.markdown ? culpritMarkdown(report) : culpritText(report));
+        console.log(
+          options.json
+            ? JSON.stringify(report, null, 2)
+            : options.markdown
+              ? culpritMarkdown(report)
+              : culpritText(report),
+        );
         console.error(`culprit: wrote ${join(out, "culprit.json")} and culprit.md`);
         process.exitCode = report.exitCode;
       } catch (error) {
-        const usage = error instanceof CulpritUsageError || error instanceof RunReadError || error instanceof BisectUsageError || error instanceof ExpectationError;
+        const usage =
+          error instanceof CulpritUsageError ||
+          error instanceof RunReadError ||
+          error instanceof BisectUsageError ||
+          error instanceof ExpectationError;
         console.error(`bootlog culprit: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode = usage ? EXIT_USAGE : EXIT_INFRA;
       }
     });
 
   cli
-    .command("verdict [...files]", "Any JUnit file(s) as a git-bisect answer: 0 no failures or errors, 1 failures, 125 only errors or an unreadable file")
-    .option("--bad-if-testcase <name>", "Only failures of this testcase are bad (its name, or /regex/ on the name or \"classname name\"); others skip (125); repeatable")
-    .option("--bad-if-message <text>", "Only failures whose message has this text (or matches /regex/) are bad; repeatable")
+    .command(
+      "verdict [...files]",
+      "Any JUnit file(s) as a git-bisect answer: 0 no failures or errors, 1 failures, 125 only errors or an unreadable file",
+    )
+    .option(
+      "--bad-if-testcase <name>",
+      'Only failures of this testcase are bad (its name, or /regex/ on the name or "classname name"); others skip (125); repeatable',
+    )
+    .option(
+      "--bad-if-message <text>",
+      "Only failures whose message has this text (or matches /regex/) are bad; repeatable",
+    )
     .action(async (files: string[], options) => {
       const { BisectUsageError } = await import("./bisect.ts");
       const { parseSelectors, verdict } = await import("./verdict.ts");
       try {
         if (!files.length) throw new BisectUsageError("name at least one JUnit file");
-        const result = await verdict(files.map(String), parseSelectors(typed("bad-if-testcase", options.badIfTestcase), typed("bad-if-message", options.badIfMessage)));
+        const result = await verdict(
+          files.map(String),
+          parseSelectors(
+            typed("bad-if-testcase", options.badIfTestcase),
+            typed("bad-if-message", options.badIfMessage),
+          ),
+        );
         for (const line of result.lines) console.log(line);
         process.exitCode = result.exitCode;
       } catch (error) {

@@ -13,12 +13,24 @@ import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, EXIT_USAGE, outcomeAfter } from "../vocabulary.ts";
-import { EXPECTATIONS_DIR, loadAllExpectations, loadExpectationFile, selectExpectations, type Expectation } from "../expectations/loader.ts";
+import {
+  EXPECTATIONS_DIR,
+  loadAllExpectations,
+  loadExpectationFile,
+  selectExpectations,
+  type Expectation,
+} from "../expectations/loader.ts";
 import { runMany } from "../run.ts";
 import { expectationHash } from "../artifacts/provenance.ts";
 import { judgeForBisect, parseBadIf, type BadIf, type BisectKind } from "./bisect.ts";
 import { candidateName, listCandidates, madison, walkVersions, type Candidate } from "./bisect-versions.ts";
-import { bootDifferences, describeDifferences, describePackageChange, type BootDifferences, type PackageChange } from "./changes.ts";
+import {
+  bootDifferences,
+  describeDifferences,
+  describePackageChange,
+  type BootDifferences,
+  type PackageChange,
+} from "./changes.ts";
 import { compareRuns } from "./compare.ts";
 import { readRun, type RunRecord } from "../artifacts/read-run.ts";
 import type { BootRecord } from "../artifacts/records.ts";
@@ -27,7 +39,6 @@ import { pinArgs, pinRole, pinRoles } from "./pins.ts";
 /** 0: a culprit named; 1: not reproducible or not named; 2: usage; 125: infra. */
 export const EXIT_NAMED = EXIT_OK;
 export const EXIT_NOT_NAMED = EXIT_FAIL;
-export { EXIT_INFRA, EXIT_USAGE };
 
 /** A mistake in the command or its input files (the same however often it runs): exit 2. */
 export class CulpritUsageError extends Error {
@@ -82,7 +93,13 @@ export interface BootCulprit {
   differences: BootDifferences;
   status: CulpritStatus;
   message: string;
-  culprit: { package: string; role: string; firstBad: Candidate; lastGood: Candidate; direction: PackageChange["direction"] } | null;
+  culprit: {
+    package: string;
+    role: string;
+    firstBad: Candidate;
+    lastGood: Candidate;
+    direction: PackageChange["direction"];
+  } | null;
   /** When no package is to blame: the other changes between OLD and NEW. */
   suspects: string[];
   /** The next command when the expectation or bootlog's commit changed. */
@@ -155,7 +172,15 @@ export async function findCulprit(oldPath: string, newPath: string, opts: Culpri
     );
   const comparison = compareRuns(old, now);
   const regressed = comparison.changes.filter((c) => c.regressed);
-  const report: CulpritReport = { old: oldPath, new: newPath, boots: [], bootsUsed: 0, maxBoots: opts.maxBoots, message: "", exitCode: EXIT_NAMED };
+  const report: CulpritReport = {
+    old: oldPath,
+    new: newPath,
+    boots: [],
+    bootsUsed: 0,
+    maxBoots: opts.maxBoots,
+    message: "",
+    exitCode: EXIT_NAMED,
+  };
   if (!regressed.length) {
     report.message = `nothing regressed between ${oldPath} and ${newPath}: no culprit to look for`;
     report.exitCode = EXIT_NOT_NAMED;
@@ -166,29 +191,53 @@ export async function findCulprit(oldPath: string, newPath: string, opts: Culpri
   for (const change of regressed) {
     const before = old.boots.find((b) => b.name === change.boot)!;
     const after = now.boots.find((b) => b.name === change.boot)!;
-    for (const [record, run] of [[before, old], [after, now]] as [BootRecord, RunRecord][])
+    for (const [record, run] of [
+      [before, old],
+      [after, now],
+    ] as [BootRecord, RunRecord][])
       if (!Object.keys(record.packages).length)
-        throw new CulpritUsageError(`${run.source}: boot "${record.name}" has no package.* properties (package.NAME = VERSION): cannot tell which versions it booted`);
-    inputs.push({ before, after, exp: await expectationFor(after, now.source, opts.expectationsDir), message: change.message });
+        throw new CulpritUsageError(
+          `${run.source}: boot "${record.name}" has no package.* properties (package.NAME = VERSION): cannot tell which versions it booted`,
+        );
+    inputs.push({
+      before,
+      after,
+      exp: await expectationFor(after, now.source, opts.expectationsDir),
+      message: change.message,
+    });
   }
   const budget = { used: 0 };
-  for (const input of inputs) report.boots.push(await hunt(input.before, input.after, input.exp, input.message, opts, budget));
+  for (const input of inputs)
+    report.boots.push(await hunt(input.before, input.after, input.exp, input.message, opts, budget));
   report.bootsUsed = budget.used;
-  report.exitCode = report.boots.some((b) => b.exitCode === EXIT_INFRA) ? EXIT_INFRA : report.boots.some((b) => b.exitCode !== EXIT_NAMED) ? EXIT_NOT_NAMED : EXIT_NAMED;
+  report.exitCode = report.boots.some((b) => b.exitCode === EXIT_INFRA)
+    ? EXIT_INFRA
+    : report.boots.some((b) => b.exitCode !== EXIT_NAMED)
+      ? EXIT_NOT_NAMED
+      : EXIT_NAMED;
   const named = report.boots.filter((b) => b.status === "culprit").length;
   report.message = `${named} of ${report.boots.length} regressed boot(s) with a culprit; ${budget.used} boot(s) of at most ${opts.maxBoots}`;
   return report;
 }
 
 /** The hunt for one regressed boot. */
-async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, regression: string, opts: CulpritOptions, budget: { used: number }): Promise<BootCulprit> {
+async function hunt(
+  before: BootRecord,
+  after: BootRecord,
+  exp: Expectation,
+  regression: string,
+  opts: CulpritOptions,
+  budget: { used: number },
+): Promise<BootCulprit> {
   const log = (line: string) => opts.log(`culprit: ${after.name}: ${line}`);
   const notes: string[] = [];
   const differences = bootDifferences(before, after);
   const badIfFlags = opts.badIf
     ? [...opts.badIf.symptoms.flatMap((s) => ["--bad-if", s]), ...opts.badIf.lines.flatMap((l) => ["--bad-if-line", l])]
     : ["--bad-if", symptomOf(after)];
-  const badIf: BadIf = opts.badIf ? parseBadIf(opts.badIf.symptoms, opts.badIf.lines) : parseBadIf([symptomOf(after)], []);
+  const badIf: BadIf = opts.badIf
+    ? parseBadIf(opts.badIf.symptoms, opts.badIf.lines)
+    : parseBadIf([symptomOf(after)], []);
   const result: BootCulprit = {
     boot: after.name,
     expectation: exp.file,
@@ -206,27 +255,40 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
     notes,
     exitCode: EXIT_NOT_NAMED,
   };
-  const done = (status: CulpritStatus, message: string, exitCode = status === "culprit" ? EXIT_NAMED : status === "infra" ? EXIT_INFRA : EXIT_NOT_NAMED) => {
+  const done = (
+    status: CulpritStatus,
+    message: string,
+    exitCode = status === "culprit" ? EXIT_NAMED : status === "infra" ? EXIT_INFRA : EXIT_NOT_NAMED,
+  ) => {
     log(message);
     return Object.assign(result, { status, message, exitCode });
   };
   const hashNow = expectationHash(exp);
   if (after.expectationHash && after.expectationHash !== hashNow)
-    notes.push(`${exp.file} is not the expectation NEW booted (hash ${after.expectationHash.slice(0, 12)} then, ${hashNow.slice(0, 12)} now): the steps boot it as it is now`);
+    notes.push(
+      `${exp.file} is not the expectation NEW booted (hash ${after.expectationHash.slice(0, 12)} then, ${hashNow.slice(0, 12)} now): the steps boot it as it is now`,
+    );
 
   const base = newPins(exp, after, notes);
   const changes = differences.packages.filter((c) => c.old && c.new);
   const roleOf = (c: PackageChange) => [...base].find(([, pin]) => pin.package === c.new!.package)?.[0];
-  for (const c of changes) if (!roleOf(c)) notes.push(`${describePackageChange(c)}: feeds no image of ${exp.file}: not reverted`);
+  for (const c of changes)
+    if (!roleOf(c)) notes.push(`${describePackageChange(c)}: feeds no image of ${exp.file}: not reverted`);
   const revertable = changes.filter((c) => roleOf(c));
 
   // Versions apt no longer offers cannot be booted: say which before booting anything.
   const debArch = DEB_ARCH[exp.machine.arch];
-  const wanted = [...[...base.values()].map((c) => ({ c, side: "NEW" })), ...revertable.map((c) => ({ c: c.old!, side: "OLD" }))];
+  const wanted = [
+    ...[...base.values()].map((c) => ({ c, side: "NEW" })),
+    ...revertable.map((c) => ({ c: c.old!, side: "OLD" })),
+  ];
   const offered = new Set((await madison([...new Set(wanted.map((w) => w.c.package))], debArch)).map(candidateName));
   const gone = wanted.filter((w) => !offered.has(candidateName(w.c)));
   if (gone.length)
-    return done("infra", `apt no longer offers ${gone.map((w) => `${candidateName(w.c)} (${w.side})`).join(", ")}: cannot boot ${gone.some((w) => w.side === "NEW") ? "NEW's versions" : "OLD's versions"} (a snapshot.debian.org source in apt would bring them back)`);
+    return done(
+      "infra",
+      `apt no longer offers ${gone.map((w) => `${candidateName(w.c)} (${w.side})`).join(", ")}: cannot boot ${gone.some((w) => w.side === "NEW") ? "NEW's versions" : "OLD's versions"} (a snapshot.debian.org source in apt would bring them back)`,
+    );
 
   const pinsWith = (changed: [string, Candidate][]) => {
     const pins = new Map(base);
@@ -245,20 +307,32 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
       pins: [...pins.values()],
       verdict: verdict.kind,
       reason: verdict.reason,
-      runs: [{ runDir: run.runDir, outcome: r.outcome, summary: r.summary, packages: r.packages.map((p) => `${p.package}=${p.version}`) }],
+      runs: [
+        {
+          runDir: run.runDir,
+          outcome: r.outcome,
+          summary: r.summary,
+          packages: r.packages.map((p) => `${p.package}=${p.version}`),
+        },
+      ],
     });
     log(`${step.padEnd(9)} ${verdict.kind.toUpperCase().padEnd(4)} ${what}: ${verdict.reason}`);
     return verdict.kind;
   };
   // bootlog's own expectations are found by name; others by their directory.
   const where = isBootlogExpectation(exp) ? [] : ["--expectations", dirname(exp.file)];
-  const runCommand = (pins: Map<string, Candidate>) => command([...opts.bootlog.split(" "), "run", ...where, exp.name, ...pinArgs(pins.values())]);
+  const runCommand = (pins: Map<string, Candidate>) =>
+    command([...opts.bootlog.split(" "), "run", ...where, exp.name, ...pinArgs(pins.values())]);
 
   try {
     // 1. Reproduce.
     const reproduced = await probe("reproduce", "NEW's versions", base);
     result.reproduce.push(runCommand(base));
-    if (reproduced === "good") return done("not-reproducible", `not reproducible: NEW's versions booted fine (${result.steps[0]!.reason}); ${result.steps.length} run(s)`);
+    if (reproduced === "good")
+      return done(
+        "not-reproducible",
+        `not reproducible: NEW's versions booted fine (${result.steps[0]!.reason}); ${result.steps.length} run(s)`,
+      );
     if (reproduced === "skip") {
       const infra = result.steps[0]!.runs[0]!.outcome === "infra";
       return done(infra ? "infra" : "inconclusive", `could not reproduce the symptom: ${result.steps[0]!.reason}`);
@@ -266,46 +340,89 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
 
     // 2. Narrow to one package: revert each alone (or halves of many).
     const revert = async (set: PackageChange[]) =>
-      probe("revert", `revert ${set.map((c) => `${c.pattern} to ${c.old!.version}`).join(", ")}`, pinsWith(set.map((c) => [roleOf(c)!, c.old!])));
+      probe(
+        "revert",
+        `revert ${set.map((c) => `${c.pattern} to ${c.old!.version}`).join(", ")}`,
+        pinsWith(set.map((c) => [roleOf(c)!, c.old!])),
+      );
     let guilty: PackageChange | undefined;
     if (revertable.length === 1) {
       if ((await revert(revertable)) === "good") guilty = revertable[0];
     } else if (revertable.length > 1) {
       // Many changes: first whether OLD's versions of all of them cure it at all, then halves.
       let set = revertable;
-      if (set.length > 3 && (await revert(set)) !== "good") return notAPackage(result, before, after, exp, revertable, opts, done);
+      if (set.length > 3 && (await revert(set)) !== "good")
+        return notAPackage(result, before, after, exp, revertable, opts, done);
       while (set.length > 3) {
         const half = set.slice(0, Math.ceil(set.length / 2));
         const rest = set.slice(half.length);
         if ((await revert(half)) === "good") set = half;
         else if ((await revert(rest)) === "good") set = rest;
-        else return done("inconclusive", `reverting all of ${set.map((c) => c.pattern).join(", ")} cures it, neither half alone: no single package is to blame`);
+        else
+          return done(
+            "inconclusive",
+            `reverting all of ${set.map((c) => c.pattern).join(", ")} cures it, neither half alone: no single package is to blame`,
+          );
       }
       const cured: PackageChange[] = [];
       for (const c of set) if ((await revert([c])) === "good") cured.push(c);
-      if (cured.length > 1) return done("inconclusive", `reverting any one of ${cured.map((c) => c.pattern).join(", ")} cures it: they break it only together`);
+      if (cured.length > 1)
+        return done(
+          "inconclusive",
+          `reverting any one of ${cured.map((c) => c.pattern).join(", ")} cures it: they break it only together`,
+        );
       guilty = cured[0];
-      if (!guilty && set !== revertable) return done("inconclusive", `reverting ${set.map((c) => c.pattern).join(", ")} together cures it, none alone: no single package is to blame`);
-      if (!guilty && (await revert(set)) === "good") return done("inconclusive", `only reverting ${set.map((c) => c.pattern).join(", ")} together cures it: no single package is to blame`);
+      if (!guilty && set !== revertable)
+        return done(
+          "inconclusive",
+          `reverting ${set.map((c) => c.pattern).join(", ")} together cures it, none alone: no single package is to blame`,
+        );
+      if (!guilty && (await revert(set)) === "good")
+        return done(
+          "inconclusive",
+          `only reverting ${set.map((c) => c.pattern).join(", ")} together cures it: no single package is to blame`,
+        );
     }
     if (!guilty) return notAPackage(result, before, after, exp, revertable, opts, done);
 
     // 3. Bisect that package's versions between OLD's and NEW's.
     const role = roleOf(guilty)!;
     // A glob made of a changed ABI number means digits only: linux-image-6.1.0-*-arm64 is not the -rt-arm64 flavour.
-    const shape = new RegExp(`^${guilty.pattern.split("*").map((part) => part.replace(/[.+^$()|[\]{}?\\]/g, "\\$&")).join("\\d+")}$`);
+    const shape = new RegExp(
+      `^${guilty.pattern
+        .split("*")
+        .map((part) => part.replace(/[.+^$()|[\]{}?\\]/g, "\\$&"))
+        .join("\\d+")}$`,
+    );
     const candidates = (await listCandidates(guilty.pattern, debArch)).filter((c) => shape.test(c.package));
     const at = (c: Candidate) => candidates.findIndex((x) => x.package === c.package && x.version === c.version);
     const [goodAt, badAt] = [at(guilty.old!), at(guilty.new!)];
-    if (goodAt < 0 || badAt < 0) return done("infra", `apt does not list ${goodAt < 0 ? candidateName(guilty.old!) : candidateName(guilty.new!)} among ${guilty.pattern}`);
+    if (goodAt < 0 || badAt < 0)
+      return done(
+        "infra",
+        `apt does not list ${goodAt < 0 ? candidateName(guilty.old!) : candidateName(guilty.new!)} among ${guilty.pattern}`,
+      );
     const span = candidates.slice(Math.min(goodAt, badAt), Math.max(goodAt, badAt) + 1);
     if (goodAt > badAt) span.reverse(); // a downgrade broke it: walk from OLD's (newer) version down
     log(`bisecting ${guilty.pattern} over ${span.length} version(s): ${span.map(candidateName).join(", ")}`);
     // The ends were booted already: OLD's version in the revert, NEW's in the reproduction.
-    const walk = await walkVersions(0, span.length - 1, (i) => probe("bisect", candidateName(span[i]!), pinsWith([[role, span[i]!]])).then((kind) => ({ kind, reason: result.steps.at(-1)!.reason })), false);
+    const walk = await walkVersions(
+      0,
+      span.length - 1,
+      (i) =>
+        probe("bisect", candidateName(span[i]!), pinsWith([[role, span[i]!]])).then((kind) => ({
+          kind,
+          reason: result.steps.at(-1)!.reason,
+        })),
+      false,
+    );
     if (walk.status !== "found") {
-      const among = walk.status === "inconclusive" ? walk.firstBadAmong.map((i) => candidateName(span[i]!)).join(", ") : "?";
-      return done("inconclusive", `${guilty.pattern} is to blame, but skipped versions hide which version: one of ${among}`);
+      const among =
+        walk.status === "inconclusive" ? walk.firstBadAmong.map((i) => candidateName(span[i]!)).join(", ") : "?";
+      return done(
+        "inconclusive",
+        `${guilty.pattern} is to blame, but skipped versions hide which version: one of ${among}`,
+      );
     }
     const firstBad = span[walk.firstBad]!;
     const lastGood = span[walk.lastGood]!;
@@ -316,7 +433,19 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
     result.reproduce = [
       `${runCommand(badPins)}   # first bad: shows the symptom`,
       `${runCommand(goodPins)}   # last good`,
-      command([...opts.bootlog.split(" "), "bisect-versions", exp.file, "--package", guilty.pattern, "--good", `${guilty.old!.package}=${guilty.old!.version}`, "--bad", `${guilty.new!.package}=${guilty.new!.version}`, ...badIfFlags, ...pinArgs(otherPins)]),
+      command([
+        ...opts.bootlog.split(" "),
+        "bisect-versions",
+        exp.file,
+        "--package",
+        guilty.pattern,
+        "--good",
+        `${guilty.old!.package}=${guilty.old!.version}`,
+        "--bad",
+        `${guilty.new!.package}=${guilty.new!.version}`,
+        ...badIfFlags,
+        ...pinArgs(otherPins),
+      ]),
     ];
 
     // 4. Confirm: the first bad and the last good once more.
@@ -327,12 +456,24 @@ async function hunt(before: BootRecord, after: BootRecord, exp: Expectation, reg
       const bad = await probe("confirm", candidateName(firstBad), badPins);
       const good = await probe("confirm", candidateName(lastGood), goodPins);
       if (bad !== "bad" || good !== "good") {
-        result.confidence = { level: "contradicted", text: `booted again, the first bad was ${bad} and the last good ${good}: the failure may be intermittent` };
-        return done("inconclusive", `${candidateName(firstBad)} looked first bad, but a second boot disagreed (${bad}/${good}): intermittent?`);
+        result.confidence = {
+          level: "contradicted",
+          text: `booted again, the first bad was ${bad} and the last good ${good}: the failure may be intermittent`,
+        };
+        return done(
+          "inconclusive",
+          `${candidateName(firstBad)} looked first bad, but a second boot disagreed (${bad}/${good}): intermittent?`,
+        );
       }
-      result.confidence = { level: "confirmed", text: `first bad ${candidateName(firstBad)} bad in 2 of 2 boots, last good ${candidateName(lastGood)} good in 2 of 2; every other step one boot` };
+      result.confidence = {
+        level: "confirmed",
+        text: `first bad ${candidateName(firstBad)} bad in 2 of 2 boots, last good ${candidateName(lastGood)} good in 2 of 2; every other step one boot`,
+      };
     }
-    return done("culprit", `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}), among ${span.length} versions of ${guilty.pattern} from OLD's to NEW's; ${result.steps.length} boot(s)`);
+    return done(
+      "culprit",
+      `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}), among ${span.length} versions of ${guilty.pattern} from OLD's to NEW's; ${result.steps.length} boot(s)`,
+    );
   } catch (error) {
     if (!(error instanceof OutOfBoots)) throw error;
     return done("inconclusive", `${error.message} before a culprit was named (raise --max-boots)`);
@@ -352,7 +493,9 @@ function notAPackage(
   const d = result.differences;
   const others = describeDifferences({ ...d, packages: d.packages.filter((c) => !reverted.includes(c)) });
   result.suspects = others;
-  const why = reverted.length ? `reverting ${reverted.map((c) => c.pattern).join(", ")} to OLD's versions does not cure it` : "no package version changed";
+  const why = reverted.length
+    ? `reverting ${reverted.map((c) => c.pattern).join(", ")} to OLD's versions does not cure it`
+    : "no package version changed";
   const { gitCommit, expectationHash: hash, qemuVersion } = d;
   if (gitCommit || hash) {
     const good = before.gitCommit ?? "OLD_COMMIT";
@@ -361,9 +504,16 @@ function notAPackage(
     const target = inside ? exp.name : exp.file;
     const bootlog = inside ? opts.bootlog.split(" ") : ["node", resolve(import.meta.dirname, "../../bin/bootlog.mjs")];
     result.gitBisect = `git bisect start ${bad} ${good} && git bisect run ${command([...bootlog, "bisect", target, ...result.badIf])}; git bisect reset`;
-    if (!gitCommit) result.notes.push(`both runs were at ${after.gitCommit ?? "an unrecorded commit"} although the expectation changed (uncommitted?): git bisect cannot walk that`);
+    if (!gitCommit)
+      result.notes.push(
+        `both runs were at ${after.gitCommit ?? "an unrecorded commit"} although the expectation changed (uncommitted?): git bisect cannot walk that`,
+      );
   }
-  const next = result.gitBisect ? `bisect the commits: ${result.gitBisect}` : qemuVersion ? `QEMU changed ${qemuVersion.old} → ${qemuVersion.new}: boot NEW's versions with QEMU ${qemuVersion.old} to confirm` : "nothing else recorded changed";
+  const next = result.gitBisect
+    ? `bisect the commits: ${result.gitBisect}`
+    : qemuVersion
+      ? `QEMU changed ${qemuVersion.old} → ${qemuVersion.new}: boot NEW's versions with QEMU ${qemuVersion.old} to confirm`
+      : "nothing else recorded changed";
   if (qemuVersion && result.gitBisect) result.notes.push(`QEMU changed too: ${qemuVersion.old} → ${qemuVersion.new}`);
   return done("not-a-package", `${why}; what else changed: ${others.join("; ") || "nothing recorded"}; next: ${next}`);
 }

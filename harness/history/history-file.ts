@@ -37,12 +37,19 @@ export function formatHistory(entries: HistoryEntry[]): string {
   const rows = entries.map((e, i) => {
     const reached = e.milestones.filter((m) => m.status === "pass");
     const lastAt = reached.at(-1)?.at;
-    const previous = entries.slice(0, i).reverse().find((p) => p.boot === e.boot);
+    const previous = entries
+      .slice(0, i)
+      .reverse()
+      .find((p) => p.boot === e.boot);
     return [
       e.time.replace("T", " ").replace(/\.\d+Z$/, "Z"),
       ...(new Set(entries.map((x) => x.boot)).size > 1 ? [e.boot] : []),
       e.gitCommit ? e.gitCommit.slice(0, 10) : "-",
-      e.repeat ? repeatOutcome(e, previous) : e.knownBad?.status === "reproduced" ? `${e.outcome} (known-bad)` : e.outcome,
+      e.repeat
+        ? repeatOutcome(e, previous)
+        : e.knownBad?.status === "reproduced"
+          ? `${e.outcome} (known-bad)`
+          : e.outcome,
       stoppedAt(e),
       `${reached.length}/${e.milestones.length}`,
       lastAt === undefined || lastAt === null ? "-" : `${lastAt.toFixed(2)} s`,
@@ -51,9 +58,23 @@ export function formatHistory(entries: HistoryEntry[]): string {
     ];
   });
   const multi = new Set(entries.map((x) => x.boot)).size > 1;
-  const header = ["TIME", ...(multi ? ["BOOT"] : []), "COMMIT", "OUTCOME", "STOPPED AT", "REACHED", "LAST", "ATTEMPTS", "PACKAGES CHANGED"];
+  const header = [
+    "TIME",
+    ...(multi ? ["BOOT"] : []),
+    "COMMIT",
+    "OUTCOME",
+    "STOPPED AT",
+    "REACHED",
+    "LAST",
+    "ATTEMPTS",
+    "PACKAGES CHANGED",
+  ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((text, c) => (c === cells.length - 1 ? text : text.padEnd(widths[c]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((text, c) => (c === cells.length - 1 ? text : text.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   const newest = entries.at(-1)!;
   const versions = Object.entries(newest.packages).map(([name, version]) => `${name} ${version}`);
   return [

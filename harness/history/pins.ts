@@ -32,7 +32,10 @@ export function pinRoles(exp: Expectation, pins: Map<string, Candidate>): Expect
   for (const [role, c] of pins) {
     const declared = exp.images[role];
     if (declared?.kind === "busybox-initrd") {
-      if (c.package !== "busybox-static") throw new UsageError(`images.${role} of ${exp.name} is a busybox initramfs: only busybox-static can be pinned there, not ${c.package}`);
+      if (c.package !== "busybox-static")
+        throw new UsageError(
+          `images.${role} of ${exp.name} is a busybox initramfs: only busybox-static can be pinned there, not ${c.package}`,
+        );
       pinned = { ...pinned, images: { ...pinned.images, [role]: { ...declared, version: c.version } } };
     } else pinned = withPackage(pinned, role, c);
   }
@@ -52,4 +55,5 @@ export function pinPackages(exp: Expectation, pins: Candidate[]): Expectation {
   return pinRoles(exp, new Map(pins.map((c) => [role(c.package), c])));
 }
 
-export const pinArgs = (pins: Iterable<Candidate>): string[] => [...pins].flatMap((c) => ["--pin", `${c.package}=${c.version}`]);
+export const pinArgs = (pins: Iterable<Candidate>): string[] =>
+  [...pins].flatMap((c) => ["--pin", `${c.package}=${c.version}`]);

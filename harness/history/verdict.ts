@@ -29,7 +29,12 @@ const parser = new XMLParser({
   isArray: (name) => ["testsuite", "testcase", "failure", "error"].includes(name),
 });
 
-const text = (v: unknown): string => (typeof v === "string" ? v : v && typeof v === "object" ? [(v as Node).message, (v as Node)["#text"]].filter((x) => typeof x === "string").join("\n") : "");
+const text = (v: unknown): string =>
+  typeof v === "string"
+    ? v
+    : v && typeof v === "object"
+      ? [(v as Node).message, (v as Node)["#text"]].filter((x) => typeof x === "string").join("\n")
+      : "";
 
 function caseOf(file: string, suite: string, c: Node): JunitCase {
   const base = { file, suite, classname: String(c.classname ?? ""), name: String(c.name ?? "") };
@@ -50,10 +55,12 @@ function casesOf(file: string, suites: Node[], out: JunitCase[]): JunitCase[] {
 
 export function junitCases(file: string, xml: string): JunitCase[] {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new JunitFileError(`${file}: not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  if (valid !== true)
+    throw new JunitFileError(`${file}: not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
   const doc = parser.parse(xml) as Node;
   const root = doc.testsuites as Node | undefined;
-  if (!root && !doc.testsuite) throw new JunitFileError(`${file}: no <testsuites> or <testsuite> element: not a JUnit file`);
+  if (!root && !doc.testsuite)
+    throw new JunitFileError(`${file}: no <testsuites> or <testsuite> element: not a JUnit file`);
   const cases = casesOf(file, root ? ((root.testsuite as Node[] | undefined) ?? []) : (doc.testsuite as Node[]), []);
   if (!cases.length) throw new JunitFileError(`${file}: no <testcase>: nothing was judged`);
   return cases;
@@ -66,7 +73,8 @@ export interface VerdictSelectors {
 
 export function parseSelectors(testcases: string[], messages: string[]): VerdictSelectors {
   // A literal testcase selector names the whole testcase; a literal message is found anywhere in it.
-  const exact = (spec: string): LinePredicate => (/^\/.+\/[a-z]*$/s.test(spec) ? parseLinePredicate(spec) : { text: spec, test: (name) => name === spec });
+  const exact = (spec: string): LinePredicate =>
+    /^\/.+\/[a-z]*$/s.test(spec) ? parseLinePredicate(spec) : { text: spec, test: (name) => name === spec };
   return { testcases: testcases.map(exact), messages: messages.map(parseLinePredicate) };
 }
 
@@ -93,10 +101,14 @@ export async function verdict(files: string[], selectors: VerdictSelectors): Pro
       const found = junitCases(file, await readFile(file, "utf8"));
       cases.push(...found);
       const count = (status: JunitCase["status"]) => found.filter((c) => c.status === status).length;
-      lines.push(`${file}: ${found.length} testcase(s): ${count("pass")} passed, ${count("failure")} failed, ${count("error")} error(s), ${count("skipped")} skipped`);
+      lines.push(
+        `${file}: ${found.length} testcase(s): ${count("pass")} passed, ${count("failure")} failed, ${count("error")} error(s), ${count("skipped")} skipped`,
+      );
     } catch (error) {
       unreadable++;
-      lines.push(`${file}: unreadable: ${error instanceof JunitFileError ? error.message.slice(file.length + 2) : (error as Error).message}`);
+      lines.push(
+        `${file}: unreadable: ${error instanceof JunitFileError ? error.message.slice(file.length + 2) : (error as Error).message}`,
+      );
     }
   }
   const failures = cases.filter((c) => c.status === "failure");
@@ -105,14 +117,27 @@ export async function verdict(files: string[], selectors: VerdictSelectors): Pro
   const bad = filtering ? failures.filter((c) => selected(c, selectors)) : failures;
   const first = (c: JunitCase) => `${label(c)}: ${c.message.split("\n")[0]?.slice(0, 160) ?? ""}`;
   for (const c of bad) lines.push(`FAIL ${first(c)}`);
-  if (bad.length) return { exitCode: 1, lines: [...lines, `verdict: bad (exit 1): ${bad.length} failing testcase(s)${filtering ? " with the selected symptom" : ""}`] };
+  if (bad.length)
+    return {
+      exitCode: 1,
+      lines: [
+        ...lines,
+        `verdict: bad (exit 1): ${bad.length} failing testcase(s)${filtering ? " with the selected symptom" : ""}`,
+      ],
+    };
   const others = filtering ? failures : [];
   for (const c of others) lines.push(`other failure, not the symptom selected: ${first(c)}`);
   for (const c of errors) lines.push(`ERROR ${first(c)}`);
   if (others.length || errors.length || unreadable)
     return {
       exitCode: 125,
-      lines: [...lines, `verdict: skip (exit 125): ${[others.length && `${others.length} other failure(s)`, errors.length && `${errors.length} error(s)`, unreadable && `${unreadable} unreadable file(s)`].filter(Boolean).join(", ")}, no ${filtering ? "selected " : ""}failure`],
+      lines: [
+        ...lines,
+        `verdict: skip (exit 125): ${[others.length && `${others.length} other failure(s)`, errors.length && `${errors.length} error(s)`, unreadable && `${unreadable} unreadable file(s)`].filter(Boolean).join(", ")}, no ${filtering ? "selected " : ""}failure`,
+      ],
     };
-  return { exitCode: 0, lines: [...lines, `verdict: good (exit 0): ${cases.length} testcase(s), no failures or errors`] };
+  return {
+    exitCode: 0,
+    lines: [...lines, `verdict: good (exit 0): ${cases.length} testcase(s), no failures or errors`],
+  };
 }

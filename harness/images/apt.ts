@@ -21,19 +21,29 @@ export async function aptCache(args: string[], opts: { check?: boolean } = {}): 
 async function resolveVersion(pkg: string, arch: string, pinned?: string): Promise<string> {
   if (pinned) {
     const known = await availableVersions(pkg, arch);
-    if (!known.includes(pinned)) throw new ImageError(`${pkg}:${arch} has no version ${pinned} in apt (known: ${known.join(", ") || "none"})`);
+    if (!known.includes(pinned))
+      throw new ImageError(`${pkg}:${arch} has no version ${pinned} in apt (known: ${known.join(", ") || "none"})`);
     return pinned;
   }
   const candidate = /Candidate:\s*(\S+)/.exec(await aptCache(["policy", `${pkg}:${arch}`]))?.[1];
   if (!candidate || candidate === "(none)")
-    throw new ImageError(`apt knows no package ${pkg}:${arch}; run ci/setup-host.sh (it enables the ${arch} architecture and runs apt-get update)`);
+    throw new ImageError(
+      `apt knows no package ${pkg}:${arch}; run ci/setup-host.sh (it enables the ${arch} architecture and runs apt-get update)`,
+    );
   return candidate;
 }
 
 /** Every version of a package that apt can download, newest first. */
 export async function availableVersions(pkg: string, arch: string): Promise<string[]> {
   const out = await aptCache(["madison", `${pkg}:${arch}`]);
-  return [...new Set(out.split("\n").map((line) => line.split("|")[1]?.trim()).filter((v): v is string => !!v))];
+  return [
+    ...new Set(
+      out
+        .split("\n")
+        .map((line) => line.split("|")[1]?.trim())
+        .filter((v): v is string => !!v),
+    ),
+  ];
 }
 
 /** A metapackage (linux-image-arm64) stands for the real package it depends on (linux-image-6.1.0-N-arm64). */
@@ -48,7 +58,12 @@ async function followMetapackage(pkg: string, arch: string, version: string): Pr
 /** What apt knows changes only with `apt-get update`: the lists directory and apt's binary cache say when. */
 async function aptListsState(): Promise<number[]> {
   return Promise.all(
-    ["/var/lib/apt/lists", "/var/cache/apt/pkgcache.bin"].map((path) => stat(path).then((s) => s.mtimeMs, () => 0)),
+    ["/var/lib/apt/lists", "/var/cache/apt/pkgcache.bin"].map((path) =>
+      stat(path).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
   );
 }
 
@@ -57,10 +72,17 @@ async function aptListsState(): Promise<number[]> {
  * database per call (seconds on a loaded machine), so answers are kept in the cache until apt's
  * lists change.
  */
-export async function resolvePackage(pkg: string, arch: string, options: { version?: string; follow?: boolean }): Promise<PackageVersion> {
+export async function resolvePackage(
+  pkg: string,
+  arch: string,
+  options: { version?: string; follow?: boolean },
+): Promise<PackageVersion> {
   const request = { pkg, arch, version: options.version, follow: options.follow, apt: await aptListsState() };
   const remembered = join(cacheRoot(), "apt-resolved", `${keyHash(request)}.json`);
-  const known = await readFile(remembered, "utf8").then((text) => JSON.parse(text) as PackageVersion, () => undefined);
+  const known = await readFile(remembered, "utf8").then(
+    (text) => JSON.parse(text) as PackageVersion,
+    () => undefined,
+  );
   if (known) return known;
   const resolved = await resolveWithAptCache(pkg, arch, options);
   // A memo only: a read-only cache answers as well, just slower next time.
@@ -70,7 +92,11 @@ export async function resolvePackage(pkg: string, arch: string, options: { versi
   return resolved;
 }
 
-async function resolveWithAptCache(pkg: string, arch: string, options: { version?: string; follow?: boolean }): Promise<PackageVersion> {
+async function resolveWithAptCache(
+  pkg: string,
+  arch: string,
+  options: { version?: string; follow?: boolean },
+): Promise<PackageVersion> {
   if (!options.follow) return { package: pkg, arch, version: await resolveVersion(pkg, arch, options.version) };
   const metaVersion = await resolveVersion(pkg, arch, options.version);
   const target = await followMetapackage(pkg, arch, metaVersion);
@@ -79,9 +105,16 @@ async function resolveWithAptCache(pkg: string, arch: string, options: { version
 
 /** Download one .deb into `dir` (never installed) and return its path. */
 export async function downloadDeb(p: PackageVersion, dir: string): Promise<string> {
-  const result = await execa("apt-get", ["-q", "-o", "APT::Sandbox::User=root", "download", `${p.package}:${p.arch}=${p.version}`], { cwd: dir, reject: false });
+  const result = await execa(
+    "apt-get",
+    ["-q", "-o", "APT::Sandbox::User=root", "download", `${p.package}:${p.arch}=${p.version}`],
+    { cwd: dir, reject: false },
+  );
   const deb = (await readdir(dir)).find((f) => f.endsWith(".deb"));
-  if (result.exitCode !== 0 || !deb) throw new ImageError(`apt-get download ${p.package}:${p.arch}=${p.version} failed: ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.exitCode !== 0 || !deb)
+    throw new ImageError(
+      `apt-get download ${p.package}:${p.arch}=${p.version} failed: ${result.stderr.trim() || result.stdout.trim()}`,
+    );
   return join(dir, deb);
 }
 

@@ -48,7 +48,10 @@ export interface EntryMeta {
 export async function writeEntry(dir: string, name: string): Promise<void> {
   const sha256 = await sha256File(join(dir, name));
   const { size, mtimeMs } = await stat(join(dir, name));
-  await writeFileAtomic(join(dir, "entry.json"), JSON.stringify({ file: name, sha256, size, mtimeMs } satisfies EntryMeta));
+  await writeFileAtomic(
+    join(dir, "entry.json"),
+    JSON.stringify({ file: name, sha256, size, mtimeMs } satisfies EntryMeta),
+  );
 }
 
 /**
@@ -56,17 +59,27 @@ export async function writeEntry(dir: string, name: string): Promise<void> {
  * with --verify-cache) the full sha256. Undefined with the reason when the entry is bad.
  */
 export async function verifiedEntry(dir: string): Promise<{ file: string; sha256: string } | { problem: string }> {
-  const meta = await readFile(join(dir, "entry.json"), "utf8").then((t) => JSON.parse(t) as EntryMeta, (e: Error) => e);
-  if (meta instanceof Error || typeof meta?.file !== "string" || typeof meta.sha256 !== "string") return { problem: `${join(dir, "entry.json")} is unreadable` };
+  const meta = await readFile(join(dir, "entry.json"), "utf8").then(
+    (t) => JSON.parse(t) as EntryMeta,
+    (e: Error) => e,
+  );
+  if (meta instanceof Error || typeof meta?.file !== "string" || typeof meta.sha256 !== "string")
+    return { problem: `${join(dir, "entry.json")} is unreadable` };
   const file = join(dir, meta.file);
   const now = await stat(file).catch(() => undefined);
   if (!now?.isFile()) return { problem: `${file} is missing` };
   if (!verifyEveryEntry && now.size === meta.size && now.mtimeMs === meta.mtimeMs) return { file, sha256: meta.sha256 };
   const actual = await sha256File(file);
-  if (actual !== meta.sha256) return { problem: `${file} is corrupted (sha256 ${actual.slice(0, 12)}…, recorded ${meta.sha256.slice(0, 12)}…, ${now.size} bytes)` };
+  if (actual !== meta.sha256)
+    return {
+      problem: `${file} is corrupted (sha256 ${actual.slice(0, 12)}…, recorded ${meta.sha256.slice(0, 12)}…, ${now.size} bytes)`,
+    };
   // Good but touched (or recorded before sizes were kept): remember the new stat so the next use is cheap.
   if (now.size !== meta.size || now.mtimeMs !== meta.mtimeMs)
-    await writeFileAtomic(join(dir, "entry.json"), JSON.stringify({ ...meta, size: now.size, mtimeMs: now.mtimeMs })).catch(() => {});
+    await writeFileAtomic(
+      join(dir, "entry.json"),
+      JSON.stringify({ ...meta, size: now.size, mtimeMs: now.mtimeMs }),
+    ).catch(() => {});
   return { file, sha256: meta.sha256 };
 }
 
@@ -92,7 +105,11 @@ export async function cachedDir(
   if (await exists(dir)) {
     repaired = check ? await check(dir) : undefined;
     if (!repaired) return { dir, built: false };
-    const trash = join(cacheRoot(), "tmp", `bad-${kind}-${keyHash(key)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const trash = join(
+      cacheRoot(),
+      "tmp",
+      `bad-${kind}-${keyHash(key)}-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    );
     await mkdir(join(cacheRoot(), "tmp"), { recursive: true }).catch(() => {});
     await rename(dir, trash).then(
       () => rm(trash, { recursive: true, force: true }),
@@ -129,7 +146,11 @@ export async function cachedEntry(
   legacyFile?: string,
 ): Promise<{ file: string; sha256: string; built: boolean; repaired?: string }> {
   const problemOf = async (dir: string) => {
-    if (legacyFile && !(await exists(join(dir, "entry.json"))) && ((await stat(join(dir, legacyFile)).catch(() => undefined))?.size ?? 0) > 0)
+    if (
+      legacyFile &&
+      !(await exists(join(dir, "entry.json"))) &&
+      ((await stat(join(dir, legacyFile)).catch(() => undefined))?.size ?? 0) > 0
+    )
       await writeEntry(dir, legacyFile).catch(() => {});
     const entry = await verifiedEntry(dir);
     return "problem" in entry ? entry.problem : undefined;

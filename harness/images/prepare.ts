@@ -46,18 +46,26 @@ async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Pr
     await mkdir(debDir);
     await mkdir(unpacked);
     const files = await extractFromDeb(await downloadDeb(p, debDir), path, unpacked);
-    if (files.length !== 1) throw new ImageError(`${p.package} ${p.version}: "${path}" matches ${files.length} files, expected one`);
+    if (files.length !== 1)
+      throw new ImageError(`${p.package} ${p.version}: "${path}" matches ${files.length} files, expected one`);
     const name = basename(files[0]!).replace(/\.gz$/, "");
     const data = await readFile(files[0]!);
     await writeFile(join(tmp, name), files[0]!.endsWith(".gz") ? gunzipSync(data) : data);
     await writeEntry(tmp, name);
     await Promise.all([rm(debDir, { recursive: true }), rm(unpacked, { recursive: true })]);
   });
-  if (entry.built) built.push(`${p.package} ${p.version} ${path}${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`);
+  if (entry.built)
+    built.push(
+      `${p.package} ${p.version} ${path}${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`,
+    );
   return entry;
 }
 
-async function busyboxInitrd(busyboxPkg: PackageVersion, initLines: string[] | undefined, built: string[]): Promise<Entry> {
+async function busyboxInitrd(
+  busyboxPkg: PackageVersion,
+  initLines: string[] | undefined,
+  built: string[],
+): Promise<Entry> {
   const busybox = await fileFromDeb(busyboxPkg, "bin/busybox", built);
   const script = initScript(initLines);
   const entry = await cachedEntry("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
@@ -65,14 +73,23 @@ async function busyboxInitrd(busyboxPkg: PackageVersion, initLines: string[] | u
     await rm(join(tmp, "work"), { recursive: true });
     await writeEntry(tmp, "initrd.gz");
   });
-  if (entry.built) built.push(`busybox initramfs (${busyboxPkg.arch})${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`);
+  if (entry.built)
+    built.push(
+      `busybox initramfs (${busyboxPkg.arch})${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`,
+    );
   return entry;
 }
 
-async function userFile(role: string, source: Extract<ImageSource, { kind: "file" }>, exp: Expectation): Promise<Entry> {
+async function userFile(
+  role: string,
+  source: Extract<ImageSource, { kind: "file" }>,
+  exp: Expectation,
+): Promise<Entry> {
   const path = source.env ? process.env[source.env] || source.path : source.path;
   if (!path)
-    throw new UserImageMissing(`${exp.file}: images.${role} comes from $${source.env}, which is not set (set it to the image file, or pass --image ${role}=PATH)`);
+    throw new UserImageMissing(
+      `${exp.file}: images.${role} comes from $${source.env}, which is not set (set it to the image file, or pass --image ${role}=PATH)`,
+    );
   const file = resolve(path);
   const problem = await userImageProblem(file, role, exp.machine.arch);
   if (problem) throw new ImageError(`${exp.file}: images.${role}: ${problem}`);
@@ -82,7 +99,8 @@ async function userFile(role: string, source: Extract<ImageSource, { kind: "file
 /** The Debian package an image comes from, as apt resolves it now (a user's file comes from none). */
 async function sourcePackage(source: ImageSource, debArch: string): Promise<PackageVersion | undefined> {
   if (source.kind === "deb") return resolvePackage(source.package, debArch, source);
-  if (source.kind === "busybox-initrd") return resolvePackage("busybox-static", debArch, source.version ? { version: source.version } : {});
+  if (source.kind === "busybox-initrd")
+    return resolvePackage("busybox-static", debArch, source.version ? { version: source.version } : {});
   if (source.kind === "xen-toolstack-initrd") return resolvePackage("busybox-static", debArch, {});
   return undefined;
 }
@@ -102,22 +120,32 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
   const images: Record<string, PreparedImage> = {};
   const rolePackages: Record<string, PackageVersion> = {};
   // A toolstack initramfs holds other images (a guest's kernel): it is built after them.
-  const roles = Object.entries(exp.images).sort(([, a], [, b]) => Number(a.kind === "xen-toolstack-initrd") - Number(b.kind === "xen-toolstack-initrd"));
+  const roles = Object.entries(exp.images).sort(
+    ([, a], [, b]) => Number(a.kind === "xen-toolstack-initrd") - Number(b.kind === "xen-toolstack-initrd"),
+  );
   for (const [role, declared] of roles) {
     const source: ImageSource = overrides[role] ? { kind: "file", path: overrides[role] } : declared;
     const p = await sourcePackage(source, debArch);
     if (p) packages.push(p);
     if (p) rolePackages[role] = p;
     if (source.kind === "xen-toolstack-initrd") {
-      const made = await toolstackInitrd(source, { debArch, busybox: await fileFromDeb(p!, "bin/busybox", built), images, rolePackages, built });
+      const made = await toolstackInitrd(source, {
+        debArch,
+        busybox: await fileFromDeb(p!, "bin/busybox", built),
+        images,
+        rolePackages,
+        built,
+      });
       packages.push(...made.packages);
       images[role] = await describe(made.file, made.sha256);
       continue;
     }
     const entry =
-      source.kind === "deb" ? await fileFromDeb(p!, source.path, built)
-      : source.kind === "busybox-initrd" ? await busyboxInitrd(p!, source.initLines, built)
-      : await userFile(role, source, exp);
+      source.kind === "deb"
+        ? await fileFromDeb(p!, source.path, built)
+        : source.kind === "busybox-initrd"
+          ? await busyboxInitrd(p!, source.initLines, built)
+          : await userFile(role, source, exp);
     images[role] = { ...(await describe(entry.file, entry.sha256)), ...(p ? { package: p } : {}) };
   }
   return { images, packages: dedupe(packages), built };

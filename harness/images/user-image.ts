@@ -46,7 +46,8 @@ export function formatsFor(role: string, arch: Arch): string[] | undefined {
 /** Why `path` cannot be booted as `role`, or undefined when it looks right. */
 export async function userImageProblem(path: string, role: string, arch: Arch): Promise<string | undefined> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
-  if (info instanceof Error) return info.code === "ENOENT" ? `no such file ${path}` : `cannot read ${path}: ${info.message}`;
+  if (info instanceof Error)
+    return info.code === "ENOENT" ? `no such file ${path}` : `cannot read ${path}: ${info.message}`;
   if (info.isDirectory()) return `${path} is a directory, not an image file`;
   if (!info.isFile()) return `${path} is not a regular file`;
   if (info.size === 0) return `${path} is empty`;

@@ -53,7 +53,10 @@ const isDoc = (v: unknown): v is Doc => typeof v === "object" && v !== null && !
 function time(value: unknown): number | undefined {
   if (typeof value !== "string" || !value) return undefined;
   // "2026-11-26T18:23:26.310223" (dispatcher) or "2026-11-26 18:23:26.310223+00:00" (server): ISO with ms.
-  const iso = value.trim().replace(" ", "T").replace(/(\.\d{3})\d+/, "$1");
+  const iso = value
+    .trim()
+    .replace(" ", "T")
+    .replace(/(\.\d{3})\d+/, "$1");
   const t = Date.parse(/[zZ]$|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
   return Number.isNaN(t) ? undefined : t;
 }
@@ -82,7 +85,8 @@ export function parseLog(text: string, source: string): LogEntry[] {
     if (!doc || t === undefined || typeof doc.lvl !== "string") continue;
     entries.push({ t, lvl: doc.lvl, msg: doc.msg });
   }
-  if (!entries.length && text.trim()) throw new LavaImportError(`${source}: no LAVA log entries ({dt, lvl, msg}) in it`);
+  if (!entries.length && text.trim())
+    throw new LavaImportError(`${source}: no LAVA log entries ({dt, lvl, msg}) in it`);
   return entries;
 }
 
@@ -134,7 +138,11 @@ async function readOne(path: string, into: LavaJobFiles): Promise<void> {
   const text = await readFile(path, "utf8").catch((error: Error) => {
     throw new LavaImportError(`${path}: ${error.message}`);
   });
-  const firstLine = text.slice(0, 2000).split("\n").find((l) => l.trim() && !l.startsWith("#")) ?? "";
+  const firstLine =
+    text
+      .slice(0, 2000)
+      .split("\n")
+      .find((l) => l.trim() && !l.startsWith("#")) ?? "";
   const entry = logLine(firstLine);
   if (entry && "lvl" in entry && "dt" in entry) {
     into.log = parseLog(text, path);
@@ -147,8 +155,10 @@ async function readOne(path: string, into: LavaJobFiles): Promise<void> {
     throw new LavaImportError(`${path}: not YAML: ${(error as Error).message}`);
   }
   if (isDoc(value) && Array.isArray(value.actions)) into.definition = value;
-  else if (Array.isArray(value) || (isDoc(value) && Array.isArray(value.results))) into.results = parseServerResults(value, path);
-  else if (isDoc(value) && value.definition === "lava" && value.case === "job") return; // lava-run's result.yaml: the job line only
+  else if (Array.isArray(value) || (isDoc(value) && Array.isArray(value.results)))
+    into.results = parseServerResults(value, path);
+  else if (isDoc(value) && value.definition === "lava" && value.case === "job")
+    return; // lava-run's result.yaml: the job line only
   else throw new LavaImportError(`${path}: neither a LAVA job log, a results list nor a job definition`);
 }
 
@@ -166,7 +176,9 @@ export async function readLavaJob(paths: string[]): Promise<LavaJobFiles> {
     const pick = (candidates: string[]) => candidates.find((n) => names.has(n));
     const found = [pick(DEFINITION_NAMES), pick(RESULT_NAMES), pick(LOG_NAMES)].filter((n): n is string => !!n);
     if (!found.some((n) => LOG_NAMES.includes(n) || RESULT_NAMES.includes(n)))
-      throw new LavaImportError(`${path}: no job log (${LOG_NAMES.join(", ")}) or results (${RESULT_NAMES.join(", ")}) in it`);
+      throw new LavaImportError(
+        `${path}: no job log (${LOG_NAMES.join(", ")}) or results (${RESULT_NAMES.join(", ")}) in it`,
+      );
     for (const name of found) await readOne(join(path, name), into);
     into.source = paths.length === 1 ? path : into.source;
   }

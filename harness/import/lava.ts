@@ -24,7 +24,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appendHistory } from "../artifacts/history.ts";
 import { parseKnownBadProperty } from "../artifacts/junit.ts";
-import { artifactsRoot, bootDir, makeRunDir, markLatest, newRunId, serialLogPath, writeBootArtifacts, writeRunJunit } from "../artifacts/run-dir.ts";
+import {
+  artifactsRoot,
+  bootDir,
+  makeRunDir,
+  markLatest,
+  newRunId,
+  serialLogPath,
+  writeBootArtifacts,
+  writeRunJunit,
+} from "../artifacts/run-dir.ts";
 import { parseDuration } from "../expectations/duration.ts";
 import type { KnownBad } from "../expectations/schema.ts";
 import { judgedVerdict } from "../milestones/known-bad.ts";
@@ -62,7 +71,9 @@ function stepsOfDefinition(def: Doc | undefined): Step[] | undefined {
     const timeoutS = timeoutSeconds(test.timeout);
     for (const script of test.interactive as unknown[])
       if (isDoc(script) && Array.isArray(script.script))
-        for (const step of script.script as unknown[]) if (isDoc(step) && typeof step.name === "string") steps.push({ id: step.name, ...(timeoutS ? { timeoutS } : {}) });
+        for (const step of script.script as unknown[])
+          if (isDoc(step) && typeof step.name === "string")
+            steps.push({ id: step.name, ...(timeoutS ? { timeoutS } : {}) });
   }
   return steps.length ? steps : undefined;
 }
@@ -85,7 +96,8 @@ function packagesOf(meta: Record<string, string>): PackageVersion[] {
     });
 }
 
-const consoleOf = (log: LogEntry[]) => log.filter((e) => e.lvl === "target" && typeof e.msg === "string") as (LogEntry & { msg: string })[];
+const consoleOf = (log: LogEntry[]) =>
+  log.filter((e) => e.lvl === "target" && typeof e.msg === "string") as (LogEntry & { msg: string })[];
 
 /** The job's own error: the `job` result in the lava suite. */
 const jobResult = (results: LavaResult[]) => results.find((r) => r.definition === "lava" && r.case === "job");
@@ -113,7 +125,8 @@ function stepOf(def: Doc | undefined, stepId: string): Doc | undefined {
   for (const action of Array.isArray(def?.actions) ? (def.actions as unknown[]) : []) {
     const test = isDoc(action) && isDoc(action.test) ? action.test : undefined;
     for (const script of Array.isArray(test?.interactive) ? (test.interactive as unknown[]) : [])
-      for (const step of isDoc(script) && Array.isArray(script.script) ? (script.script as unknown[]) : []) if (isDoc(step) && step.name === stepId) return step;
+      for (const step of isDoc(script) && Array.isArray(script.script) ? (script.script as unknown[]) : [])
+        if (isDoc(step) && step.name === stepId) return step;
   }
   return undefined;
 }
@@ -122,14 +135,21 @@ function stepOf(def: Doc | undefined, stepId: string): Doc | undefined {
 function stepPattern(def: Doc | undefined, stepId: string, error?: string): RegExp | undefined {
   const step = stepOf(def, stepId);
   const list = (error ? step?.failures : step?.successes) as unknown[] | undefined;
-  const found = (Array.isArray(list) ? list : []).find((x): x is Doc => isDoc(x) && typeof x.message === "string" && (!error || x.error === error));
+  const found = (Array.isArray(list) ? list : []).find(
+    (x): x is Doc => isDoc(x) && typeof x.message === "string" && (!error || x.error === error),
+  );
   return found ? jsPattern(found.message as string) : undefined;
 }
 
 /** The console line a pattern matched, the last one up to time t (LAVA logs a read's lines together). */
-function matchedLine(lines: (LogEntry & { msg: string })[], t: number, pattern: RegExp | undefined): string | undefined {
+function matchedLine(
+  lines: (LogEntry & { msg: string })[],
+  t: number,
+  pattern: RegExp | undefined,
+): string | undefined {
   if (!pattern) return undefined;
-  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.t <= t && pattern.test(`${lines[i]!.msg}\n`)) return lines[i]!.msg;
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (lines[i]!.t <= t && pattern.test(`${lines[i]!.msg}\n`)) return lines[i]!.msg;
   return undefined;
 }
 
@@ -147,18 +167,25 @@ export interface ImportedBoot {
 /** One LAVA job as a bootlog BootResult (not yet written). */
 export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   const meta = metadataOf(job.definition);
-  const defName = typeof job.definition?.job_name === "string" ? job.definition.job_name.replace(/^bootlog /, "") : undefined;
+  const defName =
+    typeof job.definition?.job_name === "string" ? job.definition.job_name.replace(/^bootlog /, "") : undefined;
   const stepResults = job.results.filter((r) => r.definition !== "lava");
   const steps = stepsOfDefinition(job.definition) ?? stepResults.map((r) => ({ id: r.case }));
   // Without metadata the name is the script's: "<stage>_<boot>.<first milestone>".
-  const name = meta["bootlog.expectation"] ?? defName ?? /^\d+_(.+?)\.[^.]+$/.exec(stepResults[0]?.definition ?? "")?.[1];
-  if (!name) throw new LavaImportError(`${job.source}: cannot tell which boot this is (no job definition with metadata bootlog.expectation, no step results)`);
+  const name =
+    meta["bootlog.expectation"] ?? defName ?? /^\d+_(.+?)\.[^.]+$/.exec(stepResults[0]?.definition ?? "")?.[1];
+  if (!name)
+    throw new LavaImportError(
+      `${job.source}: cannot tell which boot this is (no job definition with metadata bootlog.expectation, no step results)`,
+    );
   const lines = consoleOf(job.log);
   const lavaResults = job.results.filter((r) => r.definition === "lava");
-  const qemuStart = lavaResults.find((r) => r.case === "execute-qemu")?.t ?? lines[0]?.t ?? job.log[0]?.t ?? stepResults[0]?.t;
+  const qemuStart =
+    lavaResults.find((r) => r.case === "execute-qemu")?.t ?? lines[0]?.t ?? job.log[0]?.t ?? stepResults[0]?.t;
   const startT = job.log[0]?.t ?? qemuStart ?? Date.now();
   const endT = job.log.at(-1)?.t ?? job.results.at(-1)?.t ?? startT;
-  const since = (t: number | undefined) => (t === undefined || qemuStart === undefined ? undefined : round(Math.max(0, (t - qemuStart) / 1000)));
+  const since = (t: number | undefined) =>
+    t === undefined || qemuStart === undefined ? undefined : round(Math.max(0, (t - qemuStart) / 1000));
 
   const byId = new Map(stepResults.map((r) => [r.case, r]));
   const milestones: MilestoneRecord[] = steps.map((s) => {
@@ -166,7 +193,8 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
     return r?.result === "pass" ? { id: s.id, at: since(r.t) ?? 0 } : { id: s.id };
   });
   const firstMissing = milestones.findIndex((m) => m.at === undefined);
-  const after = firstMissing === 0 ? "start" : milestones[(firstMissing < 0 ? milestones.length : firstMissing) - 1]!.id;
+  const after =
+    firstMissing === 0 ? "start" : milestones[(firstMissing < 0 ? milestones.length : firstMissing) - 1]!.id;
   const pendingStep = firstMissing >= 0 ? steps[firstMissing] : undefined;
   const failed = pendingStep ? byId.get(pendingStep.id) : undefined;
   const job_ = jobResult(job.results);
@@ -201,13 +229,23 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
       const lastOutput = [...lines].reverse().find((l) => l.t <= (failed.t ?? endT))?.t;
       const silentS = round(((failed.t ?? endT) - (lastOutput ?? qemuStart ?? startT)) / 1000);
       // Only a log can show silence; results alone say "timed out", nothing more.
-      if (job.log.length && silenceS !== undefined && silentS >= silenceS) verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
-      else verdict = end("timeout", budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS }, at);
+      if (job.log.length && silenceS !== undefined && silentS >= silenceS)
+        verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
+      else
+        verdict = end(
+          "timeout",
+          budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS },
+          at,
+        );
     } else if (error === "Connection closed" && lines.length) {
       verdict = end("exited", { kind: "exit", code: null, signal: null }, at);
     } else if (failed && !job_?.errorType) {
       // A step that failed without ending the job (e.g. "Matched a prompt" in an older export).
-      verdict = end("fail", { kind: "failure-pattern", pattern: `lava step ${failed.case}`, line: lineBefore(lines, failed.t ?? endT) }, at);
+      verdict = end(
+        "fail",
+        { kind: "failure-pattern", pattern: `lava step ${failed.case}`, line: lineBefore(lines, failed.t ?? endT) },
+        at,
+      );
     } else {
       infra = `LAVA: ${job_?.errorType ? `${job_.errorType} error: ` : ""}${error ?? "the job ended before the first milestone"}`;
     }
@@ -219,7 +257,6 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   const judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error"> = verdict
     ? judgedVerdict(verdict, knownBad)
     : { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
-
 
   // Slices: the console lines up to each milestone's result.
   const slices: Record<string, string> = {};
@@ -235,12 +272,21 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
       const next = lines.findIndex((l, i) => i >= to && pattern.test(`${l.msg}\n`));
       if (next >= 0 && lines[next]!.t - r.t < 1000) to = next + 1;
     }
-    slices[m.id] = lines.slice(from, to).map((l) => l.msg).join("\n");
+    slices[m.id] = lines
+      .slice(from, to)
+      .map((l) => l.msg)
+      .join("\n");
     from = to;
   }
-  if (from < lines.length) slices.end = lines.slice(from).map((l) => l.msg).join("\n");
+  if (from < lines.length)
+    slices.end = lines
+      .slice(from)
+      .map((l) => l.msg)
+      .join("\n");
 
-  const bootCommand = job.log.find((e) => e.lvl === "info" && typeof e.msg === "string" && e.msg.startsWith("Boot command: "))?.msg as string | undefined;
+  const bootCommand = job.log.find(
+    (e) => e.lvl === "info" && typeof e.msg === "string" && e.msg.startsWith("Boot command: "),
+  )?.msg as string | undefined;
   const argv = bootCommand ? bootCommand.slice("Boot command: ".length).split(" ") : [];
   const qemuVersion = lavaResults.find((r) => r.case === "execute-qemu")?.extra?.qemu_version;
   const result: BootResult = {
@@ -252,7 +298,11 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
     slices,
     startedAt: new Date(qemuStart ?? startT).toISOString(),
     durationS: round((endT - startT) / 1000),
-    qemu: { binary: argv[0] ?? "qemu (LAVA)", argv: argv.slice(1), ...(typeof qemuVersion === "string" ? { version: qemuVersion } : {}) },
+    qemu: {
+      binary: argv[0] ?? "qemu (LAVA)",
+      argv: argv.slice(1),
+      ...(typeof qemuVersion === "string" ? { version: qemuVersion } : {}),
+    },
     packages: packagesOf(meta),
     reproduce: `lava-run --device device.yaml --job-id 1 --output-dir out job.yaml   # ${job.source}`,
     expectationHash: meta["bootlog.expectation_hash"] ?? "",
@@ -286,7 +336,8 @@ export async function importLava(paths: string[], opts: ImportOptions = {}): Pro
   const results: BootResult[] = [];
   for (const job of jobs) {
     const { result, serial } = bootFromLava(job, runDir);
-    if (results.some((r) => r.name === result.name)) throw new LavaImportError(`${job.source}: a second job of boot ${result.name} in one import`);
+    if (results.some((r) => r.name === result.name))
+      throw new LavaImportError(`${job.source}: a second job of boot ${result.name} in one import`);
     mkdirSync(result.dir, { recursive: true });
     writeFileSync(result.serialLog, serial ?? "");
     await writeBootArtifacts(result);

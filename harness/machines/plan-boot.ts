@@ -15,7 +15,12 @@ export interface BootPlan {
  * `found` is filled as each part is known, so a caller can still report what was found when a
  * later part fails (QEMU's version when an image cannot be had).
  */
-export async function planBoot(exp: Expectation, overrides: Record<string, string> = {}, found: Partial<BootPlan> = {}, ready?: PreparedImages): Promise<BootPlan> {
+export async function planBoot(
+  exp: Expectation,
+  overrides: Record<string, string> = {},
+  found: Partial<BootPlan> = {},
+  ready?: PreparedImages,
+): Promise<BootPlan> {
   const qemu = (found.qemu = await qemuFor(exp.machine.arch));
   // `ready`: images prepared once for many runs of the same boot.
   const prepared = (found.prepared = ready ?? (await prepareImages(exp, overrides)));

@@ -47,7 +47,8 @@ const UBOOT_TOP = 16 << 20;
 
 /** The guest-physical ranges of the images this plan loads. */
 export function plannedLoads(exp: Expectation, images: PreparedImages["images"], ramBytes: number): LoadRange[] {
-  const at = (image: string, start: number, size: number | undefined): LoadRange[] => (size ? [{ image, start, end: start + size }] : []);
+  const at = (image: string, start: number, size: number | undefined): LoadRange[] =>
+    size ? [{ image, start, end: start + size }] : [];
   const { xen, kernel, initrd, image } = images;
   const kernelName = xen ? "the dom0 kernel image" : "the kernel image";
   if (exp.machine.arch === "x86_64") return at("Xen's image", X86_MULTIBOOT_LOAD, xen?.size);
@@ -60,7 +61,11 @@ export function plannedLoads(exp: Expectation, images: PreparedImages["images"],
       ...at("the initrd", Number(INITRD_ADDR), initrd?.size),
     ];
   if (!xen) return at(kernelName, ARM64_KERNEL_LOAD, kernel?.size);
-  return [...at("Xen's image", ARM64_KERNEL_LOAD, xen.size), ...at(kernelName, Number(KERNEL_ADDR), kernel?.size), ...at("the initrd", Number(INITRD_ADDR), initrd?.size)];
+  return [
+    ...at("Xen's image", ARM64_KERNEL_LOAD, xen.size),
+    ...at(kernelName, Number(KERNEL_ADDR), kernel?.size),
+    ...at("the initrd", Number(INITRD_ADDR), initrd?.size),
+  ];
 }
 
 /** The command line of a plan: its parts in order. */
@@ -74,8 +79,14 @@ export const KERNEL_ADDR = "0x50000000";
 export const INITRD_ADDR = "0x54000000";
 export const UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
 
-export const DEFAULT_XEN_ARGS = { aarch64: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M", x86_64: "console=com1 com1=115200,8n1 dom0_mem=512M" };
-export const DEFAULT_DOM0_ARGS = { aarch64: "console=hvc0 earlycon=xen rdinit=/init", x86_64: "console=hvc0 earlyprintk=xen rdinit=/init" };
+export const DEFAULT_XEN_ARGS = {
+  aarch64: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
+  x86_64: "console=com1 com1=115200,8n1 dom0_mem=512M",
+};
+export const DEFAULT_DOM0_ARGS = {
+  aarch64: "console=hvc0 earlycon=xen rdinit=/init",
+  x86_64: "console=hvc0 earlyprintk=xen rdinit=/init",
+};
 export const DEFAULT_LINUX_ARGS = { aarch64: "console=ttyAMA0 rdinit=/init", x86_64: "console=ttyS0 rdinit=/init" };
 
 /** The machine itself: board, CPU, memory; the DTB must be dumped with exactly these. */
@@ -88,10 +99,16 @@ export function machineArgs(exp: Expectation): string[] {
   return ["-machine", "pc", "-cpu", m.cpu ?? "qemu64", "-m", m.memory, "-smp", String(m.cpus)];
 }
 
-const loader = (role: ImageRole, file: string, addr: string): BootArgs => ({ images: [role], args: ["-device", `loader,file=${file},addr=${addr}`] });
+const loader = (role: ImageRole, file: string, addr: string): BootArgs => ({
+  images: [role],
+  args: ["-device", `loader,file=${file},addr=${addr}`],
+});
 
 /** Xen's command lines and boot modules (at the loader addresses) in /chosen, as Xen's arm64 boot protocol wants them. */
-export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, images: Partial<Record<"kernel" | "initrd", { sizeHex: string }>>): DtbPatch[] {
+export function xenChosenPatches(
+  bootargs: { xen?: string; linux?: string },
+  images: Partial<Record<"kernel" | "initrd", { sizeHex: string }>>,
+): DtbPatch[] {
   const patches: DtbPatch[] = [
     { set: "/chosen", property: "xen,xen-bootargs", type: "s", values: [bootargs.xen ?? DEFAULT_XEN_ARGS.aarch64] },
     { set: "/chosen", property: "xen,dom0-bootargs", type: "s", values: [bootargs.linux ?? DEFAULT_DOM0_ARGS.aarch64] },
@@ -111,7 +128,9 @@ export function xenChosenPatches(bootargs: { xen?: string; linux?: string }, ima
 async function arm64Direct(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<BootArgs[]> {
   const { xen, kernel, initrd } = images;
   if (!xen) {
-    const args: BootArgs[] = [{ images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64] }];
+    const args: BootArgs[] = [
+      { images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.aarch64] },
+    ];
     return initrd ? [...args, { images: ["initrd"], args: ["-initrd", initrd.path] }] : args;
   }
   const domUs = domUPatches(exp.boot?.domUs ?? [], images);
@@ -140,14 +159,25 @@ function arm64UBoot(images: PreparedImages["images"]): BootArgs[] {
 function x86Direct(exp: Expectation, images: PreparedImages["images"]): BootArgs[] {
   const { xen, kernel, initrd } = images;
   if (!xen) {
-    const args: BootArgs[] = [{ images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.x86_64] }];
+    const args: BootArgs[] = [
+      { images: ["kernel"], args: ["-kernel", kernel!.path, "-append", exp.boot?.linux ?? DEFAULT_LINUX_ARGS.x86_64] },
+    ];
     return initrd ? [...args, { images: ["initrd"], args: ["-initrd", initrd.path] }] : args;
   }
   // Multiboot modules share one -initrd: the kernel's with its command line, then the initrd.
-  const modules = [kernel && `${kernel.path} ${exp.boot?.linux ?? DEFAULT_DOM0_ARGS.x86_64}`, initrd?.path].filter(Boolean);
+  const modules = [kernel && `${kernel.path} ${exp.boot?.linux ?? DEFAULT_DOM0_ARGS.x86_64}`, initrd?.path].filter(
+    Boolean,
+  );
   return [
     { images: ["xen"], args: ["-kernel", xen.path, "-append", exp.boot?.xen ?? DEFAULT_XEN_ARGS.x86_64] },
-    ...(modules.length ? [{ images: [...(kernel ? ["kernel"] : []), ...(initrd ? ["initrd"] : [])], args: ["-initrd", modules.join(",")] }] : []),
+    ...(modules.length
+      ? [
+          {
+            images: [...(kernel ? ["kernel"] : []), ...(initrd ? ["initrd"] : [])],
+            args: ["-initrd", modules.join(",")],
+          },
+        ]
+      : []),
   ];
 }
 
@@ -180,5 +210,11 @@ export async function planMachine(exp: Expectation, prepared: PreparedImages, qe
     boot: await firmwareArgs(exp, prepared, qemu),
     extra: exp.machine.extraArgs ?? [],
   };
-  return { binary: qemu.binary, ...parts, argv: planArgv(parts), sendContext: prepared.images, loads: plannedLoads(exp, prepared.images, memoryBytes(exp.machine.memory)) };
+  return {
+    binary: qemu.binary,
+    ...parts,
+    argv: planArgv(parts),
+    sendContext: prepared.images,
+    loads: plannedLoads(exp, prepared.images, memoryBytes(exp.machine.memory)),
+  };
 }

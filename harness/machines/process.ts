@@ -101,7 +101,10 @@ export function startMachine(binary: string, argv: string[]): RunningMachine {
       killedByUs = true;
       killGroup(pid);
       // SIGKILL cannot be ignored, but a process stuck in the kernel can outlive it: say so rather than wait forever.
-      return pTimeout(exited, { milliseconds: STOP_WAIT_MS, message: `QEMU (pid ${pid}) still running ${STOP_WAIT_MS / 1000} s after SIGKILL` });
+      return pTimeout(exited, {
+        milliseconds: STOP_WAIT_MS,
+        message: `QEMU (pid ${pid}) still running ${STOP_WAIT_MS / 1000} s after SIGKILL`,
+      });
     },
   };
 }

@@ -16,7 +16,8 @@ const versions = new Map<string, Promise<QemuInfo>>();
 
 async function probe(binary: string): Promise<QemuInfo> {
   const result = await execa(binary, ["--version"], { reject: false });
-  if (result.failed) throw new QemuMissing(`QEMU not found or not runnable: ${binary} (${result.shortMessage}); run ci/setup-host.sh`);
+  if (result.failed)
+    throw new QemuMissing(`QEMU not found or not runnable: ${binary} (${result.shortMessage}); run ci/setup-host.sh`);
   const version = /version\s+(\S+(?:\s+\([^)]*\))?)/.exec(result.stdout)?.[1] ?? result.stdout.split("\n")[0]!;
   return { binary, version };
 }

@@ -12,7 +12,10 @@ export interface JudgeStep {
   verdict?: MatcherVerdict;
 }
 
-const NOTHING: JudgeStep = Object.freeze({ sends: Object.freeze([]) as unknown as string[], reached: Object.freeze([]) as unknown as MilestoneRecord[] });
+const NOTHING: JudgeStep = Object.freeze({
+  sends: Object.freeze([]) as unknown as string[],
+  reached: Object.freeze([]) as unknown as MilestoneRecord[],
+});
 
 /**
  * The console judge: console bytes and the clock in, sends, announcements and a verdict out.
@@ -29,7 +32,11 @@ export class ConsoleJudge {
   lastChunk?: ConsoleChunk;
 
   /** `spec` with `streams`: milestones per stream (StreamMatcher); else the ordered list (BootMatcher). */
-  constructor(spec: MatcherSpec | JudgeSpec, context: SendContext = {}, opts: { maxLineChars?: number; matcher?: ConsoleMatcher } = {}) {
+  constructor(
+    spec: MatcherSpec | JudgeSpec,
+    context: SendContext = {},
+    opts: { maxLineChars?: number; matcher?: ConsoleMatcher } = {},
+  ) {
     this.splitter = opts.maxLineChars === undefined ? new LineSplitter() : new LineSplitter(opts.maxLineChars);
     this.matcher = opts.matcher ?? matcherFor(spec, context);
   }
@@ -50,7 +57,9 @@ export class ConsoleJudge {
     const step = this.matcher.chunk(at, chunk, this.splitter.appended);
     if (chunk.lines.length) this.slices.add(chunk.lines);
     const reached = this.announce(chunk.tail);
-    return step.sends.length || step.verdict || reached ? { sends: step.sends, reached: reached ?? [], ...(step.verdict ? { verdict: step.verdict } : {}) } : NOTHING;
+    return step.sends.length || step.verdict || reached
+      ? { sends: step.sends, reached: reached ?? [], ...(step.verdict ? { verdict: step.verdict } : {}) }
+      : NOTHING;
   }
 
   /** The clock moved without output: silence, `within` and budget deadlines. */

@@ -30,14 +30,29 @@ export interface KnownBadEvidence {
  * and showing its `shows` text when it names one) is reproduced; one that passes is XPASS;
  * anything else is a different failure, and a different cause says both causes.
  */
-export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict, evidence?: KnownBadEvidence): KnownBadJudgement {
+export function judgeKnownBad(
+  knownBad: KnownBad,
+  verdict: MatcherVerdict,
+  evidence?: KnownBadEvidence,
+): KnownBadJudgement {
   const expected = symptom(knownBad.outcome, knownBad.after);
   if (verdict.outcome === "pass" && knownBad.rate !== undefined)
-    return { status: "clean", message: `intermittent known-bad (${expected} in ${Math.round(knownBad.rate * 100)} % of runs) did not show in this run: one run cannot tell (${knownBad.reason})` };
+    return {
+      status: "clean",
+      message: `intermittent known-bad (${expected} in ${Math.round(knownBad.rate * 100)} % of runs) did not show in this run: one run cannot tell (${knownBad.reason})`,
+    };
   if (verdict.outcome === "pass")
-    return { status: "xpass", message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})` };
+    return {
+      status: "xpass",
+      message: `known-bad boot now passes; remove knownBad (expected ${expected}: ${knownBad.reason})`,
+    };
   // Without evidence (a boot judged elsewhere, e.g. imported from LAVA) \`shows\` cannot be checked.
-  if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after && knownBad.shows !== undefined && evidence) {
+  if (
+    verdict.outcome === knownBad.outcome &&
+    verdict.after === knownBad.after &&
+    knownBad.shows !== undefined &&
+    evidence
+  ) {
     const test = compilePattern(knownBad.shows);
     if (!evidence.lines.some(test))
       return {
@@ -46,7 +61,10 @@ export function judgeKnownBad(knownBad: KnownBad, verdict: MatcherVerdict, evide
       };
   }
   if (verdict.outcome === knownBad.outcome && verdict.after === knownBad.after)
-    return { status: "reproduced", message: `known-bad: ${outcomeAfter(knownBad.outcome, knownBad.after)} (${knownBad.reason})` };
+    return {
+      status: "reproduced",
+      message: `known-bad: ${outcomeAfter(knownBad.outcome, knownBad.after)} (${knownBad.reason})`,
+    };
   return {
     status: "different",
     message: `known-bad boot failed differently: expected ${expected} (${knownBad.reason}), got ${symptom(verdict.outcome, verdict.after)}`,
@@ -59,7 +77,12 @@ export function judgedVerdict(
   knownBad?: KnownBad,
   /** What the post-mortem adds to the summary (` — memory shows ...`), and the lines \`shows\` is checked against. */
   memory: { said?: string; evidence?: KnownBadEvidence } = {},
-): { outcome: MatcherVerdict["outcome"]; ok: boolean; summary: string; knownBad?: KnownBad & { judgement: KnownBadJudgement } } {
+): {
+  outcome: MatcherVerdict["outcome"];
+  ok: boolean;
+  summary: string;
+  knownBad?: KnownBad & { judgement: KnownBadJudgement };
+} {
   const summary = describeVerdict(verdict) + (memory.said ?? "");
   if (!knownBad) return { outcome: verdict.outcome, ok: verdict.outcome === "pass", summary };
   const judgement = judgeKnownBad(knownBad, verdict, memory.evidence);
@@ -67,7 +90,11 @@ export function judgedVerdict(
     outcome: verdict.outcome,
     ok: judgement.status === "reproduced" || judgement.status === "clean",
     summary:
-      judgement.status === "reproduced" ? `KNOWN-BAD ${summary}` : judgement.status === "clean" ? `${summary} (intermittent known-bad not seen this run)` : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
+      judgement.status === "reproduced"
+        ? `KNOWN-BAD ${summary}`
+        : judgement.status === "clean"
+          ? `${summary} (intermittent known-bad not seen this run)`
+          : `${judgement.status === "xpass" ? "XPASS" : "CHANGED"} ${summary} — ${judgement.message}`,
     knownBad: { ...knownBad, judgement },
   };
 }

@@ -189,7 +189,11 @@ export class BootMatcher {
       if (!f.test(line)) continue;
       f.seen += 1;
       if (f.seen >= (f.pattern.nth ?? 1))
-        return this.end(at, "fail", { kind: "failure-pattern", pattern: `${f.pattern.id} ${describePattern(f.pattern.match)}`, line });
+        return this.end(at, "fail", {
+          kind: "failure-pattern",
+          pattern: `${f.pattern.id} ${describePattern(f.pattern.match)}`,
+          line,
+        });
     }
     return undefined;
   }
@@ -205,7 +209,12 @@ export class BootMatcher {
    * waits for the whole line, so /Linux version 6\.1\b/ is not fooled by a line still arriving.
    * The tail only grows between reads, so only its new end is searched.
    */
-  private checkTail(tail: string, at: number, sends: string[] | undefined, appended: string | undefined): string[] | undefined {
+  private checkTail(
+    tail: string,
+    at: number,
+    sends: string[] | undefined,
+    appended: string | undefined,
+  ): string[] | undefined {
     const awaited = this.milestones[this.next];
     const literal = awaited?.milestone.match;
     const from = Math.max(this.consumed, this.tailSeen - (typeof literal === "string" ? literal.length - 1 : 0));
@@ -228,7 +237,12 @@ export class BootMatcher {
     const windowStart = seen - this.tailWindow.length;
     let found: boolean;
     let window: string;
-    if (appended !== undefined && this.tailWindowFor === literal && this.tailWindowEnd === seen && from >= windowStart) {
+    if (
+      appended !== undefined &&
+      this.tailWindowFor === literal &&
+      this.tailWindowEnd === seen &&
+      from >= windowStart
+    ) {
       const text = this.tailWindow + appended;
       found = text.indexOf(literal, from - windowStart) >= 0;
       window = text.length > keep ? text.slice(text.length - keep) : text;
@@ -247,7 +261,12 @@ export class BootMatcher {
     return found;
   }
 
-  private reach(awaited: CompiledMilestone, text: string, at: number, sends: string[] | undefined): string[] | undefined {
+  private reach(
+    awaited: CompiledMilestone,
+    text: string,
+    at: number,
+    sends: string[] | undefined,
+  ): string[] | undefined {
     this.records[this.next] = { id: awaited.milestone.id, at: at - this.startAt, line: text };
     this.lastMilestoneAt = at;
     this.next += 1;
@@ -259,17 +278,27 @@ export class BootMatcher {
 
   private checkClocks(at: number): MatcherVerdict | undefined {
     const silentS = at - this.lastOutputAt;
-    if (silentS >= this.spec.silenceS) return this.end(at, "hang", { kind: "silence", silentS, limitS: this.spec.silenceS });
+    if (silentS >= this.spec.silenceS)
+      return this.end(at, "hang", { kind: "silence", silentS, limitS: this.spec.silenceS });
     const within = this.milestones[this.next]?.withinS;
-    if (within !== undefined && at - this.lastMilestoneAt >= within) return this.end(at, "timeout", { kind: "within", limitS: within });
-    if (at - this.startAt >= this.spec.budgetS) return this.end(at, "timeout", { kind: "budget", limitS: this.spec.budgetS });
+    if (within !== undefined && at - this.lastMilestoneAt >= within)
+      return this.end(at, "timeout", { kind: "within", limitS: within });
+    if (at - this.startAt >= this.spec.budgetS)
+      return this.end(at, "timeout", { kind: "budget", limitS: this.spec.budgetS });
     return undefined;
   }
 
   private end(at: number, outcome: BootOutcome, cause: Cause): MatcherVerdict {
     const after = this.next === 0 ? "start" : this.records[this.next - 1]!.id;
     const pending = this.milestones[this.next]?.milestone.id;
-    this.final = { outcome, at: at - this.startAt, cause, after, lastLine: this.lastLine, ...(pending ? { pending } : {}) };
+    this.final = {
+      outcome,
+      at: at - this.startAt,
+      cause,
+      after,
+      lastLine: this.lastLine,
+      ...(pending ? { pending } : {}),
+    };
     return this.final;
   }
 }

@@ -31,7 +31,12 @@ export function compileAny(patterns: Pattern[]): TextTest {
   const groups = new Map<string, string[]>();
   const separate: TextTest[] = [];
   for (const pattern of patterns) {
-    const re = typeof pattern === "string" ? undefined : pattern instanceof RegExp ? pattern : new RegExp(pattern.regex, pattern.flags);
+    const re =
+      typeof pattern === "string"
+        ? undefined
+        : pattern instanceof RegExp
+          ? pattern
+          : new RegExp(pattern.regex, pattern.flags);
     const source = re ? re.source : escapeRegExp(pattern as string);
     const flags = re ? re.flags.replace(/[gy]/g, "") : "";
     if (NOT_COMBINABLE.test(source)) separate.push(compilePattern(pattern));

@@ -51,12 +51,29 @@ export interface LiveCapture {
 export const CAPTURE_TIMEOUT_MS = 10_000;
 const QMP_TIMEOUT_MS = 2_000;
 
-export function setUpPostMortem(opts: { mode: PostMortemMode; keepRam: boolean; dir: string; name: string; bytes: number; vcpuContext: VcpuContext; shmDir?: string }): PostMortemSetup | undefined {
+export function setUpPostMortem(opts: {
+  mode: PostMortemMode;
+  keepRam: boolean;
+  dir: string;
+  name: string;
+  bytes: number;
+  vcpuContext: VcpuContext;
+  shmDir?: string;
+}): PostMortemSetup | undefined {
   if (opts.mode === "off") return undefined;
   const ram = placeRam(opts.bytes, opts.name, opts.dir, opts.shmDir);
   const qmpSocket = qmpSocketPath(opts.dir);
   const base = opts.vcpuContext.arch === "aarch64" ? 0x4000_0000 : 0;
-  return { mode: opts.mode, keepRam: opts.keepRam, ram, base, bytes: opts.bytes, qmpSocket, argv: postMortemArgv(ram, opts.bytes, qmpSocket), vcpuContext: opts.vcpuContext };
+  return {
+    mode: opts.mode,
+    keepRam: opts.keepRam,
+    ram,
+    base,
+    bytes: opts.bytes,
+    qmpSocket,
+    argv: postMortemArgv(ram, opts.bytes, qmpSocket),
+    vcpuContext: opts.vcpuContext,
+  };
 }
 
 /** Once QEMU has created the RAM file: keep it open and unlink it, unless the user wants to keep it. */
@@ -91,10 +108,15 @@ const short = (error: unknown) => (error instanceof Error ? error.message : Stri
  * read every vCPU's registers, and (no file-backed RAM) copy RAM out with pmemsave. Bounded by
  * CAPTURE_TIMEOUT_MS; failures become one-line problems, never exceptions.
  */
-export async function captureAlive(setup: PostMortemSetup, console: LiveConsole | undefined, liveKeys: { xen: boolean; hvcSysrq: boolean } | undefined): Promise<LiveCapture> {
+export async function captureAlive(
+  setup: PostMortemSetup,
+  console: LiveConsole | undefined,
+  liveKeys: { xen: boolean; hvcSysrq: boolean } | undefined,
+): Promise<LiveCapture> {
   const started = performance.now();
   const capture: LiveCapture = { vcpus: [], problems: [], qmpMs: 0, ms: 0 };
-  if (console && liveKeys && (liveKeys.xen || liveKeys.hvcSysrq)) capture.liveKeys = await typeLiveKeys(console, liveKeySequence(liveKeys.xen, liveKeys.hvcSysrq));
+  if (console && liveKeys && (liveKeys.xen || liveKeys.hvcSysrq))
+    capture.liveKeys = await typeLiveKeys(console, liveKeySequence(liveKeys.xen, liveKeys.hvcSysrq));
   let qmp: QmpClient | undefined;
   const work = (async () => {
     qmp = await QmpClient.connect(setup.qmpSocket, QMP_TIMEOUT_MS);
@@ -112,7 +134,10 @@ export async function captureAlive(setup: PostMortemSetup, console: LiveConsole 
     }
   })();
   try {
-    await pTimeout(work, { milliseconds: CAPTURE_TIMEOUT_MS, message: `QMP did not finish within ${CAPTURE_TIMEOUT_MS / 1000} s` });
+    await pTimeout(work, {
+      milliseconds: CAPTURE_TIMEOUT_MS,
+      message: `QMP did not finish within ${CAPTURE_TIMEOUT_MS / 1000} s`,
+    });
   } catch (error) {
     capture.problems.push(`vCPU state missing: ${short(error)}`);
   } finally {
@@ -132,11 +157,17 @@ export interface RamFindings {
 
 /** After QEMU stopped: scan the RAM file (or the pmemsave copy) for Xen's ring and Linux's log. */
 export async function examineRam(setup: PostMortemSetup, deadline: number): Promise<RamFindings> {
-  const how = setup.ram.kind === "file" ? `file-backed RAM in ${setup.ram.path}` : `QMP pmemsave to ${setup.ram.path} (${setup.ram.why})`;
+  const how =
+    setup.ram.kind === "file"
+      ? `file-backed RAM in ${setup.ram.path}`
+      : `QMP pmemsave to ${setup.ram.path} (${setup.ram.why})`;
   const path = setup.ramFd !== undefined ? `/proc/self/fd/${setup.ramFd}` : setup.ram.path;
-  if (setup.ramFd === undefined && !existsSync(path)) return { how, problem: `RAM image missing: ${setup.ram.path} does not exist` };
+  if (setup.ramFd === undefined && !existsSync(path))
+    return { how, problem: `RAM image missing: ${setup.ram.path} does not exist` };
   const xen = new XenRingPass();
-  const images = setup.vcpuContext.loads.filter((l) => !l.image.startsWith("U-Boot")).map((l) => ({ start: l.start - setup.base, end: l.end - setup.base }));
+  const images = setup.vcpuContext.loads
+    .filter((l) => !l.image.startsWith("U-Boot"))
+    .map((l) => ({ start: l.start - setup.base, end: l.end - setup.base }));
   const linux = new PrintkPass((offset) => images.some((r) => offset >= r.start && offset < r.end));
   try {
     const stats = await scanRam(path, [xen, linux], deadline);
@@ -162,5 +193,11 @@ export function releasePostMortem(setup: PostMortemSetup | undefined): void {
   rmSync(setup.qmpSocket, { force: true });
 }
 
-export const POSTMORTEM_FILES = { json: "postmortem.json", xen: "xen-ring.log", linux: "guest-kernel.log", liveKeys: "live-keys.log", registers: "vcpu-registers.log" } as const;
+export const POSTMORTEM_FILES = {
+  json: "postmortem.json",
+  xen: "xen-ring.log",
+  linux: "guest-kernel.log",
+  liveKeys: "live-keys.log",
+  registers: "vcpu-registers.log",
+} as const;
 export const postMortemFile = (dir: string, key: keyof typeof POSTMORTEM_FILES) => join(dir, POSTMORTEM_FILES[key]);

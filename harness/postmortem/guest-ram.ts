@@ -9,9 +9,7 @@ import { randomBytes } from "node:crypto";
  * the guest (Docker's 64 MB default) would make QEMU die of SIGBUS mid-boot, so then RAM stays
  * anonymous and is copied out with QMP `pmemsave` while QEMU still runs.
  */
-export type RamPlacement =
-  | { kind: "file"; path: string }
-  | { kind: "pmemsave"; path: string; why: string };
+export type RamPlacement = { kind: "file"; path: string } | { kind: "pmemsave"; path: string; why: string };
 
 export const SHM_DIR = "/dev/shm";
 /** Room left on /dev/shm for everyone else besides our guest. */
@@ -33,7 +31,13 @@ function freeBytes(dir: string): number | Error {
   }
 }
 
-export function placeRam(bytes: number, name: string, fallbackDir: string, shmDir = process.env.BOOTLOG_SHM_DIR || SHM_DIR, free: number | Error = freeBytes(shmDir)): RamPlacement {
+export function placeRam(
+  bytes: number,
+  name: string,
+  fallbackDir: string,
+  shmDir = process.env.BOOTLOG_SHM_DIR || SHM_DIR,
+  free: number | Error = freeBytes(shmDir),
+): RamPlacement {
   const unique = `bootlog-${process.pid}-${name}-${randomBytes(3).toString("hex")}.ram`;
   if (typeof free === "number" && free >= bytes + SHM_MARGIN) return { kind: "file", path: join(shmDir, unique) };
   const why =
@@ -46,14 +50,21 @@ export function placeRam(bytes: number, name: string, fallbackDir: string, shmDi
 /** The QMP socket next to serial.log, or under the temporary directory when that path is too long for sun_path (108 bytes). */
 export function qmpSocketPath(dir: string): string {
   const beside = resolve(dir, "qmp.sock");
-  return beside.length < 100 ? beside : join(tmpdir(), `bootlog-qmp-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
+  return beside.length < 100
+    ? beside
+    : join(tmpdir(), `bootlog-qmp-${process.pid}-${randomBytes(4).toString("hex")}.sock`);
 }
 
 /** The QEMU options that make a boot examinable: RAM in the file (when placed there) and a QMP socket. */
 export function postMortemArgv(ram: RamPlacement, bytes: number, qmpSocket: string): string[] {
   const file =
     ram.kind === "file"
-      ? ["-object", `memory-backend-file,id=bootlog-ram,size=${bytes},mem-path=${ram.path},share=on`, "-machine", "memory-backend=bootlog-ram"]
+      ? [
+          "-object",
+          `memory-backend-file,id=bootlog-ram,size=${bytes},mem-path=${ram.path},share=on`,
+          "-machine",
+          "memory-backend=bootlog-ram",
+        ]
       : [];
   return [...file, "-qmp", `unix:${qmpSocket},server=on,wait=off`];
 }

@@ -33,7 +33,13 @@ interface Key {
 export function liveKeySequence(xen: boolean, hvcSysrq: boolean): Key[] {
   const keys: Key[] = [];
   if (xen) {
-    keys.push({ bytes: SWITCH, label: "Ctrl-A x3" }, { bytes: "q", label: "q" }, { bytes: "0", label: "0" }, { bytes: "r", label: "r" }, { bytes: SWITCH, label: "Ctrl-A x3" });
+    keys.push(
+      { bytes: SWITCH, label: "Ctrl-A x3" },
+      { bytes: "q", label: "q" },
+      { bytes: "0", label: "0" },
+      { bytes: "r", label: "r" },
+      { bytes: SWITCH, label: "Ctrl-A x3" },
+    );
   }
   if (hvcSysrq) keys.push({ bytes: `${CTRL_O}l`, label: "Ctrl-O l" }, { bytes: `${CTRL_O}w`, label: "Ctrl-O w" });
   return keys;

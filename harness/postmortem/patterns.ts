@@ -35,7 +35,10 @@ const MAX_TELLING = 6;
  * The most telling recovered lines: the first line per pattern (expectation patterns, then the
  * built-in ones), in pattern order, at most six. `---[ end Kernel panic` repeats the panic: skipped.
  */
-export function tellingLines(logs: { source: TellingLine["source"]; lines: string[] }[], extra: Pattern[] = []): TellingLine[] {
+export function tellingLines(
+  logs: { source: TellingLine["source"]; lines: string[] }[],
+  extra: Pattern[] = [],
+): TellingLine[] {
   const found: TellingLine[] = [];
   const seen = new Set<string>();
   for (const pattern of [...extra, ...DIAGNOSTIC_PATTERNS]) {

@@ -70,18 +70,33 @@ export class PrintkPass implements RamScanPass {
         if (id >= ID_LOW && id < ID_HIGH) {
           const at = w * 4 + 8;
           if (printable(bytes[at]) && printable(bytes[at + 1]) && printable(bytes[at + 2])) {
-            this.blocks.push({ offset: offset + w * 4, id, raw: Buffer.from(bytes.subarray(at, Math.min(at + MAX_TEXT, bytes.length))) });
+            this.blocks.push({
+              offset: offset + w * 4,
+              id,
+              raw: Buffer.from(bytes.subarray(at, Math.min(at + MAX_TEXT, bytes.length))),
+            });
           }
         }
       }
       // printk_info: seq here, seq+1 and seq+2 in the next two entries, a sane text_len.
       if (hi === 0 && lo < 2 ** 31) {
         const n = w + INFO_SIZE / 4;
-        if (words[n] === lo + 1 && words[n + 1] === 0 && words[n + INFO_SIZE / 4] === lo + 2 && words[n + INFO_SIZE / 4 + 1] === 0) {
+        if (
+          words[n] === lo + 1 &&
+          words[n + 1] === 0 &&
+          words[n + INFO_SIZE / 4] === lo + 2 &&
+          words[n + INFO_SIZE / 4 + 1] === 0
+        ) {
           for (let k = 0; k < 3; k++) {
             const at = w * 4 + k * INFO_SIZE;
             const textLen = bytes.readUInt16LE(at + INFO_TEXT_LEN);
-            if (textLen <= MAX_TEXT) this.infoHits.push({ offset: offset + at, seq: lo + k, textLen, tsNsec: Number(bytes.readBigUInt64LE(at + 8)) });
+            if (textLen <= MAX_TEXT)
+              this.infoHits.push({
+                offset: offset + at,
+                seq: lo + k,
+                textLen,
+                tsNsec: Number(bytes.readBigUInt64LE(at + 8)),
+              });
           }
         }
       }
@@ -99,7 +114,8 @@ export class PrintkPass implements RamScanPass {
       const info = seqBase === undefined ? undefined : infos.get(block.id - seqBase);
       const capacity = capacityOf(block, chain[i + 1]);
       const nul = block.raw.indexOf(0);
-      const length = info && info.textLen <= capacity ? info.textLen : Math.min(nul < 0 ? block.raw.length : nul, capacity);
+      const length =
+        info && info.textLen <= capacity ? info.textLen : Math.min(nul < 0 ? block.raw.length : nul, capacity);
       return {
         id: block.id,
         ...(info ? { time: info.tsNsec / 1e9 } : {}),
@@ -114,7 +130,8 @@ export class PrintkPass implements RamScanPass {
 
 /** Room for text in a block: up to its successor when that follows right after it. */
 function capacityOf(block: Block, next: Block | undefined): number {
-  if (next && next.offset > block.offset && next.offset - block.offset <= MAX_TEXT + 16) return next.offset - block.offset - 8;
+  if (next && next.offset > block.offset && next.offset - block.offset <= MAX_TEXT + 16)
+    return next.offset - block.offset - 8;
   return block.raw.length;
 }
 
@@ -126,7 +143,9 @@ function longestChain(blocks: Block[]): Block[] {
   const hasPrevious = new Set<Block>();
   for (const b of blocks) {
     for (let step = 1; step <= MAX_ID_STEP && !next.has(b); step++) {
-      const successor = byId.get(b.id + step)?.find((n) => n.offset > b.offset && n.offset - b.offset <= MAX_TEXT + 16 + 8);
+      const successor = byId
+        .get(b.id + step)
+        ?.find((n) => n.offset > b.offset && n.offset - b.offset <= MAX_TEXT + 16 + 8);
       if (successor && !hasPrevious.has(successor)) {
         next.set(b, successor);
         hasPrevious.add(successor);
@@ -153,7 +172,13 @@ function longestChain(blocks: Block[]): Block[] {
     for (;;) {
       const last = whole.at(-1)!;
       const tail = chains.find(
-        (c) => !used.has(c) && c !== chain && c[0]!.offset < whole[0]!.offset && c[0]!.id >= last.id && c[0]!.id <= last.id + MAX_ID_STEP && c.length > 1,
+        (c) =>
+          !used.has(c) &&
+          c !== chain &&
+          c[0]!.offset < whole[0]!.offset &&
+          c[0]!.id >= last.id &&
+          c[0]!.id <= last.id + MAX_ID_STEP &&
+          c.length > 1,
       );
       if (!tail) break;
       used.add(tail);
@@ -174,7 +199,13 @@ function seqOffset(chain: Block[], infos: Map<number, Info>): number | undefined
     let fits = 0;
     chain.forEach((block, i) => {
       const info = infos.get(block.id - base);
-      if (info && info.textLen > 0 && info.textLen <= capacityOf(block, chain[i + 1]) && capacityOf(block, chain[i + 1]) - info.textLen < 8 + 8) fits++;
+      if (
+        info &&
+        info.textLen > 0 &&
+        info.textLen <= capacityOf(block, chain[i + 1]) &&
+        capacityOf(block, chain[i + 1]) - info.textLen < 8 + 8
+      )
+        fits++;
     });
     if (fits > (best?.fits ?? 0)) best = { base, fits };
   }

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 
 /** Where a guest RAM image is read: the file, and the guest-physical address of its first byte. */
-export interface RamImage {
+interface RamImage {
   path: string;
   /** Guest-physical address of offset 0 (arm64 virt: 0x40000000; x86 pc: 0). */
   base: number;
@@ -66,7 +66,8 @@ export async function scanRam(path: string, passes: RamScanPass[], deadline: num
       },
     };
     const buffers = Array.from({ length: IN_FLIGHT }, () => Buffer.allocUnsafe(CHUNK));
-    const readChunk = (i: number) => file.read(buffers[i % IN_FLIGHT]!, 0, Math.min(CHUNK, size - i * CHUNK), i * CHUNK);
+    const readChunk = (i: number) =>
+      file.read(buffers[i % IN_FLIGHT]!, 0, Math.min(CHUNK, size - i * CHUNK), i * CHUNK);
     const chunks = Math.ceil(size / CHUNK);
     let dataBytes = 0;
     const pending = new Map<number, ReturnType<typeof readChunk>>();
@@ -81,7 +82,7 @@ export async function scanRam(path: string, passes: RamScanPass[], deadline: num
       const { bytesRead } = await pending.get(i)!;
       pending.delete(i);
       const buffer = buffers[i % IN_FLIGHT]!;
-      for (let at = 0; at < bytesRead; ) {
+      for (let at = 0; at < bytesRead;) {
         while (at < bytesRead && isZero(buffer, at, Math.min(at + BLOCK, bytesRead))) at += BLOCK;
         const start = at;
         while (at < bytesRead && !isZero(buffer, at, Math.min(at + BLOCK, bytesRead))) at += BLOCK;

@@ -1,6 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import type { Pattern } from "../expectations/schema.ts";
-import { POSTMORTEM_FILES, postMortemFile, type LiveCapture, type PostMortemSetup, type RamFindings } from "./capture.ts";
+import {
+  POSTMORTEM_FILES,
+  postMortemFile,
+  type LiveCapture,
+  type PostMortemSetup,
+  type RamFindings,
+} from "./capture.ts";
 import { tellingLines, type TellingLine } from "./patterns.ts";
 import type { PrintkLog } from "./printk-ring.ts";
 import { parseVcpus, type VcpuState } from "./vcpus.ts";
@@ -53,7 +59,10 @@ export async function finishPostMortem(
   if (liveLines.length) files.push(POSTMORTEM_FILES.liveKeys);
   if (live?.registers) files.push(POSTMORTEM_FILES.registers);
   // Xen's ring in RAM says Xen ran, even where bootlog could not know it would (a user's all-in-one image).
-  const vcpus = found.xen && !setup.vcpuContext.xen && live?.registers ? parseVcpus(live.registers, { ...setup.vcpuContext, xen: true }) : (live?.vcpus ?? []);
+  const vcpus =
+    found.xen && !setup.vcpuContext.xen && live?.registers
+      ? parseVcpus(live.registers, { ...setup.vcpuContext, xen: true })
+      : (live?.vcpus ?? []);
   const pm: PostMortem = {
     ...(problems.length ? { missing: problems.join("; ") } : {}),
     vcpus,
@@ -69,8 +78,18 @@ export async function finishPostMortem(
           },
         }
       : {}),
-    ...(found.xen ? { xen: { lines: xenLines.length, wrapped: found.xen.wrapped, address: hex(setup.base + found.xen.offset) } } : {}),
-    ...(found.linux ? { linux: { records: linuxLines.length, lengths: found.linux.lengths, address: hex(setup.base + found.linux.offset) } } : {}),
+    ...(found.xen
+      ? { xen: { lines: xenLines.length, wrapped: found.xen.wrapped, address: hex(setup.base + found.xen.offset) } }
+      : {}),
+    ...(found.linux
+      ? {
+          linux: {
+            records: linuxLines.length,
+            lengths: found.linux.lengths,
+            address: hex(setup.base + found.linux.offset),
+          },
+        }
+      : {}),
     telling: tellingLines(
       [
         { source: "xen", lines: xenLines },
@@ -79,7 +98,16 @@ export async function finishPostMortem(
       ],
       extraPatterns,
     ),
-    ...(live?.liveKeys ? { liveKeys: { sent: live.liveKeys.sent, answered: live.liveKeys.answered, ms: Math.round(live.liveKeys.ms), lines: liveLines.length } } : {}),
+    ...(live?.liveKeys
+      ? {
+          liveKeys: {
+            sent: live.liveKeys.sent,
+            answered: live.liveKeys.answered,
+            ms: Math.round(live.liveKeys.ms),
+            lines: liveLines.length,
+          },
+        }
+      : {}),
     tails: { xen: xenLines.slice(-TAIL), linux: linuxLines.slice(-TAIL), liveKeys: liveLines.slice(-TAIL) },
     files,
     ms: Math.round(performance.now() - started),
@@ -87,9 +115,11 @@ export async function finishPostMortem(
   };
   await writeFile(postMortemFile(dir, "json"), `${JSON.stringify(pm, null, 2)}\n`);
   if (xenLines.length) await writeFile(postMortemFile(dir, "xen"), `${xenLines.join("\n")}\n`);
-  if (found.linux && linuxLines.length) await writeFile(postMortemFile(dir, "linux"), `${found.linux.records.map(kernelLine).join("\n")}\n`);
+  if (found.linux && linuxLines.length)
+    await writeFile(postMortemFile(dir, "linux"), `${found.linux.records.map(kernelLine).join("\n")}\n`);
   if (live?.registers) await writeFile(postMortemFile(dir, "registers"), live.registers);
-  if (liveLines.length) await writeFile(postMortemFile(dir, "liveKeys"), `# typed: ${live!.liveKeys!.sent}\n${liveLines.join("\n")}\n`);
+  if (liveLines.length)
+    await writeFile(postMortemFile(dir, "liveKeys"), `# typed: ${live!.liveKeys!.sent}\n${liveLines.join("\n")}\n`);
   return pm;
 }
 
@@ -100,10 +130,19 @@ export function missingPostMortem(reason: string): PostMortem {
 
 /** Every recovered line, for knownBad `shows`. */
 export function recoveredLines(pm: PostMortem | undefined): string[] {
-  return pm ? [...pm.telling.map((t) => t.line), ...pm.vcpus.map((v) => v.text), ...pm.tails.xen, ...pm.tails.linux, ...pm.tails.liveKeys] : [];
+  return pm
+    ? [
+        ...pm.telling.map((t) => t.line),
+        ...pm.vcpus.map((v) => v.text),
+        ...pm.tails.xen,
+        ...pm.tails.linux,
+        ...pm.tails.liveKeys,
+      ]
+    : [];
 }
 
-const vcpuBrief = (v: VcpuState) => `vCPU${v.index} ${v.level}${v.halted ? " halted" : ""} ${v.owner.replace(/^the /, "")}`;
+const vcpuBrief = (v: VcpuState) =>
+  `vCPU${v.index} ${v.level}${v.halted ? " halted" : ""} ${v.owner.replace(/^the /, "")}`;
 
 /** The tail the one-line summary gains: ` — memory shows (XEN) Bad console= option 'dtuart'; dom0: Kernel panic ...; vCPU0 EL1 dom0 kernel`. */
 export function memoryShows(pm: PostMortem, xen: boolean): string {
@@ -121,8 +160,13 @@ export function postMortemText(pm: PostMortem): string {
   if (pm.missing) out.push(`missing: ${pm.missing}`);
   out.push(...(pm.vcpus.length ? pm.vcpus.map((v) => v.text) : ["no vCPU state"]));
   if (pm.telling.length) out.push("", "telling lines:", ...pm.telling.map((t) => `  [${t.source}] ${t.line}`));
-  const section = (title: string, lines: string[]) => (lines.length ? ["", `-- ${title} (last ${lines.length}) --`, ...lines] : []);
-  out.push(...section("Xen console ring", pm.tails.xen), ...section("guest kernel log", pm.tails.linux), ...section("live keys", pm.tails.liveKeys));
+  const section = (title: string, lines: string[]) =>
+    lines.length ? ["", `-- ${title} (last ${lines.length}) --`, ...lines] : [];
+  out.push(
+    ...section("Xen console ring", pm.tails.xen),
+    ...section("guest kernel log", pm.tails.linux),
+    ...section("live keys", pm.tails.liveKeys),
+  );
   return out.join("\n");
 }
 

@@ -3,9 +3,25 @@ import { z } from "zod";
 /** The post-mortem as timeline.json keeps it (the PostMortem without its log tails), checked when read back. */
 export const postMortemTimelineSchema = z.object({
   missing: z.string().optional(),
-  vcpus: z.array(z.object({ index: z.number(), level: z.string(), pc: z.string(), halted: z.boolean().optional(), owner: z.string(), text: z.string() })),
+  vcpus: z.array(
+    z.object({
+      index: z.number(),
+      level: z.string(),
+      pc: z.string(),
+      halted: z.boolean().optional(),
+      owner: z.string(),
+      text: z.string(),
+    }),
+  ),
   ram: z
-    .object({ how: z.string(), fileBytes: z.number(), dataBytes: z.number(), scanMs: z.number(), pmemsaveMs: z.number().optional(), keptAt: z.string().optional() })
+    .object({
+      how: z.string(),
+      fileBytes: z.number(),
+      dataBytes: z.number(),
+      scanMs: z.number(),
+      pmemsaveMs: z.number().optional(),
+      keptAt: z.string().optional(),
+    })
     .optional(),
   xen: z.object({ lines: z.number(), wrapped: z.boolean(), address: z.string() }).optional(),
   linux: z.object({ records: z.number(), lengths: z.enum(["printk_info", "nul"]), address: z.string() }).optional(),
@@ -15,5 +31,3 @@ export const postMortemTimelineSchema = z.object({
   ms: z.number(),
   liveMs: z.number().optional(),
 });
-
-export type PostMortemTimeline = z.output<typeof postMortemTimelineSchema>;

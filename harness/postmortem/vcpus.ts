@@ -33,7 +33,8 @@ export interface VcpuState {
   text: string;
 }
 
-const hex = (value: string) => Number.parseInt(value.slice(-13), 16) + (value.length > 13 ? Number.parseInt(value.slice(0, -13), 16) * 2 ** 52 : 0);
+const hex = (value: string) =>
+  Number.parseInt(value.slice(-13), 16) + (value.length > 13 ? Number.parseInt(value.slice(0, -13), 16) * 2 ** 52 : 0);
 
 function loadedImage(pc: string, ctx: VcpuContext): string | undefined {
   if (pc.length > 12 && !/^0+/.test(pc.slice(0, pc.length - 12))) return undefined;
@@ -83,7 +84,14 @@ export function parseVcpus(registers: string, ctx: VcpuContext): VcpuState[] {
       if (!rip || cpl === undefined || !cs) continue;
       const halted = /\bHLT=1\b/.test(body);
       const owner = x86Owner(Number(cpl), cs, rip, ctx);
-      states.push({ index, level: `CPL${cpl}`, pc: rip, halted, owner, text: `vCPU${index}: CPL${cpl}${halted ? " halted" : ""}, in ${owner} (RIP ${rip})` });
+      states.push({
+        index,
+        level: `CPL${cpl}`,
+        pc: rip,
+        halted,
+        owner,
+        text: `vCPU${index}: CPL${cpl}${halted ? " halted" : ""}, in ${owner} (RIP ${rip})`,
+      });
     }
   }
   return states;

@@ -47,7 +47,8 @@ export class XenRingPass implements RamScanPass {
     let bestCount = 0;
     for (const run of this.runs) {
       const count = countLines(run.text);
-      if (count > bestCount || (count === bestCount && best && run.offset > best.offset)) [best, bestCount] = [run, count];
+      if (count > bestCount || (count === bestCount && best && run.offset > best.offset))
+        [best, bestCount] = [run, count];
     }
     // A lone prefix or a format string is not a ring.
     if (!best || bestCount < 2) return undefined;
@@ -107,7 +108,7 @@ export function ringOrder(text: string): { wrapped: boolean; lines: string[] } {
 }
 
 function findSeam(text: string, from: number): number {
-  for (let at = from; at < text.length; ) {
+  for (let at = from; at < text.length;) {
     if (!text.startsWith("(XEN) ", at) && text[at] !== "\n") return at;
     const nl = text.indexOf("\n", at);
     if (nl < 0) return -1;

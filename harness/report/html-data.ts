@@ -83,7 +83,10 @@ export async function logTail(file: string, lines: number): Promise<string[]> {
     const length = Math.min(size, TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    const all = buffer.toString("utf8").split(/\r\n|\n|\r/).map(cleanLine);
+    const all = buffer
+      .toString("utf8")
+      .split(/\r\n|\n|\r/)
+      .map(cleanLine);
     if (length < size) all.shift(); // the first line is cut
     while (all.length && !all.at(-1)!.trim()) all.pop();
     return all.slice(-lines);
@@ -98,7 +101,10 @@ export function relativeHref(from: string, to: string): string {
 }
 
 async function fileExists(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** Every run directory under the roots with a timeline.json per boot, deduplicated (artifacts/latest is a link). */
@@ -137,7 +143,10 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
       attempts,
       ...(repeat ? { repeat } : {}),
       recovered: timeline.postmortem
-        ? { xen: await logTail(join(dir, "xen-ring.log"), 2 * tailLines), linux: await logTail(join(dir, "guest-kernel.log"), 2 * tailLines) }
+        ? {
+            xen: await logTail(join(dir, "xen-ring.log"), 2 * tailLines),
+            linux: await logTail(join(dir, "guest-kernel.log"), 2 * tailLines),
+          }
         : { xen: [], linux: [] },
     });
   }
@@ -151,9 +160,12 @@ export async function loadRun(runDir: string, opts: LoadRunOptions): Promise<Run
     for (const [dir, run] of runs) {
       const same = run.boots.find((x) => x.timeline.name === b.timeline.name);
       // Another run's interrupted boot is no point of the trend: it says nothing about the guest.
-      if (same && (dir === real || !isInterruption(same.timeline.error))) points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
+      if (same && (dir === real || !isInterruption(same.timeline.error)))
+        points.push({ runId: run.runId, timeline: same.timeline, current: dir === real });
     }
-    points.sort((x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current));
+    points.sort(
+      (x, y) => x.timeline.startedAt.localeCompare(y.timeline.startedAt) || Number(x.current) - Number(y.current),
+    );
     // The newest N, always ending at (and including) the current run.
     const upto = points.findIndex((p) => p.current);
     history.set(b.timeline.name, points.slice(0, upto + 1).slice(-historyLimit));

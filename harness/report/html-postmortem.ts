@@ -9,7 +9,11 @@ export interface RecoveredLogs {
 
 function logBlock(title: string, file: string, lines: string[], telling: Set<string>): string {
   if (!lines.length) return "";
-  const body = lines.map((line) => (telling.has(line.replace(/^\[\s*\d+\.\d+\] /, "")) ? `<span class="hl">${esc(line)}</span>` : esc(line))).join("\n");
+  const body = lines
+    .map((line) =>
+      telling.has(line.replace(/^\[\s*\d+\.\d+\] /, "")) ? `<span class="hl">${esc(line)}</span>` : esc(line),
+    )
+    .join("\n");
   return `<h4>${esc(title)} <span class="muted">(last ${lines.length} lines of ${esc(file)})</span></h4>
 <pre class="log-tail">${body}</pre>`;
 }
@@ -19,13 +23,21 @@ export function postMortemPanel(t: Timeline, logs: RecoveredLogs): string {
   const pm = t.postmortem;
   if (!pm) return "";
   const rows = pm.vcpus
-    .map((v) => `<tr><td class="num">${v.index}</td><td>${esc(v.level)}${v.halted ? " (halted)" : ""}</td><td>${esc(v.owner)}</td><td class="mono">${esc(v.pc)}</td></tr>`)
+    .map(
+      (v) =>
+        `<tr><td class="num">${v.index}</td><td>${esc(v.level)}${v.halted ? " (halted)" : ""}</td><td>${esc(v.owner)}</td><td class="mono">${esc(v.pc)}</td></tr>`,
+    )
     .join("");
   const table = rows
     ? `<table class="vcpus"><thead><tr><th class="num">vCPU</th><th>level</th><th>whose code</th><th>PC</th></tr></thead><tbody>${rows}</tbody></table>`
     : `<p class="muted">no vCPU state</p>`;
   const telling = new Set(pm.telling.map((x) => x.line));
-  const found = [pm.xen ? `Xen console ring: ${pm.xen.lines} lines${pm.xen.wrapped ? " (wrapped)" : ""} at ${pm.xen.address}` : "no Xen console ring", pm.linux ? `kernel log: ${pm.linux.records} records at ${pm.linux.address}` : "no kernel log"];
+  const found = [
+    pm.xen
+      ? `Xen console ring: ${pm.xen.lines} lines${pm.xen.wrapped ? " (wrapped)" : ""} at ${pm.xen.address}`
+      : "no Xen console ring",
+    pm.linux ? `kernel log: ${pm.linux.records} records at ${pm.linux.address}` : "no kernel log",
+  ];
   return `<div class="postmortem">
 <h3>What the machine says</h3>
 ${pm.missing ? `<div class="note bad">post-mortem incomplete: ${esc(pm.missing)}</div>` : ""}

@@ -18,7 +18,18 @@ export const OUTCOME_COLORS: Record<string, string> = {
 export const outcomeColor = (key: string): string => OUTCOME_COLORS[key] ?? "#57606a";
 
 /** Milestone series in the trend view (Tableau 10): distinct, and readable on white. */
-export const SERIES_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+export const SERIES_COLORS = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
 
 export const seriesColor = (i: number): string => SERIES_COLORS[i % SERIES_COLORS.length]!;
 

@@ -98,7 +98,12 @@ export function timelineSvg(t: Timeline): string {
   const R = 24;
   const plotW = W - L - R;
   const end = endOf(t);
-  const reached = t.milestones.map((m, i) => ({ ...m, i })).filter((m) => m.at !== null) as { id: string; at: number; sincePrevious: number | null; i: number }[];
+  const reached = t.milestones.map((m, i) => ({ ...m, i })).filter((m) => m.at !== null) as {
+    id: string;
+    at: number;
+    sincePrevious: number | null;
+    i: number;
+  }[];
   const top = niceCeil(Math.max(end, ...reached.map((m) => m.at), 0.5) * 1.03);
   const x = (s: number) => L + (Math.max(0, s) / top) * plotW;
 
@@ -137,13 +142,17 @@ export function timelineSvg(t: Timeline): string {
       `<rect class="silence-gap" data-silent-s="${n(cause.silentS)}" x="${n(x1)}" y="${axisY - 18}" width="${n(Math.max(2, x2 - x1))}" height="36" fill="url(#hatch-${id})">` +
         `<title>no console output for ${fmtSeconds(cause.silentS)} (limit ${fmtSeconds(cause.limitS)})</title></rect>`,
     );
-    parts.push(`<text x="${n((x1 + x2) / 2)}" y="${axisY + 32}" text-anchor="middle" fill="${outcomeColor("hang")}">silent ${fmtSeconds(cause.silentS)}</text>`);
+    parts.push(
+      `<text x="${n((x1 + x2) / 2)}" y="${axisY + 32}" text-anchor="middle" fill="${outcomeColor("hang")}">silent ${fmtSeconds(cause.silentS)}</text>`,
+    );
   }
 
   // spans between consecutive milestones
   let previous = 0;
   for (const m of reached) {
-    parts.push(`<line class="milestone-span" x1="${n(x(previous))}" y1="${axisY}" x2="${n(x(m.at))}" y2="${axisY}" stroke="${seriesColor(m.i)}"/>`);
+    parts.push(
+      `<line class="milestone-span" x1="${n(x(previous))}" y1="${axisY}" x2="${n(x(m.at))}" y2="${axisY}" stroke="${seriesColor(m.i)}"/>`,
+    );
     previous = m.at;
   }
 
@@ -153,8 +162,12 @@ export function timelineSvg(t: Timeline): string {
     const color = outcomeColor(t.outcome);
     const text = `${outcomeAfter(t.outcome, t.verdict.after)}${t.verdict.pending ? `, awaiting ${t.verdict.pending}` : ""} (${fmtSeconds(t.verdict.at)})`;
     const anchor = x(t.verdict.at) > W / 2 ? "end" : "start";
-    parts.push(`<line class="stop-marker" data-at="${n(t.verdict.at)}" x1="${sx}" y1="${axisY - 22}" x2="${sx}" y2="${axisY + 22}" stroke="${color}"/>`);
-    parts.push(`<text x="${anchor === "end" ? n(x(t.verdict.at) - 6) : n(x(t.verdict.at) + 6)}" y="${axisY + 46}" text-anchor="${anchor}" fill="${color}" font-weight="600">${escapeHtml(text)}</text>`);
+    parts.push(
+      `<line class="stop-marker" data-at="${n(t.verdict.at)}" x1="${sx}" y1="${axisY - 22}" x2="${sx}" y2="${axisY + 22}" stroke="${color}"/>`,
+    );
+    parts.push(
+      `<text x="${anchor === "end" ? n(x(t.verdict.at) - 6) : n(x(t.verdict.at) + 6)}" y="${axisY + 46}" text-anchor="${anchor}" fill="${color}" font-weight="600">${escapeHtml(text)}</text>`,
+    );
   }
 
   // milestones: leader from the label to the marker
@@ -164,7 +177,9 @@ export function timelineSvg(t: Timeline): string {
     if (l) {
       const ly = labelTop + l.row * ROW_H;
       parts.push(`<line class="leader" x1="${n(l.x)}" y1="${ly + 3}" x2="${n(l.x)}" y2="${axisY - 7}"/>`);
-      parts.push(`<text class="milestone-label" x="${n(l.anchor === "start" ? l.x + 2 : l.x - 2)}" y="${ly}" text-anchor="${l.anchor}">${escapeHtml(l.text)}</text>`);
+      parts.push(
+        `<text class="milestone-label" x="${n(l.anchor === "start" ? l.x + 2 : l.x - 2)}" y="${ly}" text-anchor="${l.anchor}">${escapeHtml(l.text)}</text>`,
+      );
     }
     const since = m.sincePrevious === null ? "" : `, +${fmtSeconds(m.sincePrevious)} after the previous`;
     parts.push(
@@ -210,7 +225,10 @@ export function trendSvg(points: HistoryPoint[], milestoneIds: string[]): string
   const bottom = T + plotH;
 
   points.forEach((p, i) => {
-    if (p.current) parts.push(`<rect class="current-run" x="${n(L + i * colW + 1)}" y="${T + 1}" width="${n(colW - 2)}" height="${plotH - 2}"/>`);
+    if (p.current)
+      parts.push(
+        `<rect class="current-run" x="${n(L + i * colW + 1)}" y="${T + 1}" width="${n(colW - 2)}" height="${plotH - 2}"/>`,
+      );
   });
   for (const v of ticks(top, 6)) {
     parts.push(`<line class="grid" x1="${L}" y1="${n(y(v))}" x2="${W - R}" y2="${n(y(v))}"/>`);
@@ -222,7 +240,10 @@ export function trendSvg(points: HistoryPoint[], milestoneIds: string[]): string
   // failed runs: a band behind the column
   points.forEach((p, i) => {
     const key = trendKey(p.timeline);
-    if (key) parts.push(`<rect class="trend-failure-band" x="${n(L + i * colW)}" y="${T}" width="${n(colW)}" height="${plotH}" fill="${outcomeColor(key)}"/>`);
+    if (key)
+      parts.push(
+        `<rect class="trend-failure-band" x="${n(L + i * colW)}" y="${T}" width="${n(colW)}" height="${plotH}" fill="${outcomeColor(key)}"/>`,
+      );
   });
 
   // one line per milestone, broken where a run did not reach it
@@ -230,7 +251,10 @@ export function trendSvg(points: HistoryPoint[], milestoneIds: string[]): string
     const color = seriesColor(k);
     let segment: string[] = [];
     const flush = () => {
-      if (segment.length > 1) parts.push(`<polyline class="trend-line" data-id="${escapeHtml(id)}" stroke="${color}" points="${segment.join(" ")}"/>`);
+      if (segment.length > 1)
+        parts.push(
+          `<polyline class="trend-line" data-id="${escapeHtml(id)}" stroke="${color}" points="${segment.join(" ")}"/>`,
+        );
       segment = [];
     };
     points.forEach((p, i) => {
@@ -263,9 +287,15 @@ export function trendSvg(points: HistoryPoint[], milestoneIds: string[]): string
   points.forEach((p, i) => {
     if (i % every !== 0 && !p.current) return;
     const commit = p.timeline.gitCommit ? p.timeline.gitCommit.slice(0, 7) : "";
-    parts.push(`<text class="tick-label run-label" x="${n(x(i))}" y="${bottom + 14}" text-anchor="middle">${escapeHtml(shortTime(p.timeline.startedAt))}</text>`);
-    if (commit) parts.push(`<text class="tick-label" x="${n(x(i))}" y="${bottom + 27}" text-anchor="middle">${escapeHtml(commit)}${p.current ? " (this run)" : ""}</text>`);
-    else if (p.current) parts.push(`<text class="tick-label" x="${n(x(i))}" y="${bottom + 27}" text-anchor="middle">(this run)</text>`);
+    parts.push(
+      `<text class="tick-label run-label" x="${n(x(i))}" y="${bottom + 14}" text-anchor="middle">${escapeHtml(shortTime(p.timeline.startedAt))}</text>`,
+    );
+    if (commit)
+      parts.push(
+        `<text class="tick-label" x="${n(x(i))}" y="${bottom + 27}" text-anchor="middle">${escapeHtml(commit)}${p.current ? " (this run)" : ""}</text>`,
+      );
+    else if (p.current)
+      parts.push(`<text class="tick-label" x="${n(x(i))}" y="${bottom + 27}" text-anchor="middle">(this run)</text>`);
   });
 
   const height = bottom + 34;

@@ -15,8 +15,8 @@ import { laneTimelines } from "./html-lanes.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
 import { repeatHtml } from "./html-repeat.ts";
 
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 interface Badge {
   key: string;
@@ -45,7 +45,8 @@ function bootBadges(b: BootView): Badge[] {
   return badges;
 }
 
-const badgeHtml = (b: Badge) => `<span class="badge badge-${esc(b.key)}" style="background:${outcomeColor(b.key)}">${esc(b.label)}</span>`;
+const badgeHtml = (b: Badge) =>
+  `<span class="badge badge-${esc(b.key)}" style="background:${outcomeColor(b.key)}">${esc(b.label)}</span>`;
 
 const bootAnchor = (name: string) => `boot-${name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
 
@@ -75,7 +76,8 @@ function classCounts(run: RunView): string {
   const skipped = run.boots.length - counts.reduce((sum, c) => sum + c.n, 0);
   const shown = counts.filter((c) => c.n > 0 || c.key === "pass" || c.key === "failed");
   const badges = shown.map(
-    (c) => `<span class="badge badge-class-${c.key}" data-class="${c.key}" style="background:${outcomeColor(c.n ? c.color : "skip")}">${c.n} ${esc(c.label)}</span>`,
+    (c) =>
+      `<span class="badge badge-class-${c.key}" data-class="${c.key}" style="background:${outcomeColor(c.n ? c.color : "skip")}">${c.n} ${esc(c.label)}</span>`,
   );
   if (skipped) badges.push(badgeHtml({ key: "skip", label: `${skipped} skipped` }));
   return `${run.boots.length} boot${run.boots.length === 1 ? "" : "s"}: ${badges.join(" ")}`;
@@ -122,7 +124,9 @@ function knownBadNote(t: Timeline): string {
   const judgement = !kb.judgement
     ? ""
     : kb.judgement.status === "reproduced" || kb.judgement.status === "clean"
-      ? kb.judgement.status === "clean" ? " Intermittent: not seen in this run (one run cannot tell)." : " Reproduced in this run."
+      ? kb.judgement.status === "clean"
+        ? " Intermittent: not seen in this run (one run cannot tell)."
+        : " Reproduced in this run."
       : ` <br><b>Not reproduced: ${kb.judgement.status === "xpass" ? "this boot passed (remove knownBad)" : "it failed differently"}.</b>`;
   const bad = kb.judgement && kb.judgement.status !== "reproduced" && kb.judgement.status !== "clean";
   return `<div class="note known-bad-note${bad ? " bad" : ""}">${expected}${judgement}</div>`;
@@ -146,7 +150,9 @@ function logTailHtml(b: BootView): string {
   if (!b.logTail.length) return "";
   const t = b.timeline;
   const cause = t.verdict?.cause;
-  const marks = [cause?.kind === "failure-pattern" ? cause.line : undefined, t.verdict?.lastLine].filter((s): s is string => !!s?.trim()).map((s) => s.trim());
+  const marks = [cause?.kind === "failure-pattern" ? cause.line : undefined, t.verdict?.lastLine]
+    .filter((s): s is string => !!s?.trim())
+    .map((s) => s.trim());
   let hl = -1;
   for (const mark of marks) {
     for (let i = b.logTail.length - 1; i >= 0 && hl < 0; i--) {
@@ -162,7 +168,12 @@ function logTailHtml(b: BootView): string {
 
 function detailsHtml(b: BootView): string {
   const t = b.timeline;
-  const packages = (t.packages ?? []).map((p) => `<tr><td><code>${esc(p.package)}</code></td><td><code>${esc(p.version)}</code></td><td>${esc(p.arch)}</td></tr>`).join("");
+  const packages = (t.packages ?? [])
+    .map(
+      (p) =>
+        `<tr><td><code>${esc(p.package)}</code></td><td><code>${esc(p.version)}</code></td><td>${esc(p.arch)}</td></tr>`,
+    )
+    .join("");
   return `<details><summary>Reproduce, versions, expectation</summary>
 <p>Expectation <code>${esc(t.file)}</code>, hash <code>${esc(t.expectationHash)}</code>${t.gitCommit ? `, git <code>${esc(t.gitCommit)}</code>` : ""}; QEMU ${esc(t.qemu?.version ?? "unknown")}; started ${esc(t.startedAt)}, ${fmtSeconds(t.durationS)} in all.</p>
 <pre class="mono">${esc(t.reproduce)}</pre>
@@ -173,7 +184,9 @@ ${packages ? `<table class="packages"><thead><tr><th>package</th><th>version</th
 function trendHtml(name: string, points: HistoryPoint[], current: Timeline, limit: number): string {
   const ids = [...current.milestones.map((m) => m.id)];
   for (const p of points) for (const m of p.timeline.milestones) if (!ids.includes(m.id)) ids.push(m.id);
-  const legend = ids.map((id, k) => `<li><span class="swatch" style="background:${seriesColor(k)}"></span><code>${esc(id)}</code></li>`).join("");
+  const legend = ids
+    .map((id, k) => `<li><span class="swatch" style="background:${seriesColor(k)}"></span><code>${esc(id)}</code></li>`)
+    .join("");
   const failures = points.filter((p) => trendKey(p.timeline)).length;
   const head = ids.map((id) => `<th class="num"><code>${esc(id)}</code></th>`).join("");
   const rows = [...points]
@@ -252,11 +265,18 @@ export interface WriteReportOptions {
 }
 
 /** Read a run directory and write its report; returns the report's path. */
-export async function writeReport(runDir: string, opts: WriteReportOptions = {}): Promise<{ file: string; run: RunView }> {
+export async function writeReport(
+  runDir: string,
+  opts: WriteReportOptions = {},
+): Promise<{ file: string; run: RunView }> {
   // Links are relative to the report: resolve links (artifacts/latest) so they survive moving the run directory.
   const dir = opts.out ? dirname(resolve(opts.out)) : resolve(runDir);
   const file = join(await realpath(dir).catch(() => dir), opts.out ? basename(opts.out) : "report.html");
-  const run = await loadRun(runDir, { outFile: file, historyRoots: opts.historyRoots?.map((r) => resolve(r)), historyLimit: opts.historyLimit });
+  const run = await loadRun(runDir, {
+    outFile: file,
+    historyRoots: opts.historyRoots?.map((r) => resolve(r)),
+    historyLimit: opts.historyLimit,
+  });
   await writeFileAtomic(file, renderReport(run));
   return { file, run };
 }

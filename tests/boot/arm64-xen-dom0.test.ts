@@ -13,7 +13,9 @@ describe("arm64-xen-dom0 boots to a dom0 shell under Xen", () => {
     const r = result();
     expect(r.outcome, r.summary).toBe("pass");
     expect(r.milestones.at(-1)!.line).toMatch(/^6\.1\.0-\d+-arm64$/);
-    expect(r.packages.map((p) => p.package)).toEqual(expect.arrayContaining(["xen-hypervisor-4.17-arm64", "busybox-static"]));
+    expect(r.packages.map((p) => p.package)).toEqual(
+      expect.arrayContaining(["xen-hypervisor-4.17-arm64", "busybox-static"]),
+    );
   });
 
   test("serial.log holds the whole console and junit.xml one testcase per milestone", () => {

@@ -76,7 +76,12 @@ const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-git-"));
 const repo = join(work, "boot-config");
 const artifacts = join(work, "artifacts");
 const commits: string[] = [];
-const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" };
+const env = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.org",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.org",
+};
 const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -86,7 +91,12 @@ beforeAll(async () => {
   const files = await arm64XenImages();
   await execa("mkdir", ["-p", repo]);
   await git("init", "-q", "-b", "main");
-  let config: Config = { description: "arm64 Xen dom0", xenArgs: `${GOOD_UART} dom0_mem=512M`, silence: "5s", comment: "Boot configuration under test" };
+  let config: Config = {
+    description: "arm64 Xen dom0",
+    xenArgs: `${GOOD_UART} dom0_mem=512M`,
+    silence: "5s",
+    comment: "Boot configuration under test",
+  };
   for (const { message, change } of SERIES) {
     config = { ...config, ...change };
     writeFileSync(join(repo, "boot.ts"), expectationFile(config, files));
@@ -97,51 +107,87 @@ beforeAll(async () => {
 });
 
 describe("git bisect run bootlog bisect", () => {
-  test("names exactly the commit that broke the boot; a broken expectation on the way is skipped (125), not bad", { timeout: 240_000 }, async () => {
-    await git("bisect", "start", commits.at(-1)!, commits[0]!);
-    const run = await execa("git", ["bisect", "run", "node", BOOTLOG, "bisect", "boot.ts", "--bad-if", "hang after start", "--artifacts", artifacts], {
-      cwd: repo,
-      env,
-      reject: false,
-      all: true,
-    });
-    await git("bisect", "reset");
-    const output = run.all ?? "";
-    expect(run.exitCode, output).toBe(0);
+  test(
+    "names exactly the commit that broke the boot; a broken expectation on the way is skipped (125), not bad",
+    { timeout: 240_000 },
+    async () => {
+      await git("bisect", "start", commits.at(-1)!, commits[0]!);
+      const run = await execa(
+        "git",
+        [
+          "bisect",
+          "run",
+          "node",
+          BOOTLOG,
+          "bisect",
+          "boot.ts",
+          "--bad-if",
+          "hang after start",
+          "--artifacts",
+          artifacts,
+        ],
+        {
+          cwd: repo,
+          env,
+          reject: false,
+          all: true,
+        },
+      );
+      await git("bisect", "reset");
+      const output = run.all ?? "";
+      expect(run.exitCode, output).toBe(0);
 
-    const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
-    expect(firstBad, output).toEqual([commits[BREAKING]]);
+      const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
+      expect(firstBad, output).toEqual([commits[BREAKING]]);
 
-    // Each step's answer agrees with what the commit really is.
-    const steps = [...output.matchAll(/^bisect: (good|bad|skip) \(exit (\d+)\) at ([0-9a-f]{40})/gm)].map((m) => ({ kind: m[1], code: Number(m[2]), index: commits.indexOf(m[3]!) }));
-    expect(steps.length, output).toBeGreaterThanOrEqual(3);
-    for (const step of steps) {
-      const truth = step.index === BROKEN_EXPECTATION ? "skip" : step.index >= BREAKING ? "bad" : "good";
-      expect(step.index, output).toBeGreaterThanOrEqual(0);
-      expect(step.kind, `commit ${step.index}\n${output}`).toBe(truth);
-      expect(step.code).toBe({ good: 0, bad: 1, skip: 125 }[truth]);
-    }
-    // git bisect's midpoints (stable for years) land on the broken expectation: it was skipped, not called bad.
-    expect(steps.filter((s) => s.kind === "skip").map((s) => s.index), output).toEqual([BROKEN_EXPECTATION]);
-    expect(output).toContain('bisect: SKIP expectation error: boot.ts: silence: not a duration');
-    const boots = steps.filter((s) => s.kind !== "skip");
-    // A bad step is a real hang with no Xen output, not anything else.
-    // The hang is silent; the post-mortem finds why in Xen's console ring.
-    expect(output).toMatch(/bisect: BAD {2}bisect-e2e: HANG after "start": silent \d+\.\d s, no output at all — memory shows \(XEN\) Bad console= option 'dtuart'.* \[--bad-if "hang after start"\]/);
+      // Each step's answer agrees with what the commit really is.
+      const steps = [...output.matchAll(/^bisect: (good|bad|skip) \(exit (\d+)\) at ([0-9a-f]{40})/gm)].map((m) => ({
+        kind: m[1],
+        code: Number(m[2]),
+        index: commits.indexOf(m[3]!),
+      }));
+      expect(steps.length, output).toBeGreaterThanOrEqual(3);
+      for (const step of steps) {
+        const truth = step.index === BROKEN_EXPECTATION ? "skip" : step.index >= BREAKING ? "bad" : "good";
+        expect(step.index, output).toBeGreaterThanOrEqual(0);
+        expect(step.kind, `commit ${step.index}\n${output}`).toBe(truth);
+        expect(step.code).toBe({ good: 0, bad: 1, skip: 125 }[truth]);
+      }
+      // git bisect's midpoints (stable for years) land on the broken expectation: it was skipped, not called bad.
+      expect(
+        steps.filter((s) => s.kind === "skip").map((s) => s.index),
+        output,
+      ).toEqual([BROKEN_EXPECTATION]);
+      expect(output).toContain("bisect: SKIP expectation error: boot.ts: silence: not a duration");
+      const boots = steps.filter((s) => s.kind !== "skip");
+      // A bad step is a real hang with no Xen output, not anything else.
+      // The hang is silent; the post-mortem finds why in Xen's console ring.
+      expect(output).toMatch(
+        /bisect: BAD {2}bisect-e2e: HANG after "start": silent \d+\.\d s, no output at all — memory shows \(XEN\) Bad console= option 'dtuart'.* \[--bad-if "hang after start"\]/,
+      );
 
-    // Each boot appended its record, with the commit it booted.
-    const history = readHistory(artifacts).filter((e) => e.boot === "bisect-e2e");
-    expect(history.map((e) => commits.indexOf(e.gitCommit!))).toEqual(boots.map((s) => s.index));
-    expect(history.map((e) => e.outcome)).toEqual(boots.map((s) => (s.kind === "bad" ? "hang" : "pass")));
-    console.log(`git bisect: ${boots.length} boots, ${steps.length - boots.length} skipped commit(s); first bad ${firstBad[0]!.slice(0, 10)}`);
-  });
+      // Each boot appended its record, with the commit it booted.
+      const history = readHistory(artifacts).filter((e) => e.boot === "bisect-e2e");
+      expect(history.map((e) => commits.indexOf(e.gitCommit!))).toEqual(boots.map((s) => s.index));
+      expect(history.map((e) => e.outcome)).toEqual(boots.map((s) => (s.kind === "bad" ? "hang" : "pass")));
+      console.log(
+        `git bisect: ${boots.length} boots, ${steps.length - boots.length} skipped commit(s); first bad ${firstBad[0]!.slice(0, 10)}`,
+      );
+    },
+  );
 
   test("the commit with a broken expectation answers 125 (skip) without booting", { timeout: 60_000 }, async () => {
     await git("checkout", "-q", commits[BROKEN_EXPECTATION]!);
-    const broken = await execa("node", [BOOTLOG, "bisect", "boot.ts", "--artifacts", artifacts], { cwd: repo, reject: false, all: true });
+    const broken = await execa("node", [BOOTLOG, "bisect", "boot.ts", "--artifacts", artifacts], {
+      cwd: repo,
+      reject: false,
+      all: true,
+    });
     await git("checkout", "-q", "main");
     expect(broken.exitCode, broken.all).toBe(125);
-    expect(broken.all).toContain('SKIP expectation error: boot.ts: silence: not a duration (write e.g. "15s", "500ms", "2m")');
+    expect(broken.all).toContain(
+      'SKIP expectation error: boot.ts: silence: not a duration (write e.g. "15s", "500ms", "2m")',
+    );
     expect(broken.all).toContain(`bisect: skip (exit 125) at ${commits[BROKEN_EXPECTATION]}`);
     expect(readFileSync(join(repo, "boot.ts"), "utf8")).toContain(BAD_UART);
   });

@@ -26,7 +26,13 @@ const env = {
   GIT_COMMITTER_EMAIL: "t@example.org",
 };
 const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
-const bootlog = (args: string[], artifacts: string) => execa("node", [BOOTLOG, ...args], { cwd: repo, env: { ...env, BOOTLOG_ARTIFACTS: artifacts }, reject: false, all: true });
+const bootlog = (args: string[], artifacts: string) =>
+  execa("node", [BOOTLOG, ...args], {
+    cwd: repo,
+    env: { ...env, BOOTLOG_ARTIFACTS: artifacts },
+    reject: false,
+    all: true,
+  });
 
 function expectation(failOn: string): string {
   return `import { busyboxInitrd, debianKernel, defineBoot } from ${JSON.stringify(HARNESS)};
@@ -58,27 +64,45 @@ beforeAll(async () => {
   const old = await bootlog(["run", "--expectations", "boards", "culprit-git"], join(work, "old"));
   expect(old.exitCode, old.all).toBe(0);
   await commit("README", "boards for the lab\n", "Say what this is");
-  await commit("boards/linux.ts", expectation(`[{ id: "any-6.1-banner", match: /Linux version 6\\.1\\.0-\\d+-arm64 / }]`), "Treat every 6.1 kernel as bad (a mistake)");
+  await commit(
+    "boards/linux.ts",
+    expectation(`[{ id: "any-6.1-banner", match: /Linux version 6\\.1\\.0-\\d+-arm64 / }]`),
+    "Treat every 6.1 kernel as bad (a mistake)",
+  );
   const now = await bootlog(["run", "--expectations", "boards", "culprit-git"], join(work, "new"));
   expect(now.exitCode, now.all).toBe(1);
 });
 
-test("no package changed: culprit reproduces, says the expectation and the commit changed, prints the git bisect command, which finds the commit", { timeout: 120_000 }, async () => {
-  const out = join(work, "culprit");
-  const run = await bootlog(["culprit", join(work, "old", "latest"), join(work, "new", "latest"), "--out", out], join(work, "unused"));
-  expect(run.exitCode, run.all).toBe(1);
-  const report = JSON.parse(readFileSync(join(out, "culprit.json"), "utf8")) as CulpritReport;
-  const boot = report.boots[0]!;
-  expect(boot.status).toBe("not-a-package");
-  expect(boot.steps.map((s) => [s.step, s.verdict])).toEqual([["reproduce", "bad"]]);
-  expect(boot.message).toContain("no package version changed; what else changed: expectation ");
-  expect(boot.suspects.join("; ")).toContain(`git commit ${commits[0]!.slice(0, 12)} → ${commits[2]!.slice(0, 12)}`);
-  const [good, bad] = [commits[0]!, commits[2]!];
-  expect(boot.gitBisect).toBe(`git bisect start ${bad} ${good} && git bisect run node ${BOOTLOG} bisect boards/linux.ts --bad-if 'fail after start'; git bisect reset`);
-  expect(run.stdout).toContain(`next: ${boot.gitBisect}`);
+test(
+  "no package changed: culprit reproduces, says the expectation and the commit changed, prints the git bisect command, which finds the commit",
+  { timeout: 120_000 },
+  async () => {
+    const out = join(work, "culprit");
+    const run = await bootlog(
+      ["culprit", join(work, "old", "latest"), join(work, "new", "latest"), "--out", out],
+      join(work, "unused"),
+    );
+    expect(run.exitCode, run.all).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, "culprit.json"), "utf8")) as CulpritReport;
+    const boot = report.boots[0]!;
+    expect(boot.status).toBe("not-a-package");
+    expect(boot.steps.map((s) => [s.step, s.verdict])).toEqual([["reproduce", "bad"]]);
+    expect(boot.message).toContain("no package version changed; what else changed: expectation ");
+    expect(boot.suspects.join("; ")).toContain(`git commit ${commits[0]!.slice(0, 12)} → ${commits[2]!.slice(0, 12)}`);
+    const [good, bad] = [commits[0]!, commits[2]!];
+    expect(boot.gitBisect).toBe(
+      `git bisect start ${bad} ${good} && git bisect run node ${BOOTLOG} bisect boards/linux.ts --bad-if 'fail after start'; git bisect reset`,
+    );
+    expect(run.stdout).toContain(`next: ${boot.gitBisect}`);
 
-  // The command as printed: git bisect boots the commit in between (good) and names the last one.
-  const bisect = await execa("sh", ["-c", boot.gitBisect!], { cwd: repo, env: { ...env, BOOTLOG_ARTIFACTS: join(work, "bisect") }, reject: false, all: true });
-  expect(bisect.all).toContain(`${bad} is the first bad commit`);
-  expect(bisect.all).toContain("bisect: good (exit 0)");
-});
+    // The command as printed: git bisect boots the commit in between (good) and names the last one.
+    const bisect = await execa("sh", ["-c", boot.gitBisect!], {
+      cwd: repo,
+      env: { ...env, BOOTLOG_ARTIFACTS: join(work, "bisect") },
+      reject: false,
+      all: true,
+    });
+    expect(bisect.all).toContain(`${bad} is the first bad commit`);
+    expect(bisect.all).toContain("bisect: good (exit 0)");
+  },
+);

@@ -19,7 +19,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const XEN = "xen-hypervisor-4.17-arm64";
 
 const bootlog = (args: string[], artifacts = join(work, "artifacts")) =>
-  execa("node", [BOOTLOG, ...args], { cwd: work, env: { ...process.env, BOOTLOG_ARTIFACTS: artifacts, NO_COLOR: "1" }, reject: false, all: true });
+  execa("node", [BOOTLOG, ...args], {
+    cwd: work,
+    env: { ...process.env, BOOTLOG_ARTIFACTS: artifacts, NO_COLOR: "1" },
+    reject: false,
+    all: true,
+  });
 
 let kernels: AptKernel[];
 let xen: [string, string];
@@ -47,37 +52,58 @@ export default defineBoot({
 `,
   );
   const pins = (x: string, k: AptKernel) => ["--pin", `${XEN}=${x}`, "--pin", `${k.pkg}=${k.version}`];
-  const old = await bootlog(["run", "--expectations", "exps", "culprit-xen", ...pins(xen[0], kernels[0]!)], join(work, "old"));
+  const old = await bootlog(
+    ["run", "--expectations", "exps", "culprit-xen", ...pins(xen[0], kernels[0]!)],
+    join(work, "old"),
+  );
   expect(old.exitCode, old.all).toBe(0);
   const now = await bootlog(["run", "--expectations", "exps", "culprit-xen", ...pins(xen[1], kernels[1]!)]);
   expect(now.exitCode, now.all).toBe(1);
 });
 
-test("Xen and the kernel changed, the kernel is guilty: compare names both changes; culprit reverts each alone and names the kernel", { timeout: 180_000 }, async () => {
-  const [old, now] = kernels as [AptKernel, AptKernel];
-  const compare = await bootlog(["compare", "old/latest", "artifacts/latest"]);
-  expect(compare.exitCode, compare.all).toBe(1);
-  expect(compare.stdout).toContain(
-    `changed: ${XEN} ${xen[0]} → ${xen[1]} (newer); linux-image-6.1.0-*-arm64 ${old.pkg} ${old.version} → ${now.pkg} ${now.version} (newer); unknown, not recorded by both runs: git commit`,
-  );
+test(
+  "Xen and the kernel changed, the kernel is guilty: compare names both changes; culprit reverts each alone and names the kernel",
+  { timeout: 180_000 },
+  async () => {
+    const [old, now] = kernels as [AptKernel, AptKernel];
+    const compare = await bootlog(["compare", "old/latest", "artifacts/latest"]);
+    expect(compare.exitCode, compare.all).toBe(1);
+    expect(compare.stdout).toContain(
+      `changed: ${XEN} ${xen[0]} → ${xen[1]} (newer); linux-image-6.1.0-*-arm64 ${old.pkg} ${old.version} → ${now.pkg} ${now.version} (newer); unknown, not recorded by both runs: git commit`,
+    );
 
-  const run = await bootlog(["culprit", "old/latest", "artifacts/latest", "--no-confirm", "--out", join(work, "culprit")]);
-  expect(run.exitCode, run.all).toBe(0);
-  const report = JSON.parse(readFileSync(join(work, "culprit", "culprit.json"), "utf8")) as CulpritReport;
-  const boot = report.boots[0]!;
-  expect(boot.steps.map((s) => [s.step, s.what, s.verdict])).toEqual([
-    ["reproduce", "NEW's versions", "bad"],
-    ["revert", `revert ${XEN} to ${xen[0]}`, "bad"],
-    ["revert", `revert linux-image-6.1.0-*-arm64 to ${old.version}`, "good"],
-  ]);
-  // Reverting Xen kept NEW's kernel, and the other way round: each boot ran what it says.
-  const logOf = (i: number) => readFileSync(join(boot.steps[i]!.runs[0]!.runDir, "culprit-xen", "serial.log"), "latin1");
-  expect(logOf(1)).toContain(`Linux version 6.1.0-${now.abi}-arm64 `);
-  expect(logOf(1)).toContain(`(Debian ${xen[0]})`);
-  expect(logOf(2)).toContain(`Linux version 6.1.0-${old.abi}-arm64 `);
-  expect(logOf(2)).toContain(`(Debian ${xen[1]})`);
-  expect(boot.culprit).toMatchObject({ role: "kernel", firstBad: { package: now.pkg, version: now.version }, lastGood: { package: old.pkg, version: old.version } });
-  expect(boot.confidence.level).toBe("single-runs");
-  expect(run.stdout).toContain(`--pin ${XEN}=${xen[1]}`);
-  expect(readFileSync(join(work, "culprit", "culprit.md"), "utf8")).toContain(`**first bad: \`${now.pkg} ${now.version}\`**`);
-});
+    const run = await bootlog([
+      "culprit",
+      "old/latest",
+      "artifacts/latest",
+      "--no-confirm",
+      "--out",
+      join(work, "culprit"),
+    ]);
+    expect(run.exitCode, run.all).toBe(0);
+    const report = JSON.parse(readFileSync(join(work, "culprit", "culprit.json"), "utf8")) as CulpritReport;
+    const boot = report.boots[0]!;
+    expect(boot.steps.map((s) => [s.step, s.what, s.verdict])).toEqual([
+      ["reproduce", "NEW's versions", "bad"],
+      ["revert", `revert ${XEN} to ${xen[0]}`, "bad"],
+      ["revert", `revert linux-image-6.1.0-*-arm64 to ${old.version}`, "good"],
+    ]);
+    // Reverting Xen kept NEW's kernel, and the other way round: each boot ran what it says.
+    const logOf = (i: number) =>
+      readFileSync(join(boot.steps[i]!.runs[0]!.runDir, "culprit-xen", "serial.log"), "latin1");
+    expect(logOf(1)).toContain(`Linux version 6.1.0-${now.abi}-arm64 `);
+    expect(logOf(1)).toContain(`(Debian ${xen[0]})`);
+    expect(logOf(2)).toContain(`Linux version 6.1.0-${old.abi}-arm64 `);
+    expect(logOf(2)).toContain(`(Debian ${xen[1]})`);
+    expect(boot.culprit).toMatchObject({
+      role: "kernel",
+      firstBad: { package: now.pkg, version: now.version },
+      lastGood: { package: old.pkg, version: old.version },
+    });
+    expect(boot.confidence.level).toBe("single-runs");
+    expect(run.stdout).toContain(`--pin ${XEN}=${xen[1]}`);
+    expect(readFileSync(join(work, "culprit", "culprit.md"), "utf8")).toContain(
+      `**first bad: \`${now.pkg} ${now.version}\`**`,
+    );
+  },
+);

@@ -8,40 +8,53 @@ import { bootsOnce, expectationNamed, milestoneTests } from "../helpers/boot.ts"
 const cases = [
   {
     name: "arm64-uboot-xen-old-dtuart",
-    summary: /^KNOWN-BAD HANG after "uboot-starting-kernel": silent \d+\.\d s, last line "Starting kernel \.\.\." — memory shows .*\(XEN\) Bad console= option 'dtuart'.*; vCPU0 EL[12] /,
-    xenRing: [/^\(XEN\) Unable to find device "\/pl011,0x09000000"$/, /^\(XEN\) Bad console= option 'dtuart'$/, /^\(XEN\) \*\*\* LOADING DOMAIN 0 \*\*\*$/],
+    summary:
+      /^KNOWN-BAD HANG after "uboot-starting-kernel": silent \d+\.\d s, last line "Starting kernel \.\.\." — memory shows .*\(XEN\) Bad console= option 'dtuart'.*; vCPU0 EL[12] /,
+    xenRing: [
+      /^\(XEN\) Unable to find device "\/pl011,0x09000000"$/,
+      /^\(XEN\) Bad console= option 'dtuart'$/,
+      /^\(XEN\) \*\*\* LOADING DOMAIN 0 \*\*\*$/,
+    ],
     vcpus: /^(Xen|the dom0 kernel|dom0 user space)$/,
   },
   {
     name: "arm64-xen-virt-off",
     // No output at all, and nothing in RAM either: the vCPU says why (Xen's first instructions at EL1).
-    summary: /^KNOWN-BAD HANG after "start": silent \d+\.\d s, no output at all — memory shows no Xen console ring or kernel log in RAM; vCPU0 EL1 Xen's image \(at its load address, MMU off\); vCPU1 EL1 nothing yet/,
+    summary:
+      /^KNOWN-BAD HANG after "start": silent \d+\.\d s, no output at all — memory shows no Xen console ring or kernel log in RAM; vCPU0 EL1 Xen's image \(at its load address, MMU off\); vCPU1 EL1 nothing yet/,
     xenRing: [],
     vcpus: /^(Xen's image \(at its load address, MMU off\)|nothing yet \(PC 0: never started, or powered off\))$/,
   },
   {
     name: "arm64-xen-no-dom0-module",
-    summary: /^KNOWN-BAD FAIL after "xen-dom0-loading": failure pattern xen-panic .*Panic on CPU 0.* — memory shows .*\(XEN\) Panic on CPU 0:.*; vCPU0 EL2 Xen/,
+    summary:
+      /^KNOWN-BAD FAIL after "xen-dom0-loading": failure pattern xen-panic .*Panic on CPU 0.* — memory shows .*\(XEN\) Panic on CPU 0:.*; vCPU0 EL2 Xen/,
     xenRing: [/^\(XEN\) Missing kernel boot module\?$/, /^\(XEN\) Panic on CPU 0:$/],
     vcpus: /^Xen$/,
   },
   {
     name: "x86_64-xen-cpu-max",
-    summary: /^KNOWN-BAD FAIL after "xen-freed-init": failure pattern xen-unhandled .*Unhandled: vec 14.* — memory shows .*\(XEN\) d0v0 Unhandled: vec 14/,
+    summary:
+      /^KNOWN-BAD FAIL after "xen-freed-init": failure pattern xen-unhandled .*Unhandled: vec 14.* — memory shows .*\(XEN\) d0v0 Unhandled: vec 14/,
     xenRing: [/^\(XEN\) d0v0 Unhandled: vec 14, #PF/],
     vcpus: /^(Xen|the dom0 kernel \(PV, ring 3\)|dom0 user space)$/,
   },
   {
     // Both logs are needed: Xen's console is mute and dom0 panics unseen.
     name: "arm64-xen-mute-dom0-no-root",
-    summary: /^KNOWN-BAD HANG after "start": silent \d+\.\d s, no output at all — memory shows dom0: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\); \(XEN\) Bad console= option 'dtuart'; /,
+    summary:
+      /^KNOWN-BAD HANG after "start": silent \d+\.\d s, no output at all — memory shows dom0: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\); \(XEN\) Bad console= option 'dtuart'; /,
     xenRing: [/^\(XEN\) Bad console= option 'dtuart'$/, /^\(XEN\) \*\*\* LOADING DOMAIN 0 \*\*\*$/],
-    kernelLog: [/Booting Linux on physical CPU/, /Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)$/],
+    kernelLog: [
+      /Booting Linux on physical CPU/,
+      /Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)$/,
+    ],
     vcpus: /^(Xen|the dom0 kernel)$/,
   },
   {
     name: "x86_64-xen-console-com2",
-    summary: /^KNOWN-BAD HANG after "start": silent \d+\.\d s, last line .* — memory shows \(XEN\) Bad console= option 'com2'; \(XEN\) ERROR: 16550-compatible serial UART not present; vCPU0 CPL[03]/,
+    summary:
+      /^KNOWN-BAD HANG after "start": silent \d+\.\d s, last line .* — memory shows \(XEN\) Bad console= option 'com2'; \(XEN\) ERROR: 16550-compatible serial UART not present; vCPU0 CPL[03]/,
     xenRing: [/^\(XEN\) ERROR: 16550-compatible serial UART not present$/, /^\(XEN\) Bad console= option 'com2'$/],
     vcpus: /^(Xen|the dom0 kernel \(PV, ring 3\)|dom0 user space)$/,
   },
@@ -81,11 +94,21 @@ for (const { name, summary, xenRing, kernelLog, vcpus } of cases) {
       expect(pm.missing, pm.missing).toBeUndefined();
       expect(pm.vcpus).toHaveLength(exp.machine.cpus);
       for (const v of pm.vcpus) expect(v.owner).toMatch(vcpus);
-      const ring = existsSync(join(r.dir, "xen-ring.log")) ? readFileSync(join(r.dir, "xen-ring.log"), "utf8").split("\n") : [];
-      for (const line of xenRing) expect(ring.some((l) => line.test(l)), `${line} in xen-ring.log`).toBe(true);
+      const ring = existsSync(join(r.dir, "xen-ring.log"))
+        ? readFileSync(join(r.dir, "xen-ring.log"), "utf8").split("\n")
+        : [];
+      for (const line of xenRing)
+        expect(
+          ring.some((l) => line.test(l)),
+          `${line} in xen-ring.log`,
+        ).toBe(true);
       if (!xenRing.length) expect(pm.xen).toBeUndefined();
       const klog = kernelLog ? readFileSync(join(r.dir, "guest-kernel.log"), "utf8").split("\n") : [];
-      for (const line of kernelLog ?? []) expect(klog.some((l) => line.test(l)), `${line} in guest-kernel.log`).toBe(true);
+      for (const line of kernelLog ?? [])
+        expect(
+          klog.some((l) => line.test(l)),
+          `${line} in guest-kernel.log`,
+        ).toBe(true);
       // Format strings from the kernel image are not records.
       expect(klog.filter((l) => /%(s|d|0\d+l?x)/.test(l))).toEqual([]);
       expect(pm.ms).toBeLessThan(10_000);

@@ -25,9 +25,13 @@ describe("export lava with prepared images", () => {
       expect(deploy.images[f.label]!.url).toBe(`file://${f.path}`);
       expect(deploy.images[f.label]!.sha256sum).toBe(await sha256File(f.path));
     }
-    const names = job.actions.flatMap((a) => ("test" in a && "interactive" in a.test ? a.test.interactive.flatMap((s) => s.script.map((st) => st.name)) : []));
+    const names = job.actions.flatMap((a) =>
+      "test" in a && "interactive" in a.test ? a.test.interactive.flatMap((s) => s.script.map((st) => st.name)) : [],
+    );
     expect(names).toEqual(exp.milestones.map((m) => m.id));
-    expect(Object.keys(job.metadata ?? {})).toEqual(expect.arrayContaining(["bootlog.expectation_hash", "bootlog.package.busybox-static"]));
+    expect(Object.keys(job.metadata ?? {})).toEqual(
+      expect.arrayContaining(["bootlog.expectation_hash", "bootlog.package.busybox-static"]),
+    );
   }, 120_000);
 
   test("--bundle: the job and copies of the files it boots in one directory, the URLs naming them", async () => {

@@ -25,8 +25,13 @@ describe.runIf(lane.some((e) => e.name === "arm64-linux"))("compare reads LAVA r
     await writeFile(join(badJob, "output.log"), gunzipSync(await readFile(join(fixture, "output.log.gz"))));
     const bad = await importLava([badJob], { artifactsDir: root, runId: "bad" });
     const comparison = compareRuns(await readRun(good.runDir), await readRun(join(bad.runDir, "junit.xml")));
-    expect(comparison.changes.filter((c) => c.regressed).map((c) => [c.boot, c.new])).toEqual([["arm64-linux", outcomeAfter("timeout", "linux-banner")]]);
-    expect(comparison.changes[0]!.milestones.find((m) => m.id === "run-init")).toMatchObject({ old: "pass", new: "timeout" });
+    expect(comparison.changes.filter((c) => c.regressed).map((c) => [c.boot, c.new])).toEqual([
+      ["arm64-linux", outcomeAfter("timeout", "linux-banner")],
+    ]);
+    expect(comparison.changes[0]!.milestones.find((m) => m.id === "run-init")).toMatchObject({
+      old: "pass",
+      new: "timeout",
+    });
     expect(compareExitCode(comparison)).toBe(1);
     expect(compareExitCode(compareRuns(await readRun(good.runDir), await readRun(good.runDir)))).toBe(0);
   });

@@ -2,7 +2,15 @@ import { describe, expect, test } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { validateExpectation } from "../../harness/expectations/loader.ts";
-import { busyboxInitrd, deb, debianKernel, dom0Milestones, linuxPanics, xenMilestones, xenPanics } from "../../harness/expectations/index.ts";
+import {
+  busyboxInitrd,
+  deb,
+  debianKernel,
+  dom0Milestones,
+  linuxPanics,
+  xenMilestones,
+  xenPanics,
+} from "../../harness/expectations/index.ts";
 import { bootsOnce } from "../helpers/boot.ts";
 
 /**

@@ -49,7 +49,10 @@ describe("boot-wrapper-xen with a user image the test builds from Debian's Xen, 
   });
 
   test("once fixed, the story's known-bad would be flagged: XPASS", () => {
-    const judgement = judgeKnownBad({ outcome: "hang", after: "boot-wrapper", reason: "Xen silent" }, result().verdict!);
+    const judgement = judgeKnownBad(
+      { outcome: "hang", after: "boot-wrapper", reason: "Xen silent" },
+      result().verdict!,
+    );
     expect(judgement.status).toBe("xpass");
     expect(judgement.message).toMatch(/^known-bad boot now passes; remove knownBad/);
   });
@@ -59,12 +62,17 @@ describe("boot-wrapper-xen with a user image the test builds from Debian's Xen, 
 describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as known-bad", () => {
   const tracked: Expectation = {
     ...example,
-    knownBad: { outcome: "hang", after: "boot-wrapper", reason: "old dtuart syntax: Xen has no console", tracking: "story" },
+    knownBad: {
+      outcome: "hang",
+      after: "boot-wrapper",
+      reason: "old dtuart syntax: Xen has no console",
+      tracking: "story",
+    },
   };
   beforeAll(() => buildImageFromParts(brokenImage, OLD_DTUART));
   const result = bootsOnce(tracked, { imageOverrides: { image: brokenImage } });
 
-  test("is called a hang after \"boot-wrapper\" within seconds of the silence, naming the last line", () => {
+  test('is called a hang after "boot-wrapper" within seconds of the silence, naming the last line', () => {
     const r = result();
     // ... and the post-mortem finds why in Xen's console ring, with the vCPUs in Xen (EL2) or in the dom0 it went on to start.
     expect(r.summary).toMatch(
@@ -78,9 +86,12 @@ describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as kno
   test("JUnit records it as a known-bad skip; the whole log is kept", () => {
     const r = result();
     expect(r.ok).toBe(true);
-    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8")).testsuites.testsuite;
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8"))
+      .testsuites.testsuite;
     const pending = suite.testcase.find((t: Record<string, string>) => t["@_name"] === "xen-banner");
-    expect(pending.skipped["@_message"]).toBe("known-bad: hang after boot-wrapper (old dtuart syntax: Xen has no console)");
+    expect(pending.skipped["@_message"]).toBe(
+      "known-bad: hang after boot-wrapper (old dtuart syntax: Xen has no console)",
+    );
     expect(readFileSync(r.serialLog, "latin1")).toBe(WRAPPER_BANNER);
   });
 });
@@ -92,21 +103,29 @@ describe("boot-wrapper-xen without an image", () => {
     expect(r.outcome).toBe("skip");
     expect(r.ok).toBe(true);
     expect(r.error).toMatch(/BOOTLOG_BOOTWRAPPER_IMAGE.*not set.*--image image=PATH/);
-    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8")).testsuites.testsuite;
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.dir, "junit.xml"), "utf8"))
+      .testsuites.testsuite;
     expect(Number(suite["@_skipped"])).toBe(example.milestones.length);
   });
 
   test("a missing file is infra, named", async () => {
-    const r = await runBoot(example, { runDir: testRunDir("wrapper-missing"), imageOverrides: { image: "/nonexistent/xen-system.axf" } });
+    const r = await runBoot(example, {
+      runDir: testRunDir("wrapper-missing"),
+      imageOverrides: { image: "/nonexistent/xen-system.axf" },
+    });
     expect(r.outcome).toBe("infra");
     expect(r.error).toMatch(/images\.image: no such file \/nonexistent\/xen-system\.axf/);
   });
 
   test("bootlog run says so and exits 0", async () => {
-    const run = await execa("node", ["bin/bootlog.mjs", "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
-      reject: false,
-      env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
-    });
+    const run = await execa(
+      "node",
+      ["bin/bootlog.mjs", "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")],
+      {
+        reject: false,
+        env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
+      },
+    );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/boot-wrapper-xen: SKIP: .*BOOTLOG_BOOTWRAPPER_IMAGE/);
   });

@@ -14,7 +14,16 @@ import { oneKernelFlavour } from "../../harness/history/bisect-versions.ts";
 import { userImageProblem } from "../../harness/images/user-image.ts";
 import { markLatest } from "../../harness/artifacts/run-dir.ts";
 import { runBoot } from "../../harness/run-boot.ts";
-import { expectedOutput, fakeExpectation, fakePids, fakeSpec, fileDigest, playingQemu, running, type Step } from "./fake-qemu.ts";
+import {
+  expectedOutput,
+  fakeExpectation,
+  fakePids,
+  fakeSpec,
+  fileDigest,
+  playingQemu,
+  running,
+  type Step,
+} from "./fake-qemu.ts";
 import { DEFINE, fakeExpectationFile } from "./fake-cli.ts";
 import { cac } from "cac";
 import { normalizeOptions } from "../../harness/cli-options.ts";
@@ -29,12 +38,21 @@ afterEach(() => {
 describe("catastrophic patterns", () => {
   test("refused when the expectation loads, naming the field", () => {
     const script = join(dir, "unused");
-    const spec = fakeSpec(script, { milestones: [{ id: "first", match: "FAKE-BOOT-1" }, { id: "prompt", match: /^(\w+\s?)*$/ }] });
-    expect(() => validateExpectation("evil.ts", spec)).toThrow(/evil\.ts: milestones\[1\]\.match: \/\^\(\\w\+\\s\?\)\*\$\/: catastrophic backtracking \(exponential/);
+    const spec = fakeSpec(script, {
+      milestones: [
+        { id: "first", match: "FAKE-BOOT-1" },
+        { id: "prompt", match: /^(\w+\s?)*$/ },
+      ],
+    });
+    expect(() => validateExpectation("evil.ts", spec)).toThrow(
+      /evil\.ts: milestones\[1\]\.match: \/\^\(\\w\+\\s\?\)\*\$\/: catastrophic backtracking \(exponential/,
+    );
     const failOn = fakeSpec(script, { failOn: [{ id: "evil", match: { regex: "(a|a)*b" } }] });
     expect(() => validateExpectation("evil.ts", failOn)).toThrow(/failOn\[0\]\.match: .*catastrophic backtracking/);
     // Quadratic patterns (the built-in Oops one) stay: lines are capped at 16 KiB.
-    expect(() => validateExpectation("ok.ts", fakeSpec(script, { failOn: [{ id: "oops", match: /\bOops\b.*:/ }] }))).not.toThrow();
+    expect(() =>
+      validateExpectation("ok.ts", fakeSpec(script, { failOn: [{ id: "oops", match: /\bOops\b.*:/ }] })),
+    ).not.toThrow();
   });
 
   test("a matcher held up by a slow pattern is no silence: the guest printed all along, serial.log keeps every byte", async () => {
@@ -57,7 +75,10 @@ describe("catastrophic patterns", () => {
     process.env.BOOTLOG_QEMU_AARCH64 = script;
     // Built around validation, which would refuse the pattern: the runtime must cope anyway.
     const exp: Expectation = { ...fakeExpectation(script, { name: "slow-matcher", silence: "1s" }) };
-    exp.milestones = [{ id: "first", match: "FAKE-BOOT-1" }, { id: "done", match: evil }];
+    exp.milestones = [
+      { id: "first", match: "FAKE-BOOT-1" },
+      { id: "done", match: evil },
+    ];
     const r = await runBoot(exp, { runDir: join(dir, "runs") });
     expect(r.outcome, r.summary).toBe("pass");
     expect(await fileDigest(r.serialLog)).toEqual(expectedOutput(steps));
@@ -68,8 +89,14 @@ describe("catastrophic patterns", () => {
 describe("user images are checked before booting", () => {
   const file = (name: string, bytes: Buffer | string) => (writeFileSync(join(dir, name), bytes), join(dir, name));
   const elf = file("x.elf", Buffer.concat([Buffer.from("\x7fELF", "latin1"), Buffer.alloc(60)]));
-  const arm64Image = file("Image", Buffer.concat([Buffer.alloc(0x38), Buffer.from("ARMd", "latin1"), Buffer.alloc(16)]));
-  const bzImage = file("bzImage", Buffer.concat([Buffer.from("MZ"), Buffer.alloc(0x200), Buffer.from("HdrS"), Buffer.alloc(16)]));
+  const arm64Image = file(
+    "Image",
+    Buffer.concat([Buffer.alloc(0x38), Buffer.from("ARMd", "latin1"), Buffer.alloc(16)]),
+  );
+  const bzImage = file(
+    "bzImage",
+    Buffer.concat([Buffer.from("MZ"), Buffer.alloc(0x200), Buffer.from("HdrS"), Buffer.alloc(16)]),
+  );
   const text = file("script.sh", "#!/bin/sh\necho hello\n");
   const empty = file("empty", "");
   mkdirSync(join(dir, "a-dir"), { recursive: true });
@@ -78,7 +105,13 @@ describe("user images are checked before booting", () => {
     ["an ELF as image", elf, "image", "aarch64", undefined],
     ["an arm64 Image as kernel", arm64Image, "kernel", "aarch64", undefined],
     ["a bzImage as x86_64 kernel", bzImage, "kernel", "x86_64", undefined],
-    ["a shell script as kernel", text, "kernel", "aarch64", /script\.sh is not an image QEMU can load as kernel on aarch64 \(expected ELF, arm64 Image, uImage, gzip; first bytes 2321/],
+    [
+      "a shell script as kernel",
+      text,
+      "kernel",
+      "aarch64",
+      /script\.sh is not an image QEMU can load as kernel on aarch64 \(expected ELF, arm64 Image, uImage, gzip; first bytes 2321/,
+    ],
     ["an arm64 Image as x86_64 xen", arm64Image, "xen", "x86_64", /is not an image QEMU can load as xen on x86_64/],
     ["an empty file", empty, "image", "aarch64", /empty is empty/],
     ["a directory", join(dir, "a-dir"), "initrd", "aarch64", /a-dir is a directory, not an image file/],
@@ -101,13 +134,26 @@ describe("user images are checked before booting", () => {
 });
 
 describe("kernel globs keep to one flavour", () => {
-  const names = ["linux-image-6.1.0-44-arm64", "linux-image-6.1.0-44-cloud-arm64", "linux-image-6.1.0-44-rt-arm64", "linux-image-6.1.0-45-arm64", "linux-image-6.1.0-45-arm64-unsigned"];
+  const names = [
+    "linux-image-6.1.0-44-arm64",
+    "linux-image-6.1.0-44-cloud-arm64",
+    "linux-image-6.1.0-44-rt-arm64",
+    "linux-image-6.1.0-45-arm64",
+    "linux-image-6.1.0-45-arm64-unsigned",
+  ];
   test("the README's glob walks the arm64 flavour only", () => {
-    expect(oneKernelFlavour("linux-image-6.1.0-*-arm64", names)).toEqual(["linux-image-6.1.0-44-arm64", "linux-image-6.1.0-45-arm64"]);
-    expect(oneKernelFlavour("linux-image-6.1.0-{44,45}-cloud-arm64", names.slice(1, 2))).toEqual(["linux-image-6.1.0-44-cloud-arm64"]);
+    expect(oneKernelFlavour("linux-image-6.1.0-*-arm64", names)).toEqual([
+      "linux-image-6.1.0-44-arm64",
+      "linux-image-6.1.0-45-arm64",
+    ]);
+    expect(oneKernelFlavour("linux-image-6.1.0-{44,45}-cloud-arm64", names.slice(1, 2))).toEqual([
+      "linux-image-6.1.0-44-cloud-arm64",
+    ]);
   });
   test("a glob that still spans flavours is refused, naming them", () => {
-    expect(() => oneKernelFlavour("linux-image-6.1.0-44-*", names.slice(0, 3))).toThrow(/matches kernels of 3 flavours \(arm64, cloud-arm64, rt-arm64\)/);
+    expect(() => oneKernelFlavour("linux-image-6.1.0-44-*", names.slice(0, 3))).toThrow(
+      /matches kernels of 3 flavours \(arm64, cloud-arm64, rt-arm64\)/,
+    );
   });
 });
 
@@ -135,7 +181,9 @@ describe("expectation files", () => {
     ["no default export", "named.mts", `export const boot = 1;\n`],
     ["an empty CommonJS module", "empty-cjs.ts", `// nothing\n`],
   ])("%s: has no default export", async (_what, name, text) => {
-    await expect(load(write(name, text))).rejects.toThrow(new RegExp(`${name.replace(".", "\\.")}: has no default export`));
+    await expect(load(write(name, text))).rejects.toThrow(
+      new RegExp(`${name.replace(".", "\\.")}: has no default export`),
+    );
   });
 
   test.each([
@@ -147,12 +195,17 @@ describe("expectation files", () => {
   });
 
   test("a top-level await kept pending by a timer: the load gives up after BOOTLOG_LOAD_TIMEOUT_MS, naming the file", async () => {
-    const path = write("pending.mts", `import { defineBoot } from ${JSON.stringify(DEFINE)};\nsetTimeout(() => {}, 3000);\nawait new Promise(() => {});\nexport default defineBoot({} as never);\n`);
+    const path = write(
+      "pending.mts",
+      `import { defineBoot } from ${JSON.stringify(DEFINE)};\nsetTimeout(() => {}, 3000);\nawait new Promise(() => {});\nexport default defineBoot({} as never);\n`,
+    );
     vi.resetModules();
     process.env.BOOTLOG_LOAD_TIMEOUT_MS = "500";
     try {
       const { loadExpectationFile } = await import("../../harness/expectations/loader.ts");
-      await expect(loadExpectationFile(path)).rejects.toThrow(/pending\.mts: did not finish loading: still loading after 0\.5 s/);
+      await expect(loadExpectationFile(path)).rejects.toThrow(
+        /pending\.mts: did not finish loading: still loading after 0\.5 s/,
+      );
     } finally {
       delete process.env.BOOTLOG_LOAD_TIMEOUT_MS;
       vi.resetModules();
@@ -165,7 +218,14 @@ describe("command-line options are checked before anything is written", () => {
   function parse(args: string[]): Record<string, unknown> {
     const argv = ["node", "bootlog", "run", ...args];
     const cli = cac("bootlog");
-    cli.command("run [...names]").option("--jobs <n>", "").option("--retries <n>", "", { default: 0 }).option("--artifacts <dir>", "").option("--expectations <dir>", "").option("--last <n>", "").option("--drift-percent <n>", "");
+    cli
+      .command("run [...names]")
+      .option("--jobs <n>", "")
+      .option("--retries <n>", "", { default: 0 })
+      .option("--artifacts <dir>", "")
+      .option("--expectations <dir>", "")
+      .option("--last <n>", "")
+      .option("--drift-percent <n>", "");
     cli.parse(argv, { run: false });
     normalizeOptions(cli, argv);
     return cli.options;
@@ -186,7 +246,9 @@ describe("command-line options are checked before anything is written", () => {
   });
 
   test("paths stay the strings typed; numbers become numbers", () => {
-    expect(parse(["--artifacts", "2024", "--expectations=007", "--jobs", "2", "--drift-percent", "2.5"])).toMatchObject({ artifacts: "2024", expectations: "007", jobs: 2, retries: 0, driftPercent: 2.5 });
+    expect(parse(["--artifacts", "2024", "--expectations=007", "--jobs", "2", "--drift-percent", "2.5"])).toMatchObject(
+      { artifacts: "2024", expectations: "007", jobs: 2, retries: 0, driftPercent: 2.5 },
+    );
   });
 });
 
@@ -197,8 +259,20 @@ describe("selections", () => {
   mkdirSync(empty, { recursive: true });
 
   test.each([
-    ["a typo'd name", ["my-bot"], [], mine, /no expectation named "my-bot" in \S+selections \(bootlog list shows them\)/],
-    ["a name and a tag that do not overlap", ["my-boot"], ["x86_64"], mine, /nothing selected: "my-boot" with --tag x86_64 matches no expectation/],
+    [
+      "a typo'd name",
+      ["my-bot"],
+      [],
+      mine,
+      /no expectation named "my-bot" in \S+selections \(bootlog list shows them\)/,
+    ],
+    [
+      "a name and a tag that do not overlap",
+      ["my-boot"],
+      ["x86_64"],
+      mine,
+      /nothing selected: "my-boot" with --tag x86_64 matches no expectation/,
+    ],
     ["a typo'd tag", [], ["arm46"], mine, /nothing selected: --tag arm46 matches no expectation/],
     ["an empty directory", [], [], empty, /nothing selected: no expectation files in \S+selections-empty/],
     ["a missing directory", [], [], join(dir, "nope"), /nope: no such directory/],
@@ -218,12 +292,16 @@ describe("selections", () => {
       "x86_64-xen-cpu-max",
       "x86_64-xen-toolstack-dom0-256m",
     ]);
-    expect((await pickExpectations(["examples/boot-wrapper-xen"], [])).map((e) => e.name)).toEqual(["boot-wrapper-xen"]);
+    expect((await pickExpectations(["examples/boot-wrapper-xen"], [])).map((e) => e.name)).toEqual([
+      "boot-wrapper-xen",
+    ]);
   });
 
   test("--image with a role no selected expectation declares names the roles", async () => {
     const picked = await pickExpectations([], [], mine);
-    expect(() => checkImageRoles(picked, { kernel: "/x" }, (m) => new Error(m))).toThrow('--image kernel=…: no selected expectation has an image "kernel" (roles: image)');
+    expect(() => checkImageRoles(picked, { kernel: "/x" }, (m) => new Error(m))).toThrow(
+      '--image kernel=…: no selected expectation has an image "kernel" (roles: image)',
+    );
     expect(() => checkImageRoles(picked, { image: "/x" }, (m) => new Error(m))).not.toThrow();
   });
 });

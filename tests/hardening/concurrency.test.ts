@@ -51,7 +51,11 @@ export default defineBoot({
     );
     const env = { ...process.env, NO_COLOR: "1", BOOTLOG_CACHE: cache, BOOTLOG_QEMU_AARCH64: qemu };
     const run = () =>
-      execFileP(process.execPath, [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts], { cwd: ROOT, env, timeout: 200_000 }).then(
+      execFileP(
+        process.execPath,
+        [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts],
+        { cwd: ROOT, env, timeout: 200_000 },
+      ).then(
         (r) => ({ code: 0, out: r.stdout + r.stderr }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
       );
@@ -106,7 +110,8 @@ export default defineBoot({
     const winner = readFileSync(join(entry, "done"), "utf8");
     const parts = await readdir(join(entry, "sub"));
     expect(parts).toHaveLength(20);
-    for (const part of parts) expect(readFileSync(join(entry, "sub", part), "utf8").startsWith(`${winner}:`)).toBe(true);
+    for (const part of parts)
+      expect(readFileSync(join(entry, "sub", part), "utf8").startsWith(`${winner}:`)).toBe(true);
     expect(await readdir(join(dir, "cache-race", "tmp"))).toEqual([]);
   });
 });

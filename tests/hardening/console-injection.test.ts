@@ -27,7 +27,34 @@ const FORGED = `]]></system-out></testcase><testcase classname="x" name="forged"
 const consoleText = fc
   .array(
     fc.oneof(
-      fc.constantFrom("]]>", "]]>]]>", "]]", ">", "<![CDATA[", FORGED, "<script>alert(1)</script>", "&", "&amp;", "&#0;", "<", "\x00", "\x07", "\x1b[31m", "\r", "\n", "\r\n", "\uFFFE", "\uFFFF", "\uD800", "\uDC00", "|", "`", "*", "[x](javascript:1)", "$x$"),
+      fc.constantFrom(
+        "]]>",
+        "]]>]]>",
+        "]]",
+        ">",
+        "<![CDATA[",
+        FORGED,
+        "<script>alert(1)</script>",
+        "&",
+        "&amp;",
+        "&#0;",
+        "<",
+        "\x00",
+        "\x07",
+        "\x1b[31m",
+        "\r",
+        "\n",
+        "\r\n",
+        "\uFFFE",
+        "\uFFFF",
+        "\uD800",
+        "\uDC00",
+        "|",
+        "`",
+        "*",
+        "[x](javascript:1)",
+        "$x$",
+      ),
       fc.string({ unit: "binary", maxLength: 20 }),
       fc.uint8Array({ maxLength: 24 }).map((bytes) => {
         const splitter = new LineSplitter();
@@ -39,13 +66,24 @@ const consoleText = fc
   )
   .map((parts) => parts.join(""));
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", trimValues: false, parseTagValue: false, htmlEntities: true, isArray: (name) => ["testsuite", "testcase", "property"].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  trimValues: false,
+  parseTagValue: false,
+  htmlEntities: true,
+  isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
+});
 
 /** Each testcase as "suite/name: result". */
 function testcases(xml: string): string[] {
-  const doc = parser.parse(xml) as { testsuites: { testsuite: { name: string; testcase: Record<string, unknown>[] }[] } };
+  const doc = parser.parse(xml) as {
+    testsuites: { testsuite: { name: string; testcase: Record<string, unknown>[] }[] };
+  };
   return doc.testsuites.testsuite.flatMap((suite) =>
-    suite.testcase.map((c) => `${suite.name}/${String(c.name)}: ${["failure", "error", "skipped"].find((k) => k in c) ?? "pass"}`),
+    suite.testcase.map(
+      (c) => `${suite.name}/${String(c.name)}: ${["failure", "error", "skipped"].find((k) => k in c) ?? "pass"}`,
+    ),
   );
 }
 
@@ -81,7 +119,9 @@ describe("the guest cannot forge the JUnit", () => {
     const r = withConsole(bootResult("hang", { reached: 2 }), hostile);
     const xml = junitForBoots([r]);
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(testcases(xml)).toEqual(testcases(junitForBoots([withConsole(bootResult("hang", { reached: 2 }), "plain")])));
+    expect(testcases(xml)).toEqual(
+      testcases(junitForBoots([withConsole(bootResult("hang", { reached: 2 }), "plain")])),
+    );
     expect(testcases(xml).some((c) => c.includes("forged"))).toBe(false);
     expect(systemOuts(xml)[0]).toBe(hostile);
   });
@@ -93,7 +133,10 @@ describe("the guest cannot forge the JUnit", () => {
         const xml = junitForBoots([withConsole(r, text), withConsole(bootResult("pass", { name: "other" }), text)]);
         if (XMLValidator.validate(xml) !== true) return false;
         const cases = testcases(xml);
-        const expected = [...baseline.get(kind)!, ...testcases(junitForBoots([withConsole(bootResult("pass", { name: "other" }), "plain")]))];
+        const expected = [
+          ...baseline.get(kind)!,
+          ...testcases(junitForBoots([withConsole(bootResult("pass", { name: "other" }), "plain")])),
+        ];
         if (JSON.stringify(cases) !== JSON.stringify(expected)) return false;
         // Every system-out that carries the text reads back as exactly the XML-legal part of it.
         const safe = xmlSafe(text);
@@ -108,7 +151,10 @@ describe("the guest cannot forge the JUnit", () => {
       fc.property(consoleText, fc.constantFrom(...KINDS), (text, [, r]) => {
         const [hostile] = recordsFromJunit(junitForBoots([withConsole(r, text)]));
         const [plain] = recordsFromJunit(junitForBoots([withConsole(r, "plain")]));
-        return hostile!.outcome === plain!.outcome && JSON.stringify(hostile!.milestones) === JSON.stringify(plain!.milestones);
+        return (
+          hostile!.outcome === plain!.outcome &&
+          JSON.stringify(hostile!.milestones) === JSON.stringify(plain!.milestones)
+        );
       }),
       { numRuns: 100 },
     );
@@ -149,13 +195,23 @@ describe("console text is text in the HTML report and the Markdown summary", () 
     const oldRun = { source: "old.xml", runId: null, boots: recordsFromJunit(junitForBoots([bootResult("pass")])) };
     fc.assert(
       fc.property(consoleText, (text) => {
-        const now = { source: `new ${text}.xml`, runId: null, boots: recordsFromJunit(junitForBoots([withConsole(bootResult("hang", { reached: 1 }), text)])) };
+        const now = {
+          source: `new ${text}.xml`,
+          runId: null,
+          boots: recordsFromJunit(junitForBoots([withConsole(bootResult("hang", { reached: 1 }), text)])),
+        };
         const md = formatMarkdown(compareRuns(oldRun, now), 1);
         const rows = md.split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| boot |"));
         if (rows.length !== 1) return false;
         // Five cells: six unescaped pipes; no unescaped character that makes markup.
-        const unescaped = (c: string) => [...rows[0]!.matchAll(/(\\*)(.)/gs)].filter(([, slashes, ch]) => ch === c && slashes!.length % 2 === 0).length;
-        return unescaped("|") === 6 && ["<", ">", "[", "]", "*", "_", "`", "&", "$", "!"].every((c) => unescaped(c) === 0) && !md.split("\n")[2]!.includes("\n");
+        const unescaped = (c: string) =>
+          [...rows[0]!.matchAll(/(\\*)(.)/gs)].filter(([, slashes, ch]) => ch === c && slashes!.length % 2 === 0)
+            .length;
+        return (
+          unescaped("|") === 6 &&
+          ["<", ">", "[", "]", "*", "_", "`", "&", "$", "!"].every((c) => unescaped(c) === 0) &&
+          !md.split("\n")[2]!.includes("\n")
+        );
       }),
       { numRuns: 150 },
     );

@@ -3,7 +3,18 @@
  * matches its recorded sha256 is rebuilt (size and mtime are checked on every use; the full hash
  * when they differ, or always with --verify-cache). A read-only cache says EROFS.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +31,10 @@ const realCache = cacheRoot();
 const saved = { cache: process.env.BOOTLOG_CACHE, qemu: process.env.BOOTLOG_QEMU_AARCH64 };
 afterEach(() => {
   setVerifyCache(false);
-  for (const [key, name] of [["cache", "BOOTLOG_CACHE"], ["qemu", "BOOTLOG_QEMU_AARCH64"]] as const) {
+  for (const [key, name] of [
+    ["cache", "BOOTLOG_CACHE"],
+    ["qemu", "BOOTLOG_QEMU_AARCH64"],
+  ] as const) {
     if (saved[key] === undefined) delete process.env[name];
     else process.env[name] = saved[key];
   }
@@ -83,7 +97,11 @@ describe("cache entries are verified before use", () => {
     const savedPath = process.env.PATH;
     process.env.PATH = fakeApt(join(dir, "apt"), { "some-package": { "1.0": "pass", "1.1": "pass" } });
     try {
-      expect(await resolvePackage("some-package", "arm64", {})).toEqual({ package: "some-package", arch: "arm64", version: "1.1" });
+      expect(await resolvePackage("some-package", "arm64", {})).toEqual({
+        package: "some-package",
+        arch: "arm64",
+        version: "1.1",
+      });
     } finally {
       process.env.PATH = savedPath;
     }
@@ -109,12 +127,17 @@ await forever();`,
       if (!existsSync(from)) continue;
       for (const entry of readdirSync(from)) {
         const meta = join(from, entry, "entry.json");
-        if (sub === "apt-resolved" || (existsSync(meta) && JSON.parse(readFileSync(meta, "utf8")).file === "busybox")) cpSync(join(from, entry), join(cache, sub, entry), { recursive: true });
+        if (sub === "apt-resolved" || (existsSync(meta) && JSON.parse(readFileSync(meta, "utf8")).file === "busybox"))
+          cpSync(join(from, entry), join(cache, sub, entry), { recursive: true });
       }
     }
     process.env.BOOTLOG_CACHE = cache;
     process.env.BOOTLOG_QEMU_AARCH64 = script;
-    const exp = fakeExpectation(script, { name: "corrupted-initrd", images: { image: fakeExpectation(script).images.image!, initrd: { kind: "busybox-initrd" } }, silence: "2s" });
+    const exp = fakeExpectation(script, {
+      name: "corrupted-initrd",
+      images: { image: fakeExpectation(script).images.image!, initrd: { kind: "busybox-initrd" } },
+      silence: "2s",
+    });
     const first = await runBoot(exp, { runDir: join(dir, "runs-1") });
     expect(first.outcome, first.summary).toBe("pass");
 

@@ -28,10 +28,12 @@ function mountTmpfs(name: string, size: string): string | undefined {
   return at;
 }
 
-const canMount = process.getuid?.() === 0 && (() => {
-  const probe = mountTmpfs("probe", "16k");
-  return probe !== undefined;
-})();
+const canMount =
+  process.getuid?.() === 0 &&
+  (() => {
+    const probe = mountTmpfs("probe", "16k");
+    return probe !== undefined;
+  })();
 
 afterAll(() => {
   for (const at of mounts.reverse()) execFileSync("umount", ["-l", at], { stdio: "pipe" });
@@ -41,7 +43,12 @@ afterAll(() => {
 const execFileP = promisify(execFile);
 
 /** A fake QEMU that prints the first milestone, then 64 KiB of lines every 20 ms, forever. */
-const qemu = playingQemu(dir, "chatty", [{ text: "FAKE-BOOT-1\r\n" }], "for (;;) { await lines(65536); await sleep(20); }");
+const qemu = playingQemu(
+  dir,
+  "chatty",
+  [{ text: "FAKE-BOOT-1\r\n" }],
+  "for (;;) { await lines(65536); await sleep(20); }",
+);
 const expectations = join(dir, "expectations");
 writeExpectationFile(
   expectations,
@@ -60,7 +67,11 @@ export default defineBoot({
 
 async function bootlog(artifacts: string): Promise<{ code: number; out: string }> {
   const env = { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: qemu };
-  return execFileP(process.execPath, [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts], { cwd: ROOT, env, timeout: 120_000 }).then(
+  return execFileP(
+    process.execPath,
+    [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts],
+    { cwd: ROOT, env, timeout: 120_000 },
+  ).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );

@@ -5,7 +5,18 @@
  * nothing behind (no run directory, `latest` untouched).
  */
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -14,7 +25,19 @@ import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import { bootResult } from "../helpers/history-results.ts";
 import { fakeImage, waitFor } from "./fake-qemu.ts";
-import { bootlog, DEFINE, fakeApt, fakeExpectationFile, fakeQemu, HANGING, PASSING, ROOT, versionedExpectationFile, versionedQemu, type CliResult } from "./fake-cli.ts";
+import {
+  bootlog,
+  DEFINE,
+  fakeApt,
+  fakeExpectationFile,
+  fakeQemu,
+  HANGING,
+  PASSING,
+  ROOT,
+  versionedExpectationFile,
+  versionedQemu,
+  type CliResult,
+} from "./fake-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-exit-codes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,10 +51,17 @@ fakeExpectationFile(BROKEN, "broken-boot", { silence: `"0s"` });
 const BAD_IMAGES = join(dir, "bad-images");
 writeFileSync(join(dir, "empty.img"), "");
 mkdirSync(join(dir, "a-directory.img"));
-fakeExpectationFile(BAD_IMAGES, "empty-image", { images: `{ image: userImage({ path: ${JSON.stringify(join(dir, "empty.img"))} }) }` });
-fakeExpectationFile(BAD_IMAGES, "dir-image", { images: `{ image: userImage({ path: ${JSON.stringify(join(dir, "a-directory.img"))} }) }` });
+fakeExpectationFile(BAD_IMAGES, "empty-image", {
+  images: `{ image: userImage({ path: ${JSON.stringify(join(dir, "empty.img"))} }) }`,
+});
+fakeExpectationFile(BAD_IMAGES, "dir-image", {
+  images: `{ image: userImage({ path: ${JSON.stringify(join(dir, "a-directory.img"))} }) }`,
+});
 const STUCK = join(dir, "stuck.mts");
-writeFileSync(STUCK, `import { defineBoot } from ${JSON.stringify(DEFINE)};\nawait new Promise(() => {});\nexport default defineBoot({} as never);\n`);
+writeFileSync(
+  STUCK,
+  `import { defineBoot } from ${JSON.stringify(DEFINE)};\nawait new Promise(() => {});\nexport default defineBoot({} as never);\n`,
+);
 const LONG = join(dir, "long");
 fakeExpectationFile(LONG, "pass-boot", { silence: `"60s"` });
 const EMPTY_DIR = join(dir, "no-expectations");
@@ -55,13 +85,31 @@ const VERSIONED = join(dir, "versioned");
 versionedExpectationFile(VERSIONED, "versioned-boot", "fake-kernel");
 const versionEnv = (cache: string) => ({ PATH: apt, BOOTLOG_CACHE: join(dir, cache), ...qemu(versionedQemu(dir)) });
 const bisectVersions = (cache: string, ...args: string[]) =>
-  bootlog(["bisect-versions", "versioned-boot", "--expectations", VERSIONED, "--role", "image", "--retries", "0", "--artifacts", artifacts(cache), ...args], versionEnv(cache));
+  bootlog(
+    [
+      "bisect-versions",
+      "versioned-boot",
+      "--expectations",
+      VERSIONED,
+      "--role",
+      "image",
+      "--retries",
+      "0",
+      "--artifacts",
+      artifacts(cache),
+      ...args,
+    ],
+    versionEnv(cache),
+  );
 
 // compare: JUnit files written by bootlog (a pass, a hang), one written by another tool, an empty run.
 const junit = (name: string, xml: string) => (writeFileSync(join(dir, name), xml), join(dir, name));
 const PASS_XML = junit("pass.xml", junitForBoots([bootResult("pass")]));
 const HANG_XML = junit("hang.xml", junitForBoots([bootResult("hang", { reached: 1 })]));
-const FOREIGN_XML = junit("vitest.xml", `<?xml version="1.0"?><testsuites><testsuite name="tests/x.test.ts" tests="1"><testcase name="a test" time="0.1"/></testsuite></testsuites>`);
+const FOREIGN_XML = junit(
+  "vitest.xml",
+  `<?xml version="1.0"?><testsuites><testsuite name="tests/x.test.ts" tests="1"><testcase name="a test" time="0.1"/></testsuite></testsuites>`,
+);
 const EMPTY_RUN = join(dir, "empty-run");
 mkdirSync(EMPTY_RUN);
 writeFileSync(join(EMPTY_RUN, "junit.xml"), junitForBoots([]));
@@ -69,14 +117,18 @@ writeFileSync(join(EMPTY_RUN, "junit.xml"), junitForBoots([]));
 // report and history: a run directory written without booting.
 const RECORDED = join(dir, "recorded");
 const recordedRun = (async () => {
-  const r = { ...bootResult("pass", { name: "pass-boot" }), dir: join(RECORDED, "2026-01-01T00-00-00-000Z-1", "pass-boot") };
+  const r = {
+    ...bootResult("pass", { name: "pass-boot" }),
+    dir: join(RECORDED, "2026-01-01T00-00-00-000Z-1", "pass-boot"),
+  };
   await writeBootArtifacts(r);
   appendHistory(RECORDED, "2026-01-01T00-00-00-000Z-1", [r]);
 })();
 const A_FILE = join(dir, "a-file");
 writeFileSync(A_FILE, "");
 
-const runDirs = (root: string) => (existsSync(root) ? readdirSync(root).filter((d) => d !== "latest" && d !== "history.jsonl") : []);
+const runDirs = (root: string) =>
+  existsSync(root) ? readdirSync(root).filter((d) => d !== "latest" && d !== "history.jsonl") : [];
 
 type Case = { why: string; run: () => Promise<CliResult>; check?: (r: CliResult) => void | Promise<void> };
 const usage = (why: string, args: string[], message: RegExp, env: Record<string, string> = {}): Case => ({
@@ -106,15 +158,21 @@ function runUsage(why: string, args: string[], message: RegExp): Case {
 /** Ctrl-C after the first milestone: 130, the boot recorded as infra "interrupted by SIGINT", not in history. */
 async function interrupted(): Promise<CliResult> {
   const root = artifacts("interrupted");
-  const child = spawn(process.execPath, [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", LONG, "--artifacts", root], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", ...qemu(hanging) },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", LONG, "--artifacts", root],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", ...qemu(hanging) },
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (b: Buffer) => (stdout += b));
   child.stderr.on("data", (b: Buffer) => (stderr += b));
-  const exited = new Promise<number>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : 0))));
+  const exited = new Promise<number>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : 0))),
+  );
   expect(await waitFor(() => stdout.includes("first reached"), 60_000, 20), stdout + stderr).toBe(true);
   child.kill("SIGINT");
   return { code: await exited, stdout, stderr };
@@ -126,20 +184,41 @@ const CASES: Record<string, Case[]> = {
       why: "a pass, selected by path, paths that look like numbers, artifacts/latest a real directory",
       run: () => {
         mkdirSync(join(dir, "2024", "latest"), { recursive: true });
-        return bootlog(["run", "boards/*", "--expectations", "2025", "--artifacts", "2024", "--jobs", "1", "--retries=0"], qemu(passing), dir);
+        return bootlog(
+          ["run", "boards/*", "--expectations", "2025", "--artifacts", "2024", "--jobs", "1", "--retries=0"],
+          qemu(passing),
+          dir,
+        );
       },
       check: (r) => {
         expect(r.stderr).toMatch(/warning: \S+2024\/latest is not a symbolic link/);
         expect(runDirs(join(dir, "2024")).filter((d) => !d.startsWith("."))).toHaveLength(1);
         expect(readdirSync(join(dir, "2024")).filter((d) => d.startsWith(".latest"))).toEqual([]);
-        expect(readFileSync(join(dir, "2024", "history.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
+        expect(
+          readFileSync(join(dir, "2024", "history.jsonl"), "utf8")
+            .trim()
+            .split("\n"),
+        ).toHaveLength(1);
       },
     },
   ],
-  "run 1": [{ why: "a hang", run: () => bootlog(["run", "pass-boot", "--expectations", E, "--artifacts", artifacts("hang")], qemu(hanging)) }],
+  "run 1": [
+    {
+      why: "a hang",
+      run: () => bootlog(["run", "pass-boot", "--expectations", E, "--artifacts", artifacts("hang")], qemu(hanging)),
+    },
+  ],
   "run 2": [
-    runUsage("a tag that matches nothing", ["--tag", "no-such-tag"], /nothing selected: --tag no-such-tag matches no expectation in \S+2025/),
-    runUsage("an --image role no expectation declares", ["--image", "kernel=/x"], /--image kernel=…: no selected expectation has an image "kernel" \(roles: image\)/),
+    runUsage(
+      "a tag that matches nothing",
+      ["--tag", "no-such-tag"],
+      /nothing selected: --tag no-such-tag matches no expectation in \S+2025/,
+    ),
+    runUsage(
+      "an --image role no expectation declares",
+      ["--image", "kernel=/x"],
+      /--image kernel=…: no selected expectation has an image "kernel" \(roles: image\)/,
+    ),
     runUsage("--jobs -1", ["--jobs", "-1"], /--jobs: expected a positive integer, got "-1"/),
     usage("an unknown command", ["rnu"], /unknown command "rnu"/),
   ],
@@ -174,10 +253,29 @@ const CASES: Record<string, Case[]> = {
       },
     },
   ],
-  "bisect 0": [{ why: "a pass", run: () => bootlog(["bisect", "boards/pass-boot", "--expectations", E, "--artifacts", artifacts("bisect-good")], qemu(passing)) }],
-  "bisect 1": [{ why: "a hang", run: () => bootlog(["bisect", "pass-boot", "--expectations", E, "--artifacts", artifacts("bisect-bad")], qemu(hanging)) }],
+  "bisect 0": [
+    {
+      why: "a pass",
+      run: () =>
+        bootlog(
+          ["bisect", "boards/pass-boot", "--expectations", E, "--artifacts", artifacts("bisect-good")],
+          qemu(passing),
+        ),
+    },
+  ],
+  "bisect 1": [
+    {
+      why: "a hang",
+      run: () =>
+        bootlog(["bisect", "pass-boot", "--expectations", E, "--artifacts", artifacts("bisect-bad")], qemu(hanging)),
+    },
+  ],
   "bisect 125": [
-    { why: "a missing expectation file says so", run: () => bootlog(["bisect", "/missing/file.ts"]), check: (r) => expect(r.stdout).toMatch(/SKIP expectation error: \/missing\/file\.ts: no such file/) },
+    {
+      why: "a missing expectation file says so",
+      run: () => bootlog(["bisect", "/missing/file.ts"]),
+      check: (r) => expect(r.stdout).toMatch(/SKIP expectation error: \/missing\/file\.ts: no such file/),
+    },
     {
       why: "nothing selected: skip with the reason, no run",
       run: () => bootlog(["bisect", "--expectations", EMPTY_DIR, "--artifacts", artifacts("bisect-nothing")]),
@@ -188,7 +286,11 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   "bisect 128": [
-    usage("a misspelled option stops the bisection", ["bisect", "pass-boot", "--bad-iff", "hang"], /unknown option `--bad-iff`/),
+    usage(
+      "a misspelled option stops the bisection",
+      ["bisect", "pass-boot", "--bad-iff", "hang"],
+      /unknown option `--bad-iff`/,
+    ),
   ],
   "bisect-versions 0": [
     {
@@ -198,16 +300,49 @@ const CASES: Record<string, Case[]> = {
     },
     {
       why: "--list shows the versions that will be walked",
-      run: () => bootlog(["bisect-versions", "versioned-boot", "--expectations", VERSIONED, "--package", "fake-kernel", "--good", "2", "--bad", "4", "--list"], versionEnv("bv-list")),
+      run: () =>
+        bootlog(
+          [
+            "bisect-versions",
+            "versioned-boot",
+            "--expectations",
+            VERSIONED,
+            "--package",
+            "fake-kernel",
+            "--good",
+            "2",
+            "--bad",
+            "4",
+            "--list",
+          ],
+          versionEnv("bv-list"),
+        ),
       check: (r) => expect(r.stdout.trim().split("\n")).toEqual(["fake-kernel 2", "fake-kernel 3", "fake-kernel 4"]),
     },
     {
       why: "--list of a kernel glob keeps to one flavour",
-      run: () => bootlog(["bisect-versions", "versioned-boot", "--expectations", VERSIONED, "--package", "linux-image-6.1.0-*-arm64", "--list"], versionEnv("bv-flavour")),
+      run: () =>
+        bootlog(
+          [
+            "bisect-versions",
+            "versioned-boot",
+            "--expectations",
+            VERSIONED,
+            "--package",
+            "linux-image-6.1.0-*-arm64",
+            "--list",
+          ],
+          versionEnv("bv-flavour"),
+        ),
       check: (r) => expect(r.stdout.trim().split("\n")).toEqual(["linux-image-6.1.0-9-arm64 1"]),
     },
   ],
-  "bisect-versions 1": [{ why: "the good end is bad", run: () => bisectVersions("bv-ends", "--package", "fake-kernel", "--good", "3", "--bad", "4") }],
+  "bisect-versions 1": [
+    {
+      why: "the good end is bad",
+      run: () => bisectVersions("bv-ends", "--package", "fake-kernel", "--good", "3", "--bad", "4"),
+    },
+  ],
   "bisect-versions 125": [
     {
       why: "a version that is infra hides the answer",
@@ -216,48 +351,120 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   "bisect-versions 2": [
-    usage("a glob over several kernel flavours", ["bisect-versions", "versioned-boot", "--expectations", VERSIONED, "--package", "linux-image-6.1.0-9-*", "--list"], /matches kernels of 3 flavours \(arm64, cloud-arm64, rt-arm64\)/, versionEnv("bv-flavours")),
+    usage(
+      "a glob over several kernel flavours",
+      [
+        "bisect-versions",
+        "versioned-boot",
+        "--expectations",
+        VERSIONED,
+        "--package",
+        "linux-image-6.1.0-9-*",
+        "--list",
+      ],
+      /matches kernels of 3 flavours \(arm64, cloud-arm64, rt-arm64\)/,
+      versionEnv("bv-flavours"),
+    ),
   ],
   "compare 0": [{ why: "pass → pass", run: () => bootlog(["compare", PASS_XML, PASS_XML]) }],
   "compare 1": [{ why: "pass → hang", run: () => bootlog(["compare", PASS_XML, HANG_XML]) }],
   "compare 2": [
-    usage("a JUnit bootlog did not write", ["compare", FOREIGN_XML, PASS_XML], /vitest\.xml: testsuite "tests\/x\.test\.ts" was not written by bootlog/),
+    usage(
+      "a JUnit bootlog did not write",
+      ["compare", FOREIGN_XML, PASS_XML],
+      /vitest\.xml: testsuite "tests\/x\.test\.ts" was not written by bootlog/,
+    ),
     usage("an empty run", ["compare", EMPTY_RUN, PASS_XML], /empty-run: no boot in it/),
   ],
   "list 0": [
-    { why: "list by path", run: () => bootlog(["list", "--expectations", E]), check: (r) => expect(r.stdout).toMatch(/pass-boot\s+boards\/pass-boot\s+aarch64/) },
-    { why: "<cmd> --help prints that command's help, once", run: () => bootlog(["list", "--help"]), check: (r) => expect(r.stdout.match(/Usage:/g)).toHaveLength(1) },
+    {
+      why: "list by path",
+      run: () => bootlog(["list", "--expectations", E]),
+      check: (r) => expect(r.stdout).toMatch(/pass-boot\s+boards\/pass-boot\s+aarch64/),
+    },
+    {
+      why: "<cmd> --help prints that command's help, once",
+      run: () => bootlog(["list", "--help"]),
+      check: (r) => expect(r.stdout.match(/Usage:/g)).toHaveLength(1),
+    },
   ],
   "list 2": [usage("a tag that matches nothing", ["list", "--expectations", E, "--tag", "nope"], /nothing selected/)],
   "list 125": [usage("a broken expectation", ["list", "--expectations", BROKEN], /silence: must be > 0/)],
   "prepare 0": [{ why: "a user image only", run: () => bootlog(["prepare", "pass-boot", "--expectations", E]) }],
-  "prepare 2": [usage("a typo'd name", ["prepare", "pass-bot", "--expectations", E], /no expectation named "pass-bot"/)],
-  "prepare 125": [{ why: "an empty image", run: () => bootlog(["prepare", "empty-image", "--expectations", BAD_IMAGES]), check: (r) => expect(r.stdout).toMatch(/empty-image: FAILED: .*is empty/) }],
-  "history 0": [{ why: "a recorded run", run: async () => (await recordedRun, bootlog(["history", "pass-boot", "--artifacts", RECORDED])) }],
+  "prepare 2": [
+    usage("a typo'd name", ["prepare", "pass-bot", "--expectations", E], /no expectation named "pass-bot"/),
+  ],
+  "prepare 125": [
+    {
+      why: "an empty image",
+      run: () => bootlog(["prepare", "empty-image", "--expectations", BAD_IMAGES]),
+      check: (r) => expect(r.stdout).toMatch(/empty-image: FAILED: .*is empty/),
+    },
+  ],
+  "history 0": [
+    {
+      why: "a recorded run",
+      run: async () => (await recordedRun, bootlog(["history", "pass-boot", "--artifacts", RECORDED])),
+    },
+  ],
   "history 2": [
-    { why: "an unknown boot names the history file and the boots it has", run: async () => (await recordedRun, bootlog(["history", "nope", "--artifacts", RECORDED])), check: (r) => expect(r.stderr).toContain(`no runs of "nope" in ${RECORDED}/history.jsonl (it has: pass-boot)`) },
+    {
+      why: "an unknown boot names the history file and the boots it has",
+      run: async () => (await recordedRun, bootlog(["history", "nope", "--artifacts", RECORDED])),
+      check: (r) => expect(r.stderr).toContain(`no runs of "nope" in ${RECORDED}/history.jsonl (it has: pass-boot)`),
+    },
   ],
   "report 0": [
     {
       why: "--out that looks like a number",
-      run: async () => (await recordedRun, bootlog(["report", join(RECORDED, "2026-01-01T00-00-00-000Z-1"), "--out", "2026"], {}, dir)),
+      run: async () => (
+        await recordedRun,
+        bootlog(["report", join(RECORDED, "2026-01-01T00-00-00-000Z-1"), "--out", "2026"], {}, dir)
+      ),
       check: () => expect(readFileSync(join(dir, "2026"), "utf8")).toMatch(/^<!doctype html>/i),
     },
   ],
   "report 2": [
-    { why: "--history-dir that does not exist", run: async () => (await recordedRun, bootlog(["report", join(RECORDED, "2026-01-01T00-00-00-000Z-1"), "--history-dir", "/nonexistent", "--out", join(dir, "r.html")])), check: (r) => expect(r.stderr).toMatch(/--history-dir \/nonexistent: no such directory/) },
+    {
+      why: "--history-dir that does not exist",
+      run: async () => (
+        await recordedRun,
+        bootlog([
+          "report",
+          join(RECORDED, "2026-01-01T00-00-00-000Z-1"),
+          "--history-dir",
+          "/nonexistent",
+          "--out",
+          join(dir, "r.html"),
+        ])
+      ),
+      check: (r) => expect(r.stderr).toMatch(/--history-dir \/nonexistent: no such directory/),
+    },
   ],
   "report 125": [
-    { why: "an --out that cannot be written is named", run: async () => (await recordedRun, bootlog(["report", join(RECORDED, "2026-01-01T00-00-00-000Z-1"), "--out", join(A_FILE, "r.html")])), check: (r) => expect(r.stderr).toContain(`${A_FILE}/r.html`) },
+    {
+      why: "an --out that cannot be written is named",
+      run: async () => (
+        await recordedRun,
+        bootlog(["report", join(RECORDED, "2026-01-01T00-00-00-000Z-1"), "--out", join(A_FILE, "r.html")])
+      ),
+      check: (r) => expect(r.stderr).toContain(`${A_FILE}/r.html`),
+    },
   ],
   "export 0": [
-    { why: "packages of an expectation file", run: () => bootlog(["export", "packages", join(E, "boards", "pass-boot.ts")]) },
+    {
+      why: "packages of an expectation file",
+      run: () => bootlog(["export", "packages", join(E, "boards", "pass-boot.ts")]),
+    },
   ],
-  "export 2": [usage("an unknown format", ["export", "yaml", "pass-boot", "--expectations", E], /unknown format "yaml"/)],
+  "export 2": [
+    usage("an unknown format", ["export", "yaml", "pass-boot", "--expectations", E], /unknown format "yaml"/),
+  ],
   "export 125": [
     {
       why: "an --out that cannot be written is named, not its temp file",
-      run: () => bootlog(["export", "packages", "pass-boot", "--expectations", E, "--out", "/sys/bootlog-export-test.txt"]),
+      run: () =>
+        bootlog(["export", "packages", "pass-boot", "--expectations", E, "--out", "/sys/bootlog-export-test.txt"]),
       check: (r) => {
         expect(r.stderr).toMatch(/cannot write \/sys\/bootlog-export-test\.txt: .*'\/sys\/bootlog-export-test\.txt'/);
         expect(r.stderr).not.toMatch(/bootlog-export-test\.txt\.\d/);
@@ -274,7 +481,10 @@ void fakeImage;
 /** (command, exit) pairs of README's exit-code table. */
 function documentedCodes(): string[] {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Exit codes"), readme.indexOf("\n## ", readme.indexOf("## Exit codes") + 5));
+  const section = readme.slice(
+    readme.indexOf("## Exit codes"),
+    readme.indexOf("\n## ", readme.indexOf("## Exit codes") + 5),
+  );
   return section.split("\n").flatMap((line) => {
     const m = /^\| ((?:`[\w-]+`(?:, )?)+) \| ([\d, ]+) \|/.exec(line);
     if (!m) return [];
@@ -291,10 +501,14 @@ describe("every exit code README documents, for every command", () => {
   });
 
   const all = Object.entries(CASES).flatMap(([key, cases]) => cases.map((c) => ({ key, ...c })));
-  test.concurrent.each(all)("$key: $why", async ({ key, run, check }) => {
-    const expected = Number(key.split(" ")[1]);
-    const r = await run();
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(expected);
-    await check?.(r);
-  }, 120_000);
+  test.concurrent.each(all)(
+    "$key: $why",
+    async ({ key, run, check }) => {
+      const expected = Number(key.split(" ")[1]);
+      const r = await run();
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(expected);
+      await check?.(r);
+    },
+    120_000,
+  );
 });

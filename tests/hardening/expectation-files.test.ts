@@ -20,7 +20,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A "QEMU" that leaves a marker whenever anything runs it, even `--version`: proof that nothing tried to boot. */
 const marker = join(dir, "started");
 const qemu = join(dir, "qemu-marker.sh");
-writeFileSync(qemu, `#!/bin/sh\necho "$@" >> '${marker}'\necho "QEMU emulator version 7.2.0 (marker)"\n`, { mode: 0o755 });
+writeFileSync(qemu, `#!/bin/sh\necho "$@" >> '${marker}'\necho "QEMU emulator version 7.2.0 (marker)"\n`, {
+  mode: 0o755,
+});
 
 /** A valid expectation's source, with `patch` applied to the object literal text. */
 function source(fields: Record<string, string>): string {
@@ -50,7 +52,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { file: "empty-milestones.ts", text: source({ milestones: "[]" }), field: "milestones", problem: /at least one milestone/ },
+  {
+    file: "empty-milestones.ts",
+    text: source({ milestones: "[]" }),
+    field: "milestones",
+    problem: /at least one milestone/,
+  },
   {
     file: "duplicate-id.ts",
     text: source({ milestones: `[{ id: "first", match: "A" }, { id: "first", match: "B" }]` }),
@@ -64,7 +71,12 @@ const CASES: Case[] = [
     field: "knownBad.after",
     problem: /names no milestone: "no-such-milestone"/,
   },
-  { file: "unknown-key.ts", text: source({ machine: `{ arch: "aarch64", memory: "128M", cpus: 1, firmware: "image", cpuz: 2 }` }), field: "machine.cpuz", problem: /unknown key "cpuz"/ },
+  {
+    file: "unknown-key.ts",
+    text: source({ machine: `{ arch: "aarch64", memory: "128M", cpus: 1, firmware: "image", cpuz: 2 }` }),
+    field: "machine.cpuz",
+    problem: /unknown key "cpuz"/,
+  },
   { file: "syntax-error.ts", text: "export default defineBoot({ name: \n", field: "", problem: /cannot be loaded/ },
 ];
 
@@ -72,27 +84,35 @@ const execFileP = promisify(execFile);
 
 async function bootlog(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: qemu };
-  return execFileP(process.execPath, [join(ROOT, "bin/bootlog.mjs"), ...args], { cwd: ROOT, env, timeout: 120_000 }).then(
+  return execFileP(process.execPath, [join(ROOT, "bin/bootlog.mjs"), ...args], {
+    cwd: ROOT,
+    env,
+    timeout: 120_000,
+  }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 }
 
 describe("malformed expectation files are rejected before boot, naming file and field", () => {
-  test.concurrent.each(CASES)("$file", async ({ file, text, field, problem }) => {
-    const caseDir = join(dir, file.replace(/\.ts$/, ""));
-    writeExpectationFile(caseDir, file, text);
-    const artifacts = join(caseDir, "artifacts");
-    const r = await bootlog(["run", "--expectations", caseDir, "--artifacts", artifacts]);
-    expect(r.code, r.stdout + r.stderr).toBe(125);
-    const message = r.stderr.trim();
-    expect(message).toMatch(/^bootlog: /);
-    expect(message).toContain(file);
-    if (field) expect(message).toContain(`${file}: ${field}: `);
-    expect(message).toMatch(problem);
-    expect(existsSync(marker), "a QEMU was started for a bad expectation").toBe(false);
-    expect(existsSync(artifacts) ? readdirSync(artifacts) : []).toEqual([]);
-  }, 150_000);
+  test.concurrent.each(CASES)(
+    "$file",
+    async ({ file, text, field, problem }) => {
+      const caseDir = join(dir, file.replace(/\.ts$/, ""));
+      writeExpectationFile(caseDir, file, text);
+      const artifacts = join(caseDir, "artifacts");
+      const r = await bootlog(["run", "--expectations", caseDir, "--artifacts", artifacts]);
+      expect(r.code, r.stdout + r.stderr).toBe(125);
+      const message = r.stderr.trim();
+      expect(message).toMatch(/^bootlog: /);
+      expect(message).toContain(file);
+      if (field) expect(message).toContain(`${file}: ${field}: `);
+      expect(message).toMatch(problem);
+      expect(existsSync(marker), "a QEMU was started for a bad expectation").toBe(false);
+      expect(existsSync(artifacts) ? readdirSync(artifacts) : []).toEqual([]);
+    },
+    150_000,
+  );
 
   test("one bad file among good ones: nothing boots (list fails the same way)", async () => {
     const mixed = join(dir, "mixed");

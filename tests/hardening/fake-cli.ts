@@ -20,10 +20,15 @@ export interface CliResult {
 /** `bootlog ARGS` with NO_COLOR; never rejects. */
 export function bootlog(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, "bin/bootlog.mjs"), ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin/bootlog.mjs"), ...args],
+      { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -46,7 +51,11 @@ export function fakeExpectationFile(dir: string, name: string, fields: Record<st
     .filter(([, v]) => v !== "")
     .map(([k, v]) => `  ${k}: ${v},`)
     .join("\n");
-  return writeExpectationFile(dir, `${name}.ts`, `import { defineBoot, linuxPanics, userImage, deb } from ${JSON.stringify(DEFINE)};\nvoid deb;\nexport default defineBoot({\n${body}\n});\n`);
+  return writeExpectationFile(
+    dir,
+    `${name}.ts`,
+    `import { defineBoot, linuxPanics, userImage, deb } from ${JSON.stringify(DEFINE)};\nvoid deb;\nexport default defineBoot({\n${body}\n});\n`,
+  );
 }
 
 /** Console steps of a boot that passes, and of one that hangs after the first milestone. */

@@ -136,7 +136,8 @@ export const FAKE_MILESTONES = [
 export function fakeImage(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "fake-image.elf");
-  if (!existsSync(path)) writeFileSync(path, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]));
+  if (!existsSync(path))
+    writeFileSync(path, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]));
   return path;
 }
 

@@ -18,7 +18,17 @@ import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/run-boot.ts";
-import { expectedOutput, fakeExpectation, fakePids, fileDigest, garbage, LINE, playingQemu, running, type Step } from "./fake-qemu.ts";
+import {
+  expectedOutput,
+  fakeExpectation,
+  fakePids,
+  fileDigest,
+  garbage,
+  LINE,
+  playingQemu,
+  running,
+  type Step,
+} from "./fake-qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-hostile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +43,8 @@ const GARBAGE_2 = join(dir, "garbage-2.bin");
 writeFileSync(GARBAGE_2, garbage(2 * MiB, 12345));
 
 /** XML 1.0 forbids these anywhere in a document (the validator does not check characters). */
-const XML_FORBIDDEN = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const XML_FORBIDDEN =
+  /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function expectValidJunit(xml: string): void {
   expect(XMLValidator.validate(xml)).toBe(true);
@@ -43,9 +54,9 @@ function expectValidJunit(xml: string): void {
 
 const CR_ONLY = Array.from({ length: 2000 }, (_, i) => `progress ${i % 100}%\r`).join("");
 const XML_HOSTILE =
-  "]]> <testcase name=\"x\"/> &amp; & < > \" ' \uFFFE \uFFFF \u0085 \u2028\r\n" +
+  ']]> <testcase name="x"/> &amp; & < > " \' \uFFFE \uFFFF \u0085 \u2028\r\n' +
   // Repeated ]]> and a crafted attempt to close the CDATA and add a testcase of the guest's choosing.
-  "]]>]]> ]]></system-out></testcase><testcase classname=\"x\" name=\"forged\"><failure message=\"forged\"/></testcase><testcase name=\"y\"><system-out><![CDATA[\r\n";
+  ']]>]]> ]]></system-out></testcase><testcase classname="x" name="forged"><failure message="forged"/></testcase><testcase name="y"><system-out><![CDATA[\r\n';
 
 /** Every kind of hostile output in one console, between and around the two milestones. */
 const HOSTILE: Step[] = [
@@ -98,7 +109,11 @@ const UTF8_MILESTONES = [
   { id: "prompt", match: "FAKE-PROMPT λλ # " },
 ];
 
-const LONG_LINE: Step[] = [{ text: "FAKE-BOOT-1\r\n" }, { flood: 0x78, bytes: 100 * 1000 * 1000 }, { text: "\r\nFAKE-PROMPT # " }];
+const LONG_LINE: Step[] = [
+  { text: "FAKE-BOOT-1\r\n" },
+  { flood: 0x78, bytes: 100 * 1000 * 1000 },
+  { text: "\r\nFAKE-PROMPT # " },
+];
 
 /** Bytes of `steps`, for replaying (only small steps: floods and lines are generated lazily). */
 function* stepBytes(steps: Step[]): Generator<Buffer> {
@@ -106,11 +121,14 @@ function* stepBytes(steps: Step[]): Generator<Buffer> {
     if ("sleepMs" in s) continue;
     if ("lines" in s) {
       const block = Buffer.from(LINE.repeat(Math.floor(MiB / LINE.length)));
-      for (let left = s.lines; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+      for (let left = s.lines; left > 0; left -= block.length)
+        yield left >= block.length ? block : block.subarray(0, left);
     } else if ("flood" in s) {
       const block = Buffer.alloc(MiB, s.flood);
-      for (let left = s.bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
-    } else yield "file" in s ? readFileSync(s.file) : "hex" in s ? Buffer.from(s.hex, "hex") : Buffer.from(s.text, "utf8");
+      for (let left = s.bytes; left > 0; left -= block.length)
+        yield left >= block.length ? block : block.subarray(0, left);
+    } else
+      yield "file" in s ? readFileSync(s.file) : "hex" in s ? Buffer.from(s.hex, "hex") : Buffer.from(s.text, "utf8");
   }
 }
 
@@ -121,11 +139,12 @@ function* hostileReads(steps: Step[], seed = 7): Generator<Buffer> {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     return x % 5 === 0 ? 1 + (x % 7) : 1 + (x % 70_000);
   };
-  for (const bytes of stepBytes(steps)) for (let i = 0; i < bytes.length; ) {
-    const size = nextSize();
-    yield bytes.subarray(i, i + size);
-    i += size;
-  }
+  for (const bytes of stepBytes(steps))
+    for (let i = 0; i < bytes.length;) {
+      const size = nextSize();
+      yield bytes.subarray(i, i + size);
+      i += size;
+    }
 }
 
 /** What the runner does with reads, without QEMU: the same ConsoleJudge; then a JUnit of the result. */
@@ -173,7 +192,11 @@ describe("replayed hostile output (no processes)", () => {
 
   test("the same, then a kernel panic: fail on the panic line", () => {
     const { result, xml } = judgeReplay(exp, hostileReads(HOSTILE_PANIC));
-    expect(result.verdict).toMatchObject({ outcome: "fail", after: "first", cause: { kind: "failure-pattern", line: "[   12.345678] Kernel panic - not syncing: hostile test" } });
+    expect(result.verdict).toMatchObject({
+      outcome: "fail",
+      after: "first",
+      cause: { kind: "failure-pattern", line: "[   12.345678] Kernel panic - not syncing: hostile test" },
+    });
     expectValidJunit(xml);
   });
 
@@ -211,7 +234,11 @@ describe("replayed hostile output (no processes)", () => {
 
 describe("live hostile output (fake QEMU through the harness)", () => {
   /** Boot a fake that plays `steps`; check serial.log holds exactly what it printed, and the JUnit. */
-  async function live(name: string, steps: Step[], overrides: Parameters<typeof fakeExpectation>[1] = {}): Promise<BootResult> {
+  async function live(
+    name: string,
+    steps: Step[],
+    overrides: Parameters<typeof fakeExpectation>[1] = {},
+  ): Promise<BootResult> {
     const script = playingQemu(dir, name, steps);
     process.env.BOOTLOG_QEMU_AARCH64 = script;
     const r = await runBoot(fakeExpectation(script, { name, ...overrides }), { runDir: join(dir, "live") });

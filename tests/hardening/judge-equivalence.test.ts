@@ -9,7 +9,30 @@ import { LineSplitter } from "../../harness/console/lines.ts";
 import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import { BootMatcher, type MatcherSpec } from "../../harness/milestones/matcher.ts";
 
-const PIECES = ["a", " ", "Xen ", "Linux version 6.1", "\r", "\n", "\r\n", "\x1b[1;31m", "\x1b[0m", "\x1b", "[", "\x00", "\t", "é", "🐧", "=> ", "/ # ", "/ ", "# ", "login: ", "=", ">"];
+const PIECES = [
+  "a",
+  " ",
+  "Xen ",
+  "Linux version 6.1",
+  "\r",
+  "\n",
+  "\r\n",
+  "\x1b[1;31m",
+  "\x1b[0m",
+  "\x1b",
+  "[",
+  "\x00",
+  "\t",
+  "é",
+  "🐧",
+  "=> ",
+  "/ # ",
+  "/ ",
+  "# ",
+  "login: ",
+  "=",
+  ">",
+];
 
 function randomReads(seed: number, size: number): Buffer[] {
   let x = seed;
@@ -23,7 +46,7 @@ function randomReads(seed: number, size: number): Buffer[] {
   }
   const bytes = Buffer.from(parts.join(""), "utf8");
   const reads: Buffer[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = next() % 4 === 0 ? 1 + (next() % 40) : 1 + (next() % 3);
     reads.push(bytes.subarray(i, i + n));
     i += n;
@@ -63,7 +86,9 @@ describe("judge hint equivalence", () => {
         expect(judge.verdict, `seed ${seed}`).toEqual(plain.verdict);
       }
       const end = judge.exit(t + 1, 0, null);
-      expect(end.verdict, `seed ${seed} exit`).toEqual(plain.chunk(t + 1, splitter.end()).verdict ?? plain.exit(t + 1, 0, null).verdict);
+      expect(end.verdict, `seed ${seed} exit`).toEqual(
+        plain.chunk(t + 1, splitter.end()).verdict ?? plain.exit(t + 1, 0, null).verdict,
+      );
     }
   });
 });

@@ -39,7 +39,30 @@ class ReferenceSplitter {
   }
 }
 
-const PIECES = ["a", "Xen ", "Linux version 6.1", "\r", "\n", "\r\n", "\r\r\n", "\x1b[1;31m", "\x1b[0m", "\x1b", "[", "\x00", "\x07", "\x08", "\x7f", "\t", "é", "✓", "🐧", "λ # ", "/ # ", "\x1b[6n"];
+const PIECES = [
+  "a",
+  "Xen ",
+  "Linux version 6.1",
+  "\r",
+  "\n",
+  "\r\n",
+  "\r\r\n",
+  "\x1b[1;31m",
+  "\x1b[0m",
+  "\x1b",
+  "[",
+  "\x00",
+  "\x07",
+  "\x08",
+  "\x7f",
+  "\t",
+  "é",
+  "✓",
+  "🐧",
+  "λ # ",
+  "/ # ",
+  "\x1b[6n",
+];
 
 function randomInput(seed: number, size: number): Buffer {
   let x = seed;
@@ -49,8 +72,10 @@ function randomInput(seed: number, size: number): Buffer {
   while (length < size) {
     const r = next() % 100;
     const piece =
-      r < 3 ? Buffer.alloc(1 + (next() % 300), next() % 2 ? "x" : "\x00") // runs over a small cap
-        : r < 5 ? Buffer.from([0x80 + (next() % 64), next() % 256]) // invalid UTF-8
+      r < 3
+        ? Buffer.alloc(1 + (next() % 300), next() % 2 ? "x" : "\x00") // runs over a small cap
+        : r < 5
+          ? Buffer.from([0x80 + (next() % 64), next() % 256]) // invalid UTF-8
           : Buffer.from(PIECES[next() % PIECES.length]!, "utf8");
     parts.push(piece);
     length += piece.length;
@@ -61,7 +86,7 @@ function randomInput(seed: number, size: number): Buffer {
 function cuts(bytes: Buffer, seed: number): Buffer[] {
   let x = seed;
   const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     const size = x % 3 === 0 ? 1 + (x % 4) : 1 + (x % 200);
     out.push(bytes.subarray(i, i + size));

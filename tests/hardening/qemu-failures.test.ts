@@ -62,7 +62,11 @@ describe("QEMU failures are infra or exited, never a pass", () => {
   });
 
   test.each(["SIGKILL", "SIGSEGV", "SIGABRT"])("killed by %s mid-boot: infra naming the signal", async (signal) => {
-    const script = fakeQemu(dir, `dies-${signal}`, `await out("FAKE-BOOT-1\\r\\nhalfway there"); await sleep(200); process.kill(process.pid, "${signal}"); await forever();`);
+    const script = fakeQemu(
+      dir,
+      `dies-${signal}`,
+      `await out("FAKE-BOOT-1\\r\\nhalfway there"); await sleep(200); process.kill(process.pid, "${signal}"); await forever();`,
+    );
     const r = await boot(`killed-${signal.toLowerCase()}`, script);
     expect(r.outcome).toBe("infra");
     expect(r.error).toContain(`QEMU was killed by ${signal}`);
@@ -83,7 +87,11 @@ describe("QEMU failures are infra or exited, never a pass", () => {
   });
 
   test("exits 0 after the first milestone: exited, not pass", async () => {
-    const script = fakeQemu(dir, "exit0-early", `await out("FAKE-BOOT-1\\r\\nReboot in five seconds...\\r\\n"); process.exit(0);`);
+    const script = fakeQemu(
+      dir,
+      "exit0-early",
+      `await out("FAKE-BOOT-1\\r\\nReboot in five seconds...\\r\\n"); process.exit(0);`,
+    );
     const r = await boot("exit0-early", script);
     expect(r.outcome).toBe("exited");
     expect(r.verdict).toMatchObject({ after: "first", pending: "prompt", cause: { kind: "exit", code: 0 } });
@@ -97,14 +105,22 @@ describe("QEMU failures are infra or exited, never a pass", () => {
   });
 
   test("exits 1 without a word: infra (failed to start)", async () => {
-    const script = fakeQemu(dir, "exit1-silent", `process.stderr.write("qemu: could not load kernel\\n"); process.exit(1);`);
+    const script = fakeQemu(
+      dir,
+      "exit1-silent",
+      `process.stderr.write("qemu: could not load kernel\\n"); process.exit(1);`,
+    );
     const r = await boot("exit1-silent", script);
     expect(r.outcome).toBe("infra");
     expect(r.error).toContain("could not load kernel");
   });
 
   test("control: the last milestone, then exit 0, is a pass (the verdict came first)", async () => {
-    const script = fakeQemu(dir, "prompt-then-exit", `await out("FAKE-BOOT-1\\r\\nFAKE-PROMPT # "); await sleep(300); process.exit(0);`);
+    const script = fakeQemu(
+      dir,
+      "prompt-then-exit",
+      `await out("FAKE-BOOT-1\\r\\nFAKE-PROMPT # "); await sleep(300); process.exit(0);`,
+    );
     process.env.BOOTLOG_QEMU_AARCH64 = script;
     const r = await runBoot(fakeExpectation(script, { name: "prompt-then-exit" }), { runDir: join(dir, "runs") });
     expect(r.outcome, r.summary).toBe("pass");

@@ -40,16 +40,22 @@ interface Started {
 }
 
 function startBootlog(artifacts: string): Started {
-  const child = spawn(process.execPath, [join(ROOT, "bin/bootlog.mjs"), "run", "arm64-xen-dom0", "--artifacts", artifacts, ...imageArgs], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: "" },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin/bootlog.mjs"), "run", "arm64-xen-dom0", "--artifacts", artifacts, ...imageArgs],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: "" },
+    },
+  );
   let out = "";
   let err = "";
   child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -77,7 +83,10 @@ describe("bootlog killed mid-boot", () => {
         const reached = await waitFor(() => /\] \S+ reached at /.test(bootlog.stdout()), 150_000, 20);
         expect(reached, `no first milestone: ${bootlog.stdout()}${bootlog.stderr()}`).toBe(true);
         const qemus = childrenOf(pid).filter((p) => p.comm.startsWith("qemu-system"));
-        expect(qemus.map((p) => p.comm), "QEMU should be running under bootlog").toHaveLength(1);
+        expect(
+          qemus.map((p) => p.comm),
+          "QEMU should be running under bootlog",
+        ).toHaveLength(1);
         qemus.forEach((q) => seen.add(q.pid));
 
         process.kill(pid, signal);

@@ -37,5 +37,9 @@ export async function newestKernels(count = 4): Promise<AptKernel[]> {
   const abis = await newestKernelAbis(count);
   const pkgs = abis.map((abi) => `linux-image-6.1.0-${abi}-arm64`);
   const madison = (await execa("apt-cache", ["madison", ...pkgs.map((p) => `${p}:arm64`)])).stdout;
-  return abis.map((abi, i) => ({ pkg: pkgs[i]!, abi, version: new RegExp(`^\\s*${pkgs[i]}:arm64\\s*\\|\\s*(\\S+)\\s`, "m").exec(madison)![1]! }));
+  return abis.map((abi, i) => ({
+    pkg: pkgs[i]!,
+    abi,
+    version: new RegExp(`^\\s*${pkgs[i]}:arm64\\s*\\|\\s*(\\S+)\\s`, "m").exec(madison)![1]!,
+  }));
 }

@@ -16,7 +16,11 @@ export async function arm64XenImages(): Promise<Arm64Images> {
   const exp = validateExpectation("tests/helpers/arm64-images.ts", {
     name: "arm64-xen-images",
     machine: { arch: "aarch64", memory: "2G", cpus: 2, firmware: "direct" },
-    images: { xen: deb("xen-hypervisor-4.17-arm64", "boot/xen-4.17-arm64"), kernel: debianKernel("arm64"), initrd: busyboxInitrd() },
+    images: {
+      xen: deb("xen-hypervisor-4.17-arm64", "boot/xen-4.17-arm64"),
+      kernel: debianKernel("arm64"),
+      initrd: busyboxInitrd(),
+    },
     milestones: [{ id: "never", match: "never" }],
     silence: "1s",
     budget: "1s",

@@ -24,7 +24,11 @@ export interface BootSpec {
 
 const CAUSES: Record<BootOutcome, Cause> = {
   pass: { kind: "all-milestones" },
-  fail: { kind: "failure-pattern", pattern: 'linux-panic "Kernel panic - not syncing"', line: "Kernel panic - not syncing: VFS" },
+  fail: {
+    kind: "failure-pattern",
+    pattern: 'linux-panic "Kernel panic - not syncing"',
+    line: "Kernel panic - not syncing: VFS",
+  },
   hang: { kind: "silence", silentS: 5, limitS: 5 },
   timeout: { kind: "within", limitS: 10 },
   exited: { kind: "exit", code: 0, signal: null },
@@ -60,7 +64,9 @@ export function bootResult(outcome: BootOutcome, spec: BootSpec = {}): BootResul
     startedAt: "2025-01-02T03:04:05.000Z",
     durationS: verdict.at + 0.5,
     qemu: { binary: "qemu-system-aarch64", version: "7.2.0", argv: ["-machine", "virt"] },
-    packages: Object.entries(spec.packages ?? { "xen-hypervisor-4.17-arm64": "4.17.7", "linux-image-6.1.0-56-arm64": "6.1.192-2" }).map(([p, version]) => ({
+    packages: Object.entries(
+      spec.packages ?? { "xen-hypervisor-4.17-arm64": "4.17.7", "linux-image-6.1.0-56-arm64": "6.1.192-2" },
+    ).map(([p, version]) => ({
       package: p,
       version,
       arch: "arm64",
@@ -77,5 +83,11 @@ export function bootResult(outcome: BootOutcome, spec: BootSpec = {}): BootResul
 /** A boot that never ran: QEMU missing, image fetch failed. */
 export function infraResult(spec: BootSpec = {}): BootResult {
   const { verdict: _verdict, ...rest } = bootResult("hang", spec);
-  return { ...rest, outcome: "infra", ok: false, summary: "INFRA: QEMU was killed by SIGKILL", error: "QEMU was killed by SIGKILL" };
+  return {
+    ...rest,
+    outcome: "infra",
+    ok: false,
+    summary: "INFRA: QEMU was killed by SIGKILL",
+    error: "QEMU was killed by SIGKILL",
+  };
 }

@@ -42,9 +42,10 @@ export async function laneExpectations(lane: 0 | 1): Promise<Expectation[]> {
 
 /** LAVA's own job schema (lava_common), strict as a server checks a submission. */
 async function lavaSchemaErrors(jobFile: string): Promise<string> {
-  const program = "import sys, yaml\nfrom lava_common.schemas import validate\nvalidate(yaml.safe_load(open(sys.argv[1])), strict=True)";
+  const program =
+    "import sys, yaml\nfrom lava_common.schemas import validate\nvalidate(yaml.safe_load(open(sys.argv[1])), strict=True)";
   const r = await execa(LAVA_PYTHON, ["-c", program, jobFile], { reject: false });
-  return r.exitCode === 0 ? "" : r.stderr.split("\n").filter(Boolean).at(-1) ?? `exit ${r.exitCode}`;
+  return r.exitCode === 0 ? "" : (r.stderr.split("\n").filter(Boolean).at(-1) ?? `exit ${r.exitCode}`);
 }
 
 const stepSummary = (run: LavaRun) => run.steps.map((s) => `${s.case}=${s.result}`).join(" ");
@@ -65,8 +66,14 @@ export function lavaLane(expectations: Expectation[]): Map<string, () => LavaRun
       if (!exp.knownBad) {
         test("passes: one LAVA result per milestone, in order, each pass", () => {
           const r = run();
-          expect(r.steps.map((s) => s.case), stepSummary(r)).toEqual(ids);
-          expect(r.steps.filter((s) => s.result !== "pass"), stepSummary(r)).toEqual([]);
+          expect(
+            r.steps.map((s) => s.case),
+            stepSummary(r),
+          ).toEqual(ids);
+          expect(
+            r.steps.filter((s) => s.result !== "pass"),
+            stepSummary(r),
+          ).toEqual([]);
           expect(r.job?.result, r.job?.errorMsg).toBe("pass");
           expect(r.exitCode).toBe(0);
         });
@@ -91,17 +98,27 @@ export function lavaLane(expectations: Expectation[]): Map<string, () => LavaRun
 
       test(`fails at the milestone bootlog records (${knownBad.outcome} after ${knownBad.after})`, () => {
         const r = run();
-        expect(r.steps.map((s) => s.case), stepSummary(r)).toEqual(ids.slice(0, failAt + 1));
-        expect(r.steps.map((s) => s.result), stepSummary(r)).toEqual([...ids.slice(0, failAt).map(() => "pass"), "fail"]);
+        expect(
+          r.steps.map((s) => s.case),
+          stepSummary(r),
+        ).toEqual(ids.slice(0, failAt + 1));
+        expect(
+          r.steps.map((s) => s.result),
+          stepSummary(r),
+        ).toEqual([...ids.slice(0, failAt).map(() => "pass"), "fail"]);
         expect(r.job?.result).toBe("fail");
         // fail: a failure pattern ended the job; hang: LAVA has no silence limit, the pending milestone timed out.
-        expect(r.job?.errorMsg).toMatch(knownBad.outcome === "fail" ? /^bootlog failOn / : /timed out after \d+ seconds/);
+        expect(r.job?.errorMsg).toMatch(
+          knownBad.outcome === "fail" ? /^bootlog failOn / : /timed out after \d+ seconds/,
+        );
       });
 
       test("the job's metadata says what LAVA cannot: the known-bad verdict and the silence limit", () => {
         const meta = run().export.job.metadata ?? {};
         expect(meta["bootlog.known_bad"]).toBe(`${knownBad.outcome} after ${knownBad.after}: ${knownBad.reason}`);
-        const unmapped = Object.entries(meta).filter(([k]) => k.startsWith("bootlog.lava.unmapped.")).map(([, v]) => String(v));
+        const unmapped = Object.entries(meta)
+          .filter(([k]) => k.startsWith("bootlog.lava.unmapped."))
+          .map(([, v]) => String(v));
         expect(unmapped.some((n) => n.startsWith("knownBad"))).toBe(true);
         expect(unmapped.some((n) => n.startsWith(`silence (${exp.silence}) is not enforced`))).toBe(true);
       });

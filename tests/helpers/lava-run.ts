@@ -44,7 +44,10 @@ export async function lavaRun(exp: Expectation): Promise<LavaRun> {
   const output = join(dir, "out");
   mkdirSync(output);
   const started = performance.now();
-  const run = await execa("lava-run", ["--device", device, "--job-id", jobId(), "--output-dir", output, job], { reject: false, all: true });
+  const run = await execa("lava-run", ["--device", device, "--job-id", jobId(), "--output-dir", output, job], {
+    reject: false,
+    all: true,
+  });
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(join(dir, "output.log"), run.all ?? "");
   // lava-run logs to stderr when it is not on a terminal: read both.

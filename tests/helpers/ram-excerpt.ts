@@ -24,7 +24,11 @@ export function loadExcerpt(name: string): Segment[] {
 }
 
 /** A sparse file of `size` bytes holding each segment at its offset (moved by `shift[label]` when given). */
-export function sparseRam(segments: { offset: number; bytes: Buffer; label?: string }[], size: number, shift: Record<string, number> = {}): string {
+export function sparseRam(
+  segments: { offset: number; bytes: Buffer; label?: string }[],
+  size: number,
+  shift: Record<string, number> = {},
+): string {
   const path = join(mkdtempSync(join(tmpdir(), "bootlog-ram-")), "guest.ram");
   const fd = openSync(path, "w");
   ftruncateSync(fd, size);

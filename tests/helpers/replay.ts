@@ -44,7 +44,13 @@ export function loadRecording(name: string): Recording {
   const recording: Recording = { chunks: [], sends: [] };
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
-    const o = JSON.parse(line) as { t: number; b?: string; send?: string; exit?: number | null; signal?: string | null };
+    const o = JSON.parse(line) as {
+      t: number;
+      b?: string;
+      send?: string;
+      exit?: number | null;
+      signal?: string | null;
+    };
     if (o.b !== undefined) recording.chunks.push({ t: o.t, bytes: Buffer.from(o.b, "base64") });
     else if (o.send !== undefined) recording.sends.push({ t: o.t, text: o.send });
     else if ("exit" in o) recording.exit = { t: o.t, code: o.exit ?? null, signal: o.signal ?? null };
@@ -97,7 +103,11 @@ export function cutAfterLine(recording: Recording, text: string): Chunk[] {
  * Chunks from a plain string: its UTF-8 bytes cut into pieces of `sizes` bytes (cycled; a
  * character may be split), the first at `start` seconds and each next one `step` later.
  */
-export function textChunks(text: string | Buffer, sizes: number | number[] = Infinity, opts: { start?: number; step?: number } = {}): Chunk[] {
+export function textChunks(
+  text: string | Buffer,
+  sizes: number | number[] = Infinity,
+  opts: { start?: number; step?: number } = {},
+): Chunk[] {
   const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   const cycle = Array.isArray(sizes) ? sizes : [sizes];
   if (cycle.length === 0 || cycle.some((s) => !(s > 0))) throw new Error("chunk sizes must be positive");
@@ -150,7 +160,10 @@ export function replay(spec: MatcherSpec, input: Chunk[] | Recording, opts: Repl
   const exit = Array.isArray(input) || opts.exit === false ? undefined : input.exit;
   const tickS = opts.tickS ?? 0.1;
   const giveUpS = opts.giveUpS ?? spec.budgetS + spec.silenceS + 1;
-  const judge = new ConsoleJudge(spec, opts.context ?? {}, { maxLineChars: opts.maxLineChars, ...(opts.matcher ? { matcher: opts.matcher } : {}) });
+  const judge = new ConsoleJudge(spec, opts.context ?? {}, {
+    maxLineChars: opts.maxLineChars,
+    ...(opts.matcher ? { matcher: opts.matcher } : {}),
+  });
   const sends: ReplayResult["sends"] = [];
   let ticks = 0;
   let k = 1;

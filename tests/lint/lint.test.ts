@@ -13,7 +13,11 @@ const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
 
 async function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(bin(command), args, { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(bin(command), args, {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -21,7 +21,10 @@ describe("dist freshness", () => {
   mkdirSync(join(root, "harness"), { recursive: true });
   const source = join(root, "harness/a.ts");
   const manifest = () =>
-    writeFileSync(join(root, "dist/manifest.json"), JSON.stringify({ entry: "harness/cli.js", sources: { "harness/a.ts": sourceHash(source) } }));
+    writeFileSync(
+      join(root, "dist/manifest.json"),
+      JSON.stringify({ entry: "harness/cli.js", sources: { "harness/a.ts": sourceHash(source) } }),
+    );
 
   it("runs dist only while every source has the content it was built from", () => {
     expect(freshBuild(root)).toBeUndefined(); // no manifest
@@ -40,7 +43,9 @@ describe("bundled packages", () => {
   it("write atomically from the bundle (a CommonJS package reading __filename)", async () => {
     const dist = join(tmp, "dist-atomic");
     const meta = (await buildCli(dist))!;
-    const chunk = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes("harness/artifacts/atomic-write.ts"))!;
+    const chunk = Object.keys(meta.outputs).find((o) =>
+      Object.keys(meta.outputs[o]!.inputs).includes("harness/artifacts/atomic-write.ts"),
+    )!;
     const file = join(tmp, "atomic.txt");
     // In plain Node, as bin/bootlog.mjs runs it (vitest's module runner would provide __filename itself).
     const script = `const m = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), chunk)).href)}); await m.writeFileAtomic(${JSON.stringify(file)}, "written\\n");`;
@@ -73,7 +78,12 @@ describe("start-up chunk", () => {
     const packageOf = (s: string) => s.split("node_modules/").at(-1)!.split("/")[0]!;
     const bundled = [...new Set(sources.filter((s) => s.includes("node_modules/")).map(packageOf))].sort();
     expect(bundled).toEqual(["cac"]);
-    for (const heavy of ["harness/run.ts", "harness/expectations/loader.ts", "harness/report/html.ts", "harness/export/lava.ts"])
+    for (const heavy of [
+      "harness/run.ts",
+      "harness/expectations/loader.ts",
+      "harness/report/html.ts",
+      "harness/export/lava.ts",
+    ])
       expect(sources).not.toContain(heavy);
   }, 60_000);
 });

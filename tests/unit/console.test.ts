@@ -2,7 +2,10 @@ import { describe, expect, test } from "vitest";
 import { cleanLine, LineSplitter, type ConsoleChunk } from "../../harness/console/lines.ts";
 
 /** Push each piece in turn; return every line and the last tail. */
-function feed(pieces: (string | Buffer | Uint8Array)[], splitter = new LineSplitter()): ConsoleChunk & { tails: string[] } {
+function feed(
+  pieces: (string | Buffer | Uint8Array)[],
+  splitter = new LineSplitter(),
+): ConsoleChunk & { tails: string[] } {
   const lines: string[] = [];
   const tails: string[] = [];
   let tail = "";
@@ -29,10 +32,9 @@ describe("line endings", () => {
   });
 
   test("Linux's \\r\\r\\n under Xen gives one line, not blank ones", () => {
-    expect(feed(["[    1.4] Run /init as init process\r\r\ndom0 init: 6.1.0-56-arm64 xen: xen\r\r\n\r\r\n"]).lines).toEqual([
-      "[    1.4] Run /init as init process",
-      "dom0 init: 6.1.0-56-arm64 xen: xen",
-    ]);
+    expect(
+      feed(["[    1.4] Run /init as init process\r\r\ndom0 init: 6.1.0-56-arm64 xen: xen\r\r\n\r\r\n"]).lines,
+    ).toEqual(["[    1.4] Run /init as init process", "dom0 init: 6.1.0-56-arm64 xen: xen"]);
   });
 
   test("CR LF split across reads is one line ending", () => {
@@ -119,7 +121,9 @@ describe("ANSI sequences and control characters", () => {
   });
 
   test("colour codes inside words do not break them", () => {
-    expect(feed(["Run \x1b[33m/init\x1b[39m as \x1b[1minit\x1b[22m process\n"]).lines).toEqual(["Run /init as init process"]);
+    expect(feed(["Run \x1b[33m/init\x1b[39m as \x1b[1minit\x1b[22m process\n"]).lines).toEqual([
+      "Run /init as init process",
+    ]);
   });
 
   test("NUL, BEL, backspace and DEL are dropped; a line of only controls is no line", () => {
@@ -195,7 +199,9 @@ describe("floods and cut escapes", () => {
     for (const flood of ["\0".repeat(20_000), "\x1b[0m".repeat(5_000)]) {
       const text = `${flood}(XEN) Xen version 4.17\r\n`;
       expect(feed([text], new LineSplitter(1024)).lines, "in one read").toEqual(["(XEN) Xen version 4.17"]);
-      expect(feed(bytesOf(text, 4096), new LineSplitter(1024)).lines, "across reads").toEqual(["(XEN) Xen version 4.17"]);
+      expect(feed(bytesOf(text, 4096), new LineSplitter(1024)).lines, "across reads").toEqual([
+        "(XEN) Xen version 4.17",
+      ]);
     }
   });
 });

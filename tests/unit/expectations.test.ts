@@ -13,13 +13,24 @@ function base(): any {
   return {
     name: "arm64-xen-dom0",
     description: "Xen 4.17 + Debian dom0 on QEMU virt, loaded directly",
-    machine: { arch: "aarch64", memory: "2G", cpus: 2, cpu: "cortex-a57", firmware: "direct", virtualization: true, gic: 3 },
+    machine: {
+      arch: "aarch64",
+      memory: "2G",
+      cpus: 2,
+      cpu: "cortex-a57",
+      firmware: "direct",
+      virtualization: true,
+      gic: 3,
+    },
     images: {
       xen: deb("xen-hypervisor-4.17-arm64", "boot/xen-4.17-arm64"),
       kernel: debianKernel("arm64"),
       initrd: busyboxInitrd(),
     },
-    boot: { xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M", linux: "console=hvc0 earlycon=xen rdinit=/init" },
+    boot: {
+      xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
+      linux: "console=hvc0 earlycon=xen rdinit=/init",
+    },
     milestones: [
       { id: "xen-banner", match: /Xen version 4\.17/, within: "10s" },
       { id: "dom0-loading", match: "*** LOADING DOMAIN 0 ***" },
@@ -52,7 +63,15 @@ describe("a valid expectation", () => {
     expect(e.file).toBe(FILE);
     expect(e.silenceS).toBe(15);
     expect(e.budgetS).toBe(120);
-    expect(e.milestones.map((m) => m.id)).toEqual(["xen-banner", "dom0-loading", "linux-banner", "run-init", "dom0-init", "dom0-shell", "uname"]);
+    expect(e.milestones.map((m) => m.id)).toEqual([
+      "xen-banner",
+      "dom0-loading",
+      "linux-banner",
+      "run-init",
+      "dom0-init",
+      "dom0-shell",
+      "uname",
+    ]);
     expect(e.failOn).toHaveLength(linuxPanics.length + xenPanics.length);
     expect(e.tags).toEqual(["aarch64", "arm64", "direct", "xen"]);
   });
@@ -63,7 +82,12 @@ describe("a valid expectation", () => {
     delete b.boot;
     b.knownBad = { outcome: "hang", after: "start", reason: "no EL2" };
     expect(validateExpectation(FILE, b).failOn).toEqual([]);
-    b.knownBad = { outcome: "fail", after: "dom0-loading", reason: "no dom0 kernel", tracking: "https://example.invalid/1" };
+    b.knownBad = {
+      outcome: "fail",
+      after: "dom0-loading",
+      reason: "no dom0 kernel",
+      tracking: "https://example.invalid/1",
+    };
     expect(validateExpectation(FILE, b).knownBad?.after).toBe("dom0-loading");
   });
 
@@ -80,44 +104,106 @@ describe("a valid expectation", () => {
 type Case = [title: string, field: string, mutate: (b: ReturnType<typeof base>) => void, problem?: RegExp];
 
 const cases: Case[] = [
-  ["milestone id with capitals and a space", "milestones[1].id", (b) => (b.milestones[1].id = "Dom0 Loading"), /lower-case/],
-  ["milestone id \"start\" is reserved", "milestones[0].id", (b) => (b.milestones[0].id = "start"), /reserved/],
-  ["duplicate milestone ids", "milestones[3].id", (b) => (b.milestones[3].id = "dom0-loading"), /duplicate milestone id "dom0-loading" \(also milestones\[1\]\)/],
-  ["knownBad.after naming no milestone", "knownBad.after", (b) => (b.knownBad = { outcome: "hang", after: "linux-bannr", reason: "r" }), /names no milestone: "linux-bannr"/],
+  [
+    "milestone id with capitals and a space",
+    "milestones[1].id",
+    (b) => (b.milestones[1].id = "Dom0 Loading"),
+    /lower-case/,
+  ],
+  ['milestone id "start" is reserved', "milestones[0].id", (b) => (b.milestones[0].id = "start"), /reserved/],
+  [
+    "duplicate milestone ids",
+    "milestones[3].id",
+    (b) => (b.milestones[3].id = "dom0-loading"),
+    /duplicate milestone id "dom0-loading" \(also milestones\[1\]\)/,
+  ],
+  [
+    "knownBad.after naming no milestone",
+    "knownBad.after",
+    (b) => (b.knownBad = { outcome: "hang", after: "linux-bannr", reason: "r" }),
+    /names no milestone: "linux-bannr"/,
+  ],
   ["knownBad.outcome pass", "knownBad.outcome", (b) => (b.knownBad = { outcome: "pass", after: "start", reason: "r" })],
-  ["knownBad.outcome infra", "knownBad.outcome", (b) => (b.knownBad = { outcome: "infra", after: "start", reason: "r" })],
+  [
+    "knownBad.outcome infra",
+    "knownBad.outcome",
+    (b) => (b.knownBad = { outcome: "infra", after: "start", reason: "r" }),
+  ],
   ["knownBad without a reason", "knownBad.reason", (b) => (b.knownBad = { outcome: "hang", after: "start" })],
-  ["within \"10x\"", "milestones[0].within", (b) => (b.milestones[0].within = "10x"), /not a duration/],
-  ["within \"-1s\"", "milestones[2].within", (b) => (b.milestones[2].within = "-1s"), /not a duration/],
-  ["silence \"0s\"", "silence", (b) => (b.silence = "0s"), /must be > 0/],
+  ['within "10x"', "milestones[0].within", (b) => (b.milestones[0].within = "10x"), /not a duration/],
+  ['within "-1s"', "milestones[2].within", (b) => (b.milestones[2].within = "-1s"), /not a duration/],
+  ['silence "0s"', "silence", (b) => (b.silence = "0s"), /must be > 0/],
   ["budget as a number", "budget", (b) => (b.budget = 120)],
   ["budget missing", "budget", (b) => delete b.budget],
   ["unknown arch", "machine.arch", (b) => (b.machine.arch = "riscv64"), /"aarch64"\|"x86_64"/],
   ["Debian's arch name instead of QEMU's", "machine.arch", (b) => (b.machine.arch = "arm64")],
-  ["virtualization on x86_64", "machine.virtualization", (b) => {
-    b.machine = { arch: "x86_64", memory: "2G", cpus: 2, firmware: "direct", virtualization: true };
-  }, /only aarch64/],
-  ["memory \"2GB\"", "machine.memory", (b) => (b.machine.memory = "2GB"), /"2G" or "512M"/],
+  [
+    "virtualization on x86_64",
+    "machine.virtualization",
+    (b) => {
+      b.machine = { arch: "x86_64", memory: "2G", cpus: 2, firmware: "direct", virtualization: true };
+    },
+    /only aarch64/,
+  ],
+  ['memory "2GB"', "machine.memory", (b) => (b.machine.memory = "2GB"), /"2G" or "512M"/],
   ["cpus 0", "machine.cpus", (b) => (b.machine.cpus = 0)],
   ["cpus 2.5", "machine.cpus", (b) => (b.machine.cpus = 2.5)],
   ["gic 4", "machine.gic", (b) => (b.machine.gic = 4)],
   ["unknown firmware", "machine.firmware", (b) => (b.machine.firmware = "uefi")],
   ["unknown key inside machine", "machine.kind", (b) => (b.machine.kind = "virt"), /unknown key "kind"/],
-  ["firmware direct without images.kernel or xen", "images.kernel", (b) => {
-    delete b.images.xen;
-    delete b.images.kernel;
-  }, /firmware "direct" needs images.kernel/],
+  [
+    "firmware direct without images.kernel or xen",
+    "images.kernel",
+    (b) => {
+      delete b.images.xen;
+      delete b.images.kernel;
+    },
+    /firmware "direct" needs images.kernel/,
+  ],
   ["firmware image without images.image", "images.image", (b) => (b.machine.firmware = "image"), /needs images.image/],
-  ["bad image kind", "images.xen.kind", (b) => (b.images.xen = { kind: "tarball", path: "boot/xen" }), /'deb' \| 'busybox-initrd' \| 'file'/],
-  ["deb image without a path", "images.kernel.path", (b) => (b.images.kernel = { kind: "deb", package: "linux-image-arm64" })],
-  ["file image env not a variable name", "images.firmware.env", (b) => (b.images.firmware = { kind: "file", env: "my firmware" })],
+  [
+    "bad image kind",
+    "images.xen.kind",
+    (b) => (b.images.xen = { kind: "tarball", path: "boot/xen" }),
+    /'deb' \| 'busybox-initrd' \| 'file'/,
+  ],
+  [
+    "deb image without a path",
+    "images.kernel.path",
+    (b) => (b.images.kernel = { kind: "deb", package: "linux-image-arm64" }),
+  ],
+  [
+    "file image env not a variable name",
+    "images.firmware.env",
+    (b) => (b.images.firmware = { kind: "file", env: "my firmware" }),
+  ],
   ["unknown top-level key", "timeout", (b) => (b.timeout = "60s"), /unknown key "timeout"/],
-  ["unknown key inside a milestone", "milestones[2].timeout", (b) => (b.milestones[2].timeout = "30s"), /unknown key "timeout"/],
+  [
+    "unknown key inside a milestone",
+    "milestones[2].timeout",
+    (b) => (b.milestones[2].timeout = "30s"),
+    /unknown key "timeout"/,
+  ],
   ["empty milestones", "milestones", (b) => (b.milestones = []), /at least one milestone/],
-  ["invalid regex {regex: \"(\"}", "milestones[4].match", (b) => (b.milestones[4].match = { regex: "(" }), /invalid regex/],
-  ["invalid regex flags", "milestones[6].match", (b) => (b.milestones[6].match = { regex: "a", flags: "zz" }), /invalid regex/],
+  [
+    'invalid regex {regex: "("}',
+    "milestones[4].match",
+    (b) => (b.milestones[4].match = { regex: "(" }),
+    /invalid regex/,
+  ],
+  [
+    "invalid regex flags",
+    "milestones[6].match",
+    (b) => (b.milestones[6].match = { regex: "a", flags: "zz" }),
+    /invalid regex/,
+  ],
   ["a milestone with send but no match", "milestones[5].match", (b) => delete b.milestones[5].match, /is required/],
-  ["an empty literal pattern", "milestones[1].match", (b) => (b.milestones[1].match = ""), /empty pattern matches everything/],
+  [
+    "an empty literal pattern",
+    "milestones[1].match",
+    (b) => (b.milestones[1].match = ""),
+    /empty pattern matches everything/,
+  ],
   ["an empty send", "milestones[5].send", (b) => (b.milestones[5].send = "")],
   ["a send that is neither text nor function", "milestones[5].send", (b) => (b.milestones[5].send = 42)],
   ["bad name with spaces", "name", (b) => (b.name = "arm64 xen dom0"), /lower-case/],
@@ -179,7 +265,9 @@ describe("loadExpectationFile", () => {
   }
 
   test("a syntax error names the file", async () => {
-    const error = await loadError(write("syntax-error.ts", 'export default {\n  name: "broken",\n  milestones: [\n};\n'));
+    const error = await loadError(
+      write("syntax-error.ts", 'export default {\n  name: "broken",\n  milestones: [\n};\n'),
+    );
     expect(error.file).toMatch(/syntax-error\.ts$/);
     expect(error.message).toMatch(/syntax-error\.ts: cannot be loaded: /);
     expect(error.field).toBe("");

@@ -4,8 +4,20 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
 import { validateExpectation } from "../../harness/expectations/loader.ts";
-import { bisectExitCode, checkSymptoms, judgeForBisect, parseBadIf, parseSymptom } from "../../harness/history/bisect.ts";
-import { findCandidate, roleFor, walkVersions, withPackage, type Candidate } from "../../harness/history/bisect-versions.ts";
+import {
+  bisectExitCode,
+  checkSymptoms,
+  judgeForBisect,
+  parseBadIf,
+  parseSymptom,
+} from "../../harness/history/bisect.ts";
+import {
+  findCandidate,
+  roleFor,
+  walkVersions,
+  withPackage,
+  type Candidate,
+} from "../../harness/history/bisect-versions.ts";
 import { compareDebianVersions } from "../../harness/history/debian-version.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
 
@@ -18,8 +30,12 @@ const noLines = () => [] as string[];
 describe("bisect verdicts (git bisect run: 0 good, 1 bad, 125 skip)", () => {
   test("without --bad-if: pass is good, a real failure bad, infra and skipped boots skip", () => {
     expect(judgeForBisect(bootResult("pass"), none, noLines).kind).toBe("good");
-    for (const outcome of ["fail", "hang", "timeout", "exited"] as const) expect(judgeForBisect(bootResult(outcome, { reached: 1 }), none, noLines).kind).toBe("bad");
-    expect(judgeForBisect(infraResult(), none, noLines)).toMatchObject({ kind: "skip", reason: "infra, not judged: QEMU was killed by SIGKILL" });
+    for (const outcome of ["fail", "hang", "timeout", "exited"] as const)
+      expect(judgeForBisect(bootResult(outcome, { reached: 1 }), none, noLines).kind).toBe("bad");
+    expect(judgeForBisect(infraResult(), none, noLines)).toMatchObject({
+      kind: "skip",
+      reason: "infra, not judged: QEMU was killed by SIGKILL",
+    });
     expect(judgeForBisect({ ...infraResult(), outcome: "skip", ok: true }, none, noLines).kind).toBe("skip");
   });
 
@@ -47,20 +63,35 @@ describe("bisect verdicts (git bisect run: 0 good, 1 bad, 125 skip)", () => {
     expect(bad("hang before linux-banner")).toBe("bad");
     expect(bad("hang before xen-banner")).toBe("skip");
     expect(bad("hang after start")).toBe("skip");
-    expect(judgeForBisect(bootResult("hang", { reached: 0 }), parseBadIf(["hang after start"], []), noLines).kind).toBe("bad");
-    expect(parseSymptom("timeout after linux-banner")).toEqual({ text: "timeout after linux-banner", outcome: "timeout", relation: "after", milestone: "linux-banner" });
+    expect(judgeForBisect(bootResult("hang", { reached: 0 }), parseBadIf(["hang after start"], []), noLines).kind).toBe(
+      "bad",
+    );
+    expect(parseSymptom("timeout after linux-banner")).toEqual({
+      text: "timeout after linux-banner",
+      outcome: "timeout",
+      relation: "after",
+      milestone: "linux-banner",
+    });
     expect(() => parseSymptom("stuck after x")).toThrow(/OUTCOME one of/);
     expect(() => parseSymptom("hang during x")).toThrow(/--bad-if/);
   });
 
   test("--bad-if-line: a console line (literal or /regex/) makes the boot bad, whatever its outcome", () => {
-    const lines = () => ["(XEN) Xen version 4.17.7 (Debian 4.17.7+13-g2445b30a44-0+deb12u1)", "[    0.000000] Linux version 6.1.0-53-arm64 (debian-kernel@lists.debian.org)"];
+    const lines = () => [
+      "(XEN) Xen version 4.17.7 (Debian 4.17.7+13-g2445b30a44-0+deb12u1)",
+      "[    0.000000] Linux version 6.1.0-53-arm64 (debian-kernel@lists.debian.org)",
+    ];
     const verdict = (p: string) => judgeForBisect(bootResult("pass"), parseBadIf([], [p]), lines);
-    expect(verdict("Xen version 4.17.7")).toMatchObject({ kind: "bad", reason: expect.stringContaining("[--bad-if-line Xen version 4.17.7]") });
+    expect(verdict("Xen version 4.17.7")).toMatchObject({
+      kind: "bad",
+      reason: expect.stringContaining("[--bad-if-line Xen version 4.17.7]"),
+    });
     expect(verdict("Xen version 4.17.5").kind).toBe("good");
     expect(verdict("/Linux version 6\\.1\\.0-5[3-9]-arm64/").kind).toBe("bad");
     expect(verdict("/Linux version 6\\.1\\.0-5[4-9]-arm64/").kind).toBe("good");
-    expect(judgeForBisect(bootResult("hang", { reached: 1 }), parseBadIf([], ["nothing like this"]), lines).kind).toBe("skip");
+    expect(judgeForBisect(bootResult("hang", { reached: 1 }), parseBadIf([], ["nothing like this"]), lines).kind).toBe(
+      "skip",
+    );
     expect(() => parseBadIf([], ["/(unclosed/"])).toThrow(/--bad-if-line/);
   });
 
@@ -95,7 +126,8 @@ describe("bisect verdicts (git bisect run: 0 good, 1 bad, 125 skip)", () => {
 });
 
 describe("bootlog bisect: infra and mistakes never answer 1", () => {
-  const bisect = (...args: string[]) => execa("node", [resolve("bin/bootlog.mjs"), "bisect", ...args], { reject: false, cwd: dir });
+  const bisect = (...args: string[]) =>
+    execa("node", [resolve("bin/bootlog.mjs"), "bisect", ...args], { reject: false, cwd: dir });
 
   test("a bad expectation file → 125; an unknown name → 125; a bad --bad-if → 128 (git bisect stops)", async () => {
     writeFileSync(join(dir, "broken.ts"), 'export default { name: "Broken Name", milestones: [] };\n');
@@ -127,7 +159,20 @@ describe("bootlog bisect: infra and mistakes never answer 1", () => {
         budget: "10s",
       })};\n`,
     );
-    const run = await execa("node", [resolve("bin/bootlog.mjs"), "bisect-versions", file, "--package", "xen-hypervisor-4.17-arm64", "--good", "1.10", "--bad=4.170"], { reject: false });
+    const run = await execa(
+      "node",
+      [
+        resolve("bin/bootlog.mjs"),
+        "bisect-versions",
+        file,
+        "--package",
+        "xen-hypervisor-4.17-arm64",
+        "--good",
+        "1.10",
+        "--bad=4.170",
+      ],
+      { reject: false },
+    );
     expect(run.exitCode, run.stderr).toBe(2);
     expect(run.stderr).toContain('"1.10" is not among the versions apt offers: xen-hypervisor-4.17-arm64 4.17.5');
   });
@@ -157,29 +202,51 @@ describe("Debian version order", () => {
 
 describe("the version walk (binary search with skips)", () => {
   /** Versions 0..n-1; everything from `firstBad` on is bad; `skips` cannot be judged. */
-  const judgeFrom = (firstBad: number, skips: number[] = [], probed: number[] = []) => async (i: number) => {
-    probed.push(i);
-    return { kind: skips.includes(i) ? ("skip" as const) : i >= firstBad ? ("bad" as const) : ("good" as const), reason: `v${i}` };
-  };
+  const judgeFrom =
+    (firstBad: number, skips: number[] = [], probed: number[] = []) =>
+    async (i: number) => {
+      probed.push(i);
+      return {
+        kind: skips.includes(i) ? ("skip" as const) : i >= firstBad ? ("bad" as const) : ("good" as const),
+        reason: `v${i}`,
+      };
+    };
 
-  test.each([1, 2, 5, 8, 9])("finds first bad %i among 10 versions in at most 2 + ceil(log2(9)) boots", async (firstBad) => {
-    const probed: number[] = [];
-    const result = await walkVersions(0, 9, judgeFrom(firstBad, [], probed));
-    expect(result).toMatchObject({ status: "found", firstBad, lastGood: firstBad - 1 });
-    expect(probed.slice(0, 2)).toEqual([0, 9]);
-    expect(probed.length).toBeLessThanOrEqual(2 + 4);
-  });
+  test.each([1, 2, 5, 8, 9])(
+    "finds first bad %i among 10 versions in at most 2 + ceil(log2(9)) boots",
+    async (firstBad) => {
+      const probed: number[] = [];
+      const result = await walkVersions(0, 9, judgeFrom(firstBad, [], probed));
+      expect(result).toMatchObject({ status: "found", firstBad, lastGood: firstBad - 1 });
+      expect(probed.slice(0, 2)).toEqual([0, 9]);
+      expect(probed.length).toBeLessThanOrEqual(2 + 4);
+    },
+  );
 
   test("a skipped version is stepped around; if it hides the answer, the walk says which versions remain", async () => {
     expect(await walkVersions(0, 9, judgeFrom(6, [4]))).toMatchObject({ status: "found", firstBad: 6 });
-    expect(await walkVersions(0, 9, judgeFrom(5, [4]))).toMatchObject({ status: "inconclusive", firstBadAmong: [4, 5], lastGood: 3 });
+    expect(await walkVersions(0, 9, judgeFrom(5, [4]))).toMatchObject({
+      status: "inconclusive",
+      firstBadAmong: [4, 5],
+      lastGood: 3,
+    });
   });
 
   test("with verify, ends that are not good and bad stop the walk; without it they are trusted", async () => {
-    expect(await walkVersions(0, 9, judgeFrom(0))).toMatchObject({ status: "endpoints", message: "the good end is bad: v0" });
-    expect(await walkVersions(0, 9, judgeFrom(10))).toMatchObject({ status: "endpoints", message: "the bad end is good: v9" });
+    expect(await walkVersions(0, 9, judgeFrom(0))).toMatchObject({
+      status: "endpoints",
+      message: "the good end is bad: v0",
+    });
+    expect(await walkVersions(0, 9, judgeFrom(10))).toMatchObject({
+      status: "endpoints",
+      message: "the bad end is good: v9",
+    });
     const probed: number[] = [];
-    expect(await walkVersions(2, 3, judgeFrom(3, [], probed), false)).toMatchObject({ status: "found", firstBad: 3, steps: [] });
+    expect(await walkVersions(2, 3, judgeFrom(3, [], probed), false)).toMatchObject({
+      status: "found",
+      firstBad: 3,
+      steps: [],
+    });
     expect(probed).toEqual([]);
   });
 });
@@ -216,7 +283,12 @@ describe("picking versions and images", () => {
     expect(roleFor(exp, "linux-image-6.1.0-*-arm64")).toBe("kernel");
     expect(() => roleFor(exp, "busybox-static")).toThrow(/pass --role/);
     const pinned = withPackage(exp, "kernel", candidates[1]!);
-    expect(pinned.images.kernel).toEqual({ kind: "deb", package: "linux-image-6.1.0-52-arm64", path: "boot/vmlinuz-*", version: "6.1.180-1" });
+    expect(pinned.images.kernel).toEqual({
+      kind: "deb",
+      package: "linux-image-6.1.0-52-arm64",
+      path: "boot/vmlinuz-*",
+      version: "6.1.180-1",
+    });
     expect(pinned.images.xen).toBe(exp.images.xen);
     expect(() => withPackage(exp, "initrd", candidates[0]!)).toThrow(/--path/);
   });

@@ -10,12 +10,32 @@ describe("package changes", () => {
     expect(pairPattern("linux-image-6.1.0-44-arm64", "linux-image-6.1.0-56-arm64")).toBe("linux-image-6.1.0-*-arm64");
     expect(pairPattern("linux-image-6.1.0-44-arm64", "linux-image-6.1.0-44-rt-arm64")).toBeUndefined();
     const changes = packageChanges(
-      { "xen-hypervisor-4.17-arm64": "4.17.5+72-g01140da4e8-1", "linux-image-6.1.0-44-arm64": "6.1.164-1", "busybox-static": "1:1.35.0-4", "gone-pkg": "1" },
-      { "xen-hypervisor-4.17-arm64": "4.17.5+72-g01140da4e8-1~rc1", "linux-image-6.1.0-56-arm64": "6.1.192-2", "busybox-static": "1:1.35.0-4", "new-pkg": "2" },
+      {
+        "xen-hypervisor-4.17-arm64": "4.17.5+72-g01140da4e8-1",
+        "linux-image-6.1.0-44-arm64": "6.1.164-1",
+        "busybox-static": "1:1.35.0-4",
+        "gone-pkg": "1",
+      },
+      {
+        "xen-hypervisor-4.17-arm64": "4.17.5+72-g01140da4e8-1~rc1",
+        "linux-image-6.1.0-56-arm64": "6.1.192-2",
+        "busybox-static": "1:1.35.0-4",
+        "new-pkg": "2",
+      },
     );
     expect(changes).toEqual([
-      { pattern: "xen-hypervisor-4.17-arm64", old: { package: "xen-hypervisor-4.17-arm64", version: "4.17.5+72-g01140da4e8-1" }, new: { package: "xen-hypervisor-4.17-arm64", version: "4.17.5+72-g01140da4e8-1~rc1" }, direction: "older" },
-      { pattern: "linux-image-6.1.0-*-arm64", old: { package: "linux-image-6.1.0-44-arm64", version: "6.1.164-1" }, new: { package: "linux-image-6.1.0-56-arm64", version: "6.1.192-2" }, direction: "newer" },
+      {
+        pattern: "xen-hypervisor-4.17-arm64",
+        old: { package: "xen-hypervisor-4.17-arm64", version: "4.17.5+72-g01140da4e8-1" },
+        new: { package: "xen-hypervisor-4.17-arm64", version: "4.17.5+72-g01140da4e8-1~rc1" },
+        direction: "older",
+      },
+      {
+        pattern: "linux-image-6.1.0-*-arm64",
+        old: { package: "linux-image-6.1.0-44-arm64", version: "6.1.164-1" },
+        new: { package: "linux-image-6.1.0-56-arm64", version: "6.1.192-2" },
+        direction: "newer",
+      },
       { pattern: "new-pkg", old: null, new: { package: "new-pkg", version: "2" }, direction: "added" },
       { pattern: "gone-pkg", old: { package: "gone-pkg", version: "1" }, new: null, direction: "removed" },
     ]);
@@ -39,8 +59,14 @@ describe("package changes", () => {
     expect(now!.images.kernel).toEqual({ sha256: "c".repeat(64), package: "linux-image-6.1.0-56-arm64=6.1.56-1" });
     const d = bootDifferences(old!, now!);
     // The kernel's new hash follows from its package; the initramfs changed with the same busybox: that is news.
-    expect(differencesLine(d)).toBe(`changed: linux-image-6.1.0-*-arm64 linux-image-6.1.0-44-arm64 6.1.44-1 → linux-image-6.1.0-56-arm64 6.1.56-1 (newer); image initrd bbbbbbbbbbbb → dddddddddddd; git commit 111111111111 → 222222222222; nothing else`);
-    const [bare] = recordsFromJunit('<testsuites><testsuite name="arm64-xen"><testcase name="xen-banner"/></testsuite></testsuites>');
-    expect(differencesLine(bootDifferences(bare!, now!))).toBe("nothing recorded changed (not recorded by both runs: package versions, QEMU version, expectation hash, git commit)");
+    expect(differencesLine(d)).toBe(
+      `changed: linux-image-6.1.0-*-arm64 linux-image-6.1.0-44-arm64 6.1.44-1 → linux-image-6.1.0-56-arm64 6.1.56-1 (newer); image initrd bbbbbbbbbbbb → dddddddddddd; git commit 111111111111 → 222222222222; nothing else`,
+    );
+    const [bare] = recordsFromJunit(
+      '<testsuites><testsuite name="arm64-xen"><testcase name="xen-banner"/></testsuite></testsuites>',
+    );
+    expect(differencesLine(bootDifferences(bare!, now!))).toBe(
+      "nothing recorded changed (not recorded by both runs: package versions, QEMU version, expectation hash, git commit)",
+    );
   });
 });

@@ -34,7 +34,12 @@ async function compareJunit(old: BootResult[], now: BootResult[], thresholds = D
   return compareRuns(await junitRun(old), await junitRun(now), thresholds);
 }
 
-const HANG_AFTER_LOADING: KnownBad = { outcome: "hang", after: "xen-dom0-loading", reason: "dom0 never starts on GICv2", tracking: "#12" };
+const HANG_AFTER_LOADING: KnownBad = {
+  outcome: "hang",
+  after: "xen-dom0-loading",
+  reason: "dom0 never starts on GICv2",
+  tracking: "#12",
+};
 
 describe("reading runs back", () => {
   test.each([
@@ -90,7 +95,10 @@ describe("reading runs back", () => {
     await writeBootArtifacts({ ...bootResult("hang", { name: "x86-xen", reached: 1 }), dir: join(runDir, "x86-xen") });
     const run = await readRun(runDir);
     expect(run.runId).toBe("2025-01-02T03-04-05-000Z-42");
-    expect(run.boots.map((b) => `${b.name}:${b.outcome}:${b.attempt}`).sort()).toEqual(["arm64-xen:pass:2", "x86-xen:hang:1"]);
+    expect(run.boots.map((b) => `${b.name}:${b.outcome}:${b.attempt}`).sort()).toEqual([
+      "arm64-xen:pass:2",
+      "x86-xen:hang:1",
+    ]);
   });
 
   test("not JUnit, or nothing to read: a clear error", async () => {
@@ -98,7 +106,9 @@ describe("reading runs back", () => {
     await writeFile(bogus, "<html><body>hi</body></html>");
     await expect(readRun(bogus)).rejects.toThrow(/not a JUnit file/);
     await expect(readRun(join(dir, "missing"))).rejects.toThrow(/no such file/);
-    await expect(readRun(await mkdtemp(join(dir, "empty-")))).rejects.toThrow(/neither timeline.json files nor a junit.xml/);
+    await expect(readRun(await mkdtemp(join(dir, "empty-")))).rejects.toThrow(
+      /neither timeline.json files nor a junit.xml/,
+    );
   });
 
   test("a directory of several runs (artifacts/ itself) is refused: compare one run with another", async () => {
@@ -123,7 +133,13 @@ describe("compare: what changed", () => {
   test("pass → hang is a regression, listed per milestone, exit 1", async () => {
     const c = await compareJunit([bootResult("pass")], [bootResult("hang", { reached: 1 })]);
     expect(c.changes).toHaveLength(1);
-    expect(c.changes[0]).toMatchObject({ boot: "arm64-xen", kind: "regression", old: "pass", new: "hang after xen-banner", regressed: true });
+    expect(c.changes[0]).toMatchObject({
+      boot: "arm64-xen",
+      kind: "regression",
+      old: "pass",
+      new: "hang after xen-banner",
+      regressed: true,
+    });
     expect(c.changes[0]!.milestones.map((m) => `${m.id}: ${m.old} → ${m.new}`)).toEqual([
       "xen-dom0-loading: pass → hang",
       "linux-banner: pass → not-reached",
@@ -143,14 +159,24 @@ describe("compare: what changed", () => {
 
   test("hang → pass is a fix, exit 0", async () => {
     const c = await compareJunit([bootResult("hang", { reached: 2 })], [bootResult("pass")]);
-    expect(c.changes[0]).toMatchObject({ kind: "fix", old: "hang after xen-dom0-loading", new: "pass", regressed: false });
+    expect(c.changes[0]).toMatchObject({
+      kind: "fix",
+      old: "hang after xen-dom0-loading",
+      new: "pass",
+      regressed: false,
+    });
     expect(c.changes[0]!.milestones.map((m) => m.id)).toEqual(["linux-banner", "dom0-shell"]);
     expect(compareExitCode(c)).toBe(0);
   });
 
   test("a different failure at the same milestone is a change, not a regression", async () => {
     const c = await compareJunit([bootResult("hang", { reached: 2 })], [bootResult("fail", { reached: 2 })]);
-    expect(c.changes[0]).toMatchObject({ kind: "changed", old: "hang after xen-dom0-loading", new: "fail after xen-dom0-loading", regressed: false });
+    expect(c.changes[0]).toMatchObject({
+      kind: "changed",
+      old: "hang after xen-dom0-loading",
+      new: "fail after xen-dom0-loading",
+      regressed: false,
+    });
     expect(compareExitCode(c)).toBe(0);
   });
 
@@ -166,17 +192,26 @@ describe("compare: what changed", () => {
   });
 
   test("known-bad: XPASS, and a known-bad that now fails earlier regresses", async () => {
-    const xpass = await compareJunit([bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })], [bootResult("pass", { knownBad: HANG_AFTER_LOADING })]);
+    const xpass = await compareJunit(
+      [bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })],
+      [bootResult("pass", { knownBad: HANG_AFTER_LOADING })],
+    );
     expect(xpass.changes[0]).toMatchObject({ kind: "known-bad", regressed: false });
     expect(xpass.changes[0]!.message).toMatch(/^XPASS: known-bad boot now passes/);
     expect(compareExitCode(xpass)).toBe(0);
-    const worse = await compareJunit([bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })], [bootResult("hang", { reached: 0, knownBad: HANG_AFTER_LOADING })]);
+    const worse = await compareJunit(
+      [bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })],
+      [bootResult("hang", { reached: 0, knownBad: HANG_AFTER_LOADING })],
+    );
     expect(worse.changes[0]).toMatchObject({ kind: "known-bad", regressed: true });
     expect(compareExitCode(worse)).toBe(1);
   });
 
   test("a reproduced known-bad in both runs is unchanged", async () => {
-    const c = await compareJunit([bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })], [bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })]);
+    const c = await compareJunit(
+      [bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })],
+      [bootResult("hang", { reached: 2, knownBad: HANG_AFTER_LOADING })],
+    );
     expect(c.changes).toEqual([]);
     expect(c.unchanged).toEqual(["arm64-xen"]);
   });
@@ -186,7 +221,11 @@ describe("compare: what changed", () => {
       [bootResult("pass", { name: "old-only" }), bootResult("pass", { name: "flaky-host" })],
       [bootResult("hang", { name: "new-only", reached: 1 }), infraResult({ name: "flaky-host" })],
     );
-    expect(c.changes.map((x) => `${x.boot}:${x.kind}`).sort()).toEqual(["flaky-host:not-comparable", "new-only:new", "old-only:removed"]);
+    expect(c.changes.map((x) => `${x.boot}:${x.kind}`).sort()).toEqual([
+      "flaky-host:not-comparable",
+      "new-only:new",
+      "old-only:removed",
+    ]);
     expect(compareExitCode(c)).toBe(0);
   });
 
@@ -196,12 +235,15 @@ describe("compare: what changed", () => {
     const added = await compareJunit([bootResult("pass")], [bootResult("hang", { ...withUname, reached: 4 })]);
     expect(added.regressed).toBe(false);
     expect(added.changes[0]).toMatchObject({ kind: "changed", old: "pass", new: "hang after dom0-shell" });
-    expect(added.changes[0]!.milestones).toEqual([{ id: "uname", old: "absent", new: "hang", oldAt: null, newAt: null }]);
+    expect(added.changes[0]!.milestones).toEqual([
+      { id: "uname", old: "absent", new: "hang", oldAt: null, newAt: null },
+    ]);
   });
 });
 
 describe("compare: timing drift", () => {
-  const slower = (factor: number, extra = 0) => bootResult("pass", { times: [0.4, 0.6, 3.5 * factor + extra, 5 * factor + extra] });
+  const slower = (factor: number, extra = 0) =>
+    bootResult("pass", { times: [0.4, 0.6, 3.5 * factor + extra, 5 * factor + extra] });
 
   test("later by more than N % and M s: drift; the thresholds are both required", async () => {
     const c = await compareJunit([bootResult("pass")], [slower(1.6)]);
@@ -209,7 +251,11 @@ describe("compare: timing drift", () => {
     expect(c.drift[1]).toMatchObject({ oldAt: 5, newAt: 8, deltaS: 3, percent: 60 });
     expect((await compareJunit([bootResult("pass")], [slower(1.6)], { percent: 70, seconds: 1 })).drift).toEqual([]);
     expect((await compareJunit([bootResult("pass")], [slower(1.6)], { percent: 10, seconds: 5 })).drift).toEqual([]);
-    expect((await compareJunit([bootResult("pass")], [slower(1.6)], { percent: 10, seconds: 2.5 })).drift.map((d) => d.milestone)).toEqual(["dom0-shell"]);
+    expect(
+      (await compareJunit([bootResult("pass")], [slower(1.6)], { percent: 10, seconds: 2.5 })).drift.map(
+        (d) => d.milestone,
+      ),
+    ).toEqual(["dom0-shell"]);
   });
 
   test("small drift and getting faster are not drift", async () => {
@@ -229,15 +275,23 @@ describe("compare: output formats", () => {
   async function mixed() {
     return compareJunit(
       [bootResult("pass"), bootResult("hang", { name: "virt-off", reached: 0 }), bootResult("pass", { name: "slow" })],
-      [bootResult("timeout", { reached: 2 }), bootResult("pass", { name: "virt-off" }), bootResult("pass", { name: "slow", times: [0.4, 0.6, 9, 12] })],
+      [
+        bootResult("timeout", { reached: 2 }),
+        bootResult("pass", { name: "virt-off" }),
+        bootResult("pass", { name: "slow", times: [0.4, 0.6, 9, 12] }),
+      ],
     );
   }
 
   test("text: sections, per-milestone lines, drift and the exit code", async () => {
     const text = formatText(await mixed(), 1);
-    expect(text).toContain("REGRESSIONS (1)\n  arm64-xen: pass → timeout after xen-dom0-loading (linux-banner: pass → timeout)\n    linux-banner: pass → timeout");
+    expect(text).toContain(
+      "REGRESSIONS (1)\n  arm64-xen: pass → timeout after xen-dom0-loading (linux-banner: pass → timeout)\n    linux-banner: pass → timeout",
+    );
     expect(text).toContain("FIXES (1)\n  virt-off: hang after start → pass");
-    expect(text).toContain("TIMING DRIFT (2; later by more than 25 % and 2 s)\n  slow linux-banner: 3.50 s → 9.00 s (+5.50 s, +157 %)");
+    expect(text).toContain(
+      "TIMING DRIFT (2; later by more than 25 % and 2 s)\n  slow linux-banner: 3.50 s → 9.00 s (+5.50 s, +157 %)",
+    );
     expect(text).toMatch(/1 regression\(s\), 1 fix\(es\), .* → exit 1$/);
   });
 
@@ -246,7 +300,9 @@ describe("compare: output formats", () => {
     c.changes[0]!.message = "a | b";
     const md = formatMarkdown(c, 1);
     expect(md).toMatch(/^### ❌ bootlog compare/);
-    expect(md).toContain("#### Regressions (1)\n\n| boot | before | now | what | milestones |\n|---|---|---|---|---|\n| arm64-xen | pass | timeout after xen-dom0-loading | a \\| b |");
+    expect(md).toContain(
+      "#### Regressions (1)\n\n| boot | before | now | what | milestones |\n|---|---|---|---|---|\n| arm64-xen | pass | timeout after xen-dom0-loading | a \\| b |",
+    );
     expect(md).toContain("#### Timing drift");
     expect(md).toContain("| slow | dom0-shell | 5.00 s | 12.00 s | +7.00 s (+140 %) |");
   });

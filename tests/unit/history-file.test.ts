@@ -18,7 +18,10 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe("artifacts/history.jsonl", () => {
   test("one compact line per boot per run: run id, time, commit, packages, milestone times and outcomes", () => {
     const dir = freshDir();
-    appendHistory(dir, "run-1", [bootResult("pass", { gitCommit: "aaaa1111" }), bootResult("hang", { name: "x86", reached: 1 })]);
+    appendHistory(dir, "run-1", [
+      bootResult("pass", { gitCommit: "aaaa1111" }),
+      bootResult("hang", { name: "x86", reached: 1 }),
+    ]);
     const lines = readFileSync(historyPath(dir), "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(2);
     const first = JSON.parse(lines[0]!);
@@ -33,7 +36,12 @@ describe("artifacts/history.jsonl", () => {
       packages: { "xen-hypervisor-4.17-arm64": "4.17.7", "linux-image-6.1.0-56-arm64": "6.1.192-2" },
     });
     expect(first.milestones[2]).toEqual({ id: "linux-banner", at: 3.5, status: "pass" });
-    expect(JSON.parse(lines[1]!)).toMatchObject({ boot: "x86", outcome: "hang", after: "xen-banner", pending: "xen-dom0-loading" });
+    expect(JSON.parse(lines[1]!)).toMatchObject({
+      boot: "x86",
+      outcome: "hang",
+      after: "xen-banner",
+      pending: "xen-dom0-loading",
+    });
   });
 
   test("attempts counts the infra retries of a boot", () => {
@@ -84,10 +92,17 @@ for (let run = 0; run < 40; run++) {
 describe("bootlog history", () => {
   test("the table shows each run of a boot with the milestone where it stopped, oldest first", () => {
     const dir = freshDir();
-    appendHistory(dir, "run-1", [bootResult("pass", { gitCommit: "1111111111aaaa" }), bootResult("pass", { name: "other" })]);
+    appendHistory(dir, "run-1", [
+      bootResult("pass", { gitCommit: "1111111111aaaa" }),
+      bootResult("pass", { name: "other" }),
+    ]);
     appendHistory(dir, "run-2", [bootResult("hang", { reached: 2, gitCommit: "2222222222bbbb" })]);
     appendHistory(dir, "run-3", [infraResult()]);
-    appendHistory(dir, "run-4", [bootResult("pass", { packages: { "xen-hypervisor-4.17-arm64": "4.17.5", "linux-image-6.1.0-56-arm64": "6.1.192-2" } })]);
+    appendHistory(dir, "run-4", [
+      bootResult("pass", {
+        packages: { "xen-hypervisor-4.17-arm64": "4.17.5", "linux-image-6.1.0-56-arm64": "6.1.192-2" },
+      }),
+    ]);
     const entries = historyOf(readHistory(dir), "arm64-xen", 20);
     expect(entries.map((e) => e.runId)).toEqual(["run-1", "run-2", "run-3", "run-4"]);
     expect(entries.map(stoppedAt)).toEqual(["-", "linux-banner (after xen-dom0-loading)", "infra", "-"]);
@@ -100,8 +115,14 @@ describe("bootlog history", () => {
     expect(historyOf(readHistory(dir), "arm64-xen", 2).map((e) => e.runId)).toEqual(["run-3", "run-4"]);
     expect(historyOf(readHistory(dir), "*", 20)).toHaveLength(5);
     expect(formatHistory([])).toMatch(/^no history/);
-    appendHistory(dir, "run-5", [bootResult("pass", { packages: { "xen-hypervisor-4.17-arm64": "4.17.5", "linux-image-6.1.0-53-arm64": "6.1.187-1" } })]);
-    expect(formatHistory(historyOf(readHistory(dir), "arm64-xen", 20)).split("\n")[5]).toMatch(/ linux-image-6\.1\.0-53-arm64 6\.1\.187-1, -linux-image-6\.1\.0-56-arm64$/);
+    appendHistory(dir, "run-5", [
+      bootResult("pass", {
+        packages: { "xen-hypervisor-4.17-arm64": "4.17.5", "linux-image-6.1.0-53-arm64": "6.1.187-1" },
+      }),
+    ]);
+    expect(formatHistory(historyOf(readHistory(dir), "arm64-xen", 20)).split("\n")[5]).toMatch(
+      / linux-image-6\.1\.0-53-arm64 6\.1\.187-1, -linux-image-6\.1\.0-56-arm64$/,
+    );
   });
 
   test("the CLI reads --artifacts and prints the table (or --json)", async () => {

@@ -17,7 +17,15 @@ import { sha256File } from "../../harness/images/cache.ts";
 import type { PreparedImages } from "../../harness/images/prepare.ts";
 import { planMachine } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
-import { lavaJob, lavaYaml, NO_PROMPT, pythonPattern, pythonSuccess, validateLavaJob, type LavaJob } from "../../harness/export/lava.ts";
+import {
+  lavaJob,
+  lavaYaml,
+  NO_PROMPT,
+  pythonPattern,
+  pythonSuccess,
+  validateLavaJob,
+  type LavaJob,
+} from "../../harness/export/lava.ts";
 
 let dir: string;
 let arm64: Expectation;
@@ -38,7 +46,10 @@ async function fakeImages(roles: Record<string, number>): Promise<PreparedImages
 async function exportFor(exp: Expectation, roles: Record<string, number>, urlBase?: string) {
   const prepared = await fakeImages(roles);
   const plan = await planMachine(exp, prepared, await qemuFor(exp.machine.arch));
-  const out = await lavaJob({ exp, plan, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages }, { urlBase });
+  const out = await lavaJob(
+    { exp, plan, images: prepared.images, sendContext: plan.sendContext, packages: prepared.packages },
+    { urlBase },
+  );
   return { out, plan, prepared, yaml: lavaYaml(out, exp) };
 }
 
@@ -159,7 +170,14 @@ describe("pythonPattern", () => {
   // Python's own re module, where it is installed, has the last word on the syntax.
   const python = spawnSync("python3", ["--version"]).status === 0;
   test.runIf(python)("every pattern of the job compiles in Python's re and matches the console like pexpect", () => {
-    const patterns = [...new Set(scripts(job).flatMap((s) => [...s.prompts, ...s.script.flatMap((st) => [...(st.successes ?? []), ...(st.failures ?? [])].map((x) => x.message))]))];
+    const patterns = [
+      ...new Set(
+        scripts(job).flatMap((s) => [
+          ...s.prompts,
+          ...s.script.flatMap((st) => [...(st.successes ?? []), ...(st.failures ?? [])].map((x) => x.message)),
+        ]),
+      ),
+    ];
     const program = `import json, re, sys\nd = json.load(sys.stdin)\nprint(json.dumps([bool(re.compile(p, re.DOTALL).search(d["text"])) for p in d["patterns"]]))`;
     for (const text of [GOOD_CONSOLE, GOOD_LINES.join("\r\n")]) {
       const out = execFileSync("python3", ["-c", program], { input: JSON.stringify({ patterns, text }) }).toString();
@@ -177,7 +195,12 @@ describe("export lava arm64-xen-dom0", () => {
     const checked = validateLavaJob(job);
     expect(checked.ok ? [] : checked.errors).toEqual([]);
     expect(job.device_type).toBe("qemu");
-    expect(job.context).toMatchObject({ arch: "arm64", machine: "virt,gic-version=3,virtualization=on", cpu: "cortex-a57", memory: 2048 });
+    expect(job.context).toMatchObject({
+      arch: "arm64",
+      machine: "virt,gic-version=3,virtualization=on",
+      cpu: "cortex-a57",
+      memory: 2048,
+    });
     expect(job.context?.extra_options).toEqual(["-smp 2", "-no-reboot"]);
     expect(Object.keys(job.actions[0]!)).toEqual(["deploy"]);
     expect(Object.keys(job.actions[1]!)).toEqual(["boot"]);
@@ -209,7 +232,9 @@ describe("export lava arm64-xen-dom0", () => {
     expect(after.command).toBe(String(arm64.milestones[shellIndex]!.send).replace(/\n$/, ""));
     for (const s of steps(job)) {
       expect(s.wait_for_prompt).toBe(false);
-      expect(s.failures?.map((f) => f.error)).toEqual([...linuxPanics, ...xenPanics].map((f) => `bootlog failOn ${f.id}`));
+      expect(s.failures?.map((f) => f.error)).toEqual(
+        [...linuxPanics, ...xenPanics].map((f) => `bootlog failOn ${f.id}`),
+      );
     }
   });
 
@@ -223,7 +248,10 @@ describe("export lava arm64-xen-dom0", () => {
       const m = arm64.milestones.find((mm) => mm.id === first)!;
       const expected = m.within ? Math.ceil(Number.parseFloat(m.within)) : arm64.budgetS;
       expect(t.timeout, `test action starting at ${first}`).toEqual({ seconds: expected });
-      if ("interactive" in t && t.interactive[0]!.script.length > 1) expect(t.interactive[0]!.script.slice(1).every((s) => !arm64.milestones.find((mm) => mm.id === s.name)!.within)).toBe(true);
+      if ("interactive" in t && t.interactive[0]!.script.length > 1)
+        expect(
+          t.interactive[0]!.script.slice(1).every((s) => !arm64.milestones.find((mm) => mm.id === s.name)!.within),
+        ).toBe(true);
     }
   });
 
@@ -237,7 +265,10 @@ describe("export lava arm64-xen-dom0", () => {
   });
 
   test("a line satisfies one milestone: the next one's text later on the same line does not count", () => {
-    const oneLine = GOOD_CONSOLE.replace("Run /init as init process\r\r\ndom0 init:", "Run /init as init process dom0 init:");
+    const oneLine = GOOD_CONSOLE.replace(
+      "Run /init as init process\r\r\ndom0 init:",
+      "Run /init as init process dom0 init:",
+    );
     const { results, error } = replay(job, oneLine);
     expect(results["run-init"]).toBe("pass");
     expect(results["dom0-init"]).toBeUndefined();
@@ -245,13 +276,19 @@ describe("export lava arm64-xen-dom0", () => {
   });
 
   test("a panic on the console stops the job at the pending milestone with TestError", () => {
-    const panicking = GOOD_CONSOLE.replace("[    4.330000] Run /init as init process", "[    4.330000] Kernel panic - not syncing: VFS: Unable to mount root fs");
+    const panicking = GOOD_CONSOLE.replace(
+      "[    4.330000] Run /init as init process",
+      "[    4.330000] Kernel panic - not syncing: VFS: Unable to mount root fs",
+    );
     expect(panicking).not.toBe(GOOD_CONSOLE);
     const { results, error } = replay(job, panicking);
     expect(error).toBe("bootlog failOn linux-panic");
     expect(Object.entries(results).at(-1)).toEqual(["run-init", "fail"]);
     // Order matters: a later milestone's text before an earlier one does not count.
-    const swapped = GOOD_CONSOLE.replace("(XEN) *** LOADING DOMAIN 0 ***\r\r\n(XEN) Freed 356kB init memory", "(XEN) Freed 356kB init memory\r\r\n(XEN) *** LOADING DOMAIN 0 ***");
+    const swapped = GOOD_CONSOLE.replace(
+      "(XEN) *** LOADING DOMAIN 0 ***\r\r\n(XEN) Freed 356kB init memory",
+      "(XEN) Freed 356kB init memory\r\r\n(XEN) *** LOADING DOMAIN 0 ***",
+    );
     expect(swapped).not.toBe(GOOD_CONSOLE);
     const r2 = replay(job, swapped);
     expect(r2.results["xen-dom0-loading"]).toBe("pass");
@@ -259,7 +296,11 @@ describe("export lava arm64-xen-dom0", () => {
   });
 
   test("--url-base puts the files under the lab's URL", async () => {
-    const { out, yaml } = await exportFor(arm64, { xen: 1000, kernel: 3000, initrd: 2000 }, "https://lab.example/bootlog/");
+    const { out, yaml } = await exportFor(
+      arm64,
+      { xen: 1000, kernel: 3000, initrd: 2000 },
+      "https://lab.example/bootlog/",
+    );
     expect(out.files.map((f) => f.url)).toContain("https://lab.example/bootlog/xen.img");
     expect(yaml).toContain("# Publish these files at their URLs:");
   });
@@ -270,8 +311,15 @@ describe("export lava x86_64 (multiboot modules in one -initrd)", () => {
     const exp = validateExpectation("x86.ts", {
       name: "x86-xen",
       machine: { arch: "x86_64", memory: "2G", cpus: 2, firmware: "direct" },
-      images: { xen: { kind: "file", path: "/x" }, kernel: { kind: "file", path: "/k" }, initrd: { kind: "file", path: "/i" } },
-      milestones: [{ id: "xen", match: /Xen version/ }, { id: "shell", match: "/ # " }],
+      images: {
+        xen: { kind: "file", path: "/x" },
+        kernel: { kind: "file", path: "/k" },
+        initrd: { kind: "file", path: "/i" },
+      },
+      milestones: [
+        { id: "xen", match: /Xen version/ },
+        { id: "shell", match: "/ # " },
+      ],
       failOn: xenPanics,
       silence: "15s",
       budget: "60s",
@@ -294,11 +342,23 @@ describe("the LAVA schema rejects broken jobs", () => {
     ["an action with two kinds", (j) => (j.actions[1] = { ...j.actions[1], test: j.actions[2].test }), /actions\[1\]/],
     ["a zero timeout", (j) => (j.timeouts.job = { minutes: 0 }), /timeouts\.job/],
     ["a timeout with two units", (j) => (j.timeouts.action = { minutes: 1, seconds: 5 }), /timeouts\.action/],
-    ["an action timeout longer than the job", (j) => (j.actions[2].test.timeout = { hours: 2 }), /larger than job timeout/],
+    [
+      "an action timeout longer than the job",
+      (j) => (j.actions[2].test.timeout = { hours: 2 }),
+      /larger than job timeout/,
+    ],
     ["no arch for qemu", (j) => delete j.context.arch, /context\.arch.*arch/],
-    ["an image_arg naming no image", (j) => (j.actions[0].deploy.images.xen.image_arg = "-kernel {xen} -dtb {fdt}"), /\{fdt\} names no deployed image/],
+    [
+      "an image_arg naming no image",
+      (j) => (j.actions[0].deploy.images.xen.image_arg = "-kernel {xen} -dtb {fdt}"),
+      /\{fdt\} names no deployed image/,
+    ],
     ["an unknown key in a step", (j) => (j.actions[2].test.interactive[0].script[0].expect = "x"), /actions\[2\]/],
-    ["a step name LAVA refuses", (j) => (j.actions[2].test.interactive[0].script[0].name = "xen banner!"), /actions\[2\]/],
+    [
+      "a step name LAVA refuses",
+      (j) => (j.actions[2].test.interactive[0].script[0].name = "xen banner!"),
+      /actions\[2\]/,
+    ],
     ["empty prompts", (j) => (j.actions[2].test.interactive[0].prompts = []), /actions\[2\]/],
     ["boot before deploy", (j) => j.actions.reverse(), /deploy must come before boot/],
     ["an unknown context variable", (j) => (j.context.kernel_cmdline = "x"), /context/],

@@ -41,7 +41,11 @@ describe("import lava: a milestone that timed out while the console kept printin
     const r = results[0]!;
     expect(r.name).toBe("arm64-linux");
     expect(r.outcome, r.summary).toBe("timeout");
-    expect(r.verdict).toMatchObject({ after: "linux-banner", pending: "run-init", cause: { kind: "within", limitS: 2 } });
+    expect(r.verdict).toMatchObject({
+      after: "linux-banner",
+      pending: "run-init",
+      cause: { kind: "within", limitS: 2 },
+    });
     expect(r.summary).toMatch(/^TIMEOUT after "linux-banner": "run-init" not seen within 2\.0 s, last line /);
     expect(exitCode).toBe(1);
     expect(r.milestones.map((m) => m.id)).toEqual(MILESTONES);
@@ -57,9 +61,23 @@ describe("import lava: a milestone that timed out while the console kept printin
 
     // What compare, history and report read back.
     const back = await readRun(runDir);
-    expect(back.boots[0]).toMatchObject({ name: "arm64-linux", outcome: "timeout", after: "linux-banner", pending: "run-init" });
-    expect(back.boots[0]!.milestones.map((m) => m.status)).toEqual(["pass", "timeout", "not-reached", "not-reached", "not-reached"]);
-    const history = (await readFile(join(dir, "art", "history.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(back.boots[0]).toMatchObject({
+      name: "arm64-linux",
+      outcome: "timeout",
+      after: "linux-banner",
+      pending: "run-init",
+    });
+    expect(back.boots[0]!.milestones.map((m) => m.status)).toEqual([
+      "pass",
+      "timeout",
+      "not-reached",
+      "not-reached",
+      "not-reached",
+    ]);
+    const history = (await readFile(join(dir, "art", "history.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(history.at(-1)).toMatchObject({ runId: "run-1", boot: "arm64-linux", outcome: "timeout" });
   });
 
@@ -89,7 +107,13 @@ describe("import lava: a milestone that timed out while the console kept printin
       name: r.case,
       result: r.result,
       logged: new Date(r.t!).toISOString(),
-      metadata: { case: r.case, definition: r.definition, result: r.result, ...(r.extra ? { extra: r.extra } : {}), ...(r.errorMsg ? { error_msg: r.errorMsg, error_type: r.errorType } : {}) },
+      metadata: {
+        case: r.case,
+        definition: r.definition,
+        result: r.result,
+        ...(r.extra ? { extra: r.extra } : {}),
+        ...(r.errorMsg ? { error_msg: r.errorMsg, error_type: r.errorType } : {}),
+      },
     }));
     const d = await jobDir("server-results", { "results.yaml": stringify(server) });
     await copyFile(join(FIXTURE, "job.yaml"), join(d, "job.yaml"));
@@ -114,7 +138,13 @@ describe("import lava: jobs that ended for another reason", () => {
     const log = [
       line("00.000000", "info", "start: 1 deployimages (timeout 00:05:00) [common]"),
       line("01.000000", "error", "Unable to fetch file:///gone/xen: not found"),
-      line("01.100000", "results", { case: "job", definition: "lava", error_msg: "Unable to fetch file:///gone/xen", error_type: "Infrastructure", result: "fail" }),
+      line("01.100000", "results", {
+        case: "job",
+        definition: "lava",
+        error_msg: "Unable to fetch file:///gone/xen",
+        error_type: "Infrastructure",
+        result: "fail",
+      }),
     ].join("\n");
     const d = await jobDir("infra", { "output.log": log });
     await copyFile(join(FIXTURE, "job.yaml"), join(d, "job.yaml"));
@@ -131,18 +161,31 @@ describe("import lava: jobs that ended for another reason", () => {
       line("00.510000", "results", { case: "linux-banner", definition: "0_arm64-linux.linux-banner", result: "pass" }),
       line("01.000000", "target", "reboot: Restarting system"),
       line("01.100000", "results", { case: "run-init", definition: "0_arm64-linux.linux-banner", result: "fail" }),
-      line("01.200000", "results", { case: "job", definition: "lava", error_msg: "Connection closed", error_type: "Infrastructure", result: "fail" }),
+      line("01.200000", "results", {
+        case: "job",
+        definition: "lava",
+        error_msg: "Connection closed",
+        error_type: "Infrastructure",
+        result: "fail",
+      }),
     ].join("\n");
     const d = await jobDir("exited", { "output.log": log });
     await copyFile(join(FIXTURE, "job.yaml"), join(d, "job.yaml"));
     const { results } = await importLava([d], { artifactsDir: join(dir, "art"), runId: "run-6" });
-    expect(results[0]!.verdict).toMatchObject({ outcome: "exited", after: "linux-banner", pending: "run-init", lastLine: "reboot: Restarting system" });
+    expect(results[0]!.verdict).toMatchObject({
+      outcome: "exited",
+      after: "linux-banner",
+      pending: "run-init",
+      lastLine: "reboot: Restarting system",
+    });
   });
 
   test("what is not a LAVA job is refused, naming the path", async () => {
     await expect(importLava([join(dir, "nothing-here")])).rejects.toThrow(LavaImportError);
     const d = await jobDir("not-lava", { "results.yaml": "just: a mapping\n" });
-    await expect(importLava([join(d, "results.yaml")])).rejects.toThrow(/results\.yaml: neither a LAVA job log, a results list nor a job definition/);
+    await expect(importLava([join(d, "results.yaml")])).rejects.toThrow(
+      /results\.yaml: neither a LAVA job log, a results list nor a job definition/,
+    );
     const e = await jobDir("empty", { "notes.txt": "x" });
     await expect(importLava([e])).rejects.toThrow(/no job log .* or results .* in it/);
   });

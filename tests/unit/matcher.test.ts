@@ -6,7 +6,16 @@ import { describeVerdict } from "../../harness/milestones/describe.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import { BootMatcher, type MatcherSpec } from "../../harness/milestones/matcher.ts";
 import { LineSplitter } from "../../harness/console/lines.ts";
-import { cutAfterLine, loadRecording, recordedText, replay, textChunks, timeOf, type Chunk, type Recording } from "../helpers/replay.ts";
+import {
+  cutAfterLine,
+  loadRecording,
+  recordedText,
+  replay,
+  textChunks,
+  timeOf,
+  type Chunk,
+  type Recording,
+} from "../helpers/replay.ts";
 
 // --- the expectation under test: what a real arm64 Xen + dom0 boot must show, in order ---
 
@@ -33,7 +42,13 @@ const x86Milestones = (): TimedMilestone[] => [
 ];
 
 function spec(overrides: Partial<MatcherSpec> = {}): MatcherSpec {
-  return { milestones: arm64Milestones(), failOn: [...linuxPanics, ...xenPanics], silenceS: 15, budgetS: 120, ...overrides };
+  return {
+    milestones: arm64Milestones(),
+    failOn: [...linuxPanics, ...xenPanics],
+    silenceS: 15,
+    budgetS: 120,
+    ...overrides,
+  };
 }
 
 const good = loadRecording("arm64-xen-dom0-good.chunks.jsonl.gz");
@@ -99,7 +114,9 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     expect(r.records[2]!.at).toBeLessThanOrEqual(timeOf(good, "Run /init as init process"));
     const lines = fullLines(good);
     expect(lineOf(lines, r.records[0]!.line)).toMatch(/^\(XEN\) Xen version 4\.17\.7 \(Debian /);
-    expect(lineOf(lines, r.records[2]!.line)).toMatch(/^\[\s+0\.000000\] Linux version 6\.1\.0-56-arm64 \(debian-kernel@/);
+    expect(lineOf(lines, r.records[2]!.line)).toMatch(
+      /^\[\s+0\.000000\] Linux version 6\.1\.0-56-arm64 \(debian-kernel@/,
+    );
     expect(r.records[3]!.line).toBe("[    2.547436] Run /init as init process");
     expect(r.records[5]!.line).toBe("/ # ");
     expect(r.records[6]!.line).toBe("6.1.0-56-arm64");
@@ -113,7 +130,7 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     expect(describeVerdict(r.verdict)).toBe(`PASS: every milestone seen in ${r.verdict.at.toFixed(1)} s`);
   });
 
-  test("log cut after Xen's \"Freed ... init memory\" hangs after dom0-loading once silence has passed", () => {
+  test('log cut after Xen\'s "Freed ... init memory" hangs after dom0-loading once silence has passed', () => {
     const cut = cutAfterLine(good, "(XEN) Freed ");
     const lastByte = lastChunkTime(cut);
     const r = replay(spec(), cut);
@@ -138,7 +155,9 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     expect(r.verdict.cause).toEqual({
       kind: "failure-pattern",
       pattern: 'linux-panic "Kernel panic - not syncing"',
-      line: expect.stringMatching(/^\[\s*\d+\.\d+\] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)$/),
+      line: expect.stringMatching(
+        /^\[\s*\d+\.\d+\] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)$/,
+      ),
     });
     expect(r.verdict.at).toBe(timeOf(linuxPanic, "unknown-block(0,0)\r"));
     expect(r.verdict.at).toBeLessThan(10);
@@ -149,7 +168,11 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     const r = replay(spec(), xenPanic);
     expect(r.verdict.outcome).toBe("fail");
     expect(r.verdict.outcome).not.toBe("exited");
-    expect(r.verdict.cause).toEqual({ kind: "failure-pattern", pattern: 'xen-panic "Panic on CPU"', line: "(XEN) Panic on CPU 0:" });
+    expect(r.verdict.cause).toEqual({
+      kind: "failure-pattern",
+      pattern: 'xen-panic "Panic on CPU"',
+      line: "(XEN) Panic on CPU 0:",
+    });
     expect(r.verdict.after).toBe("dom0-loading");
     expect(r.verdict.pending).toBe("linux-banner");
     expect(r.verdict.at).toBe(timeOf(xenPanic, "(XEN) Panic on CPU 0:\r"));
@@ -199,7 +222,9 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     const loading = r.records[1]!.at!;
     expect(r.verdict.at).toBeGreaterThanOrEqual(loading + 2);
     expect(r.verdict.at).toBeLessThanOrEqual(loading + 2.1 + 1e-9);
-    expect(describeVerdict(r.verdict)).toMatch(/^TIMEOUT after "dom0-loading": "linux-banner" not seen within 2\.0 s, last line "\(XEN\) /);
+    expect(describeVerdict(r.verdict)).toMatch(
+      /^TIMEOUT after "dom0-loading": "linux-banner" not seen within 2\.0 s, last line "\(XEN\) /,
+    );
   });
 
   test("the budget ends a boot that keeps printing as timeout", () => {
@@ -209,7 +234,9 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     expect(r.verdict.at).toBeCloseTo(3, 6);
     expect(r.verdict.after).toBe("dom0-loading");
     expect(r.verdict.pending).toBe("linux-banner");
-    expect(describeVerdict(r.verdict)).toMatch(/^TIMEOUT after "dom0-loading": budget of 3\.0 s ran out while awaiting "linux-banner", last line "/);
+    expect(describeVerdict(r.verdict)).toMatch(
+      /^TIMEOUT after "dom0-loading": budget of 3\.0 s ran out while awaiting "linux-banner", last line "/,
+    );
   });
 
   test("a milestone listed out of order: the later one seen first does not count", () => {
@@ -226,7 +253,12 @@ describe("replayed arm64 Xen + dom0 boots", () => {
 
     const withDeadline = [m[0]!, m[2]!, { ...m[1]!, withinS: 5 }, m[5]!];
     const timeout = replay(spec({ milestones: withDeadline }), good, { exit: false });
-    expect(timeout.verdict).toMatchObject({ outcome: "timeout", cause: { kind: "within", limitS: 5 }, after: "linux-banner", pending: "dom0-loading" });
+    expect(timeout.verdict).toMatchObject({
+      outcome: "timeout",
+      cause: { kind: "within", limitS: 5 },
+      after: "linux-banner",
+      pending: "dom0-loading",
+    });
 
     const exited = replay(spec({ milestones: outOfOrder }), good);
     expect(exited.verdict).toMatchObject({ outcome: "exited", after: "linux-banner", pending: "dom0-loading" });
@@ -237,7 +269,9 @@ describe("replayed arm64 Xen + dom0 boots", () => {
     const m = arm64Milestones();
     const designSpec = spec({ milestones: [m[0]!, m[1]!, m[2]!, m[4]!, m[5]!] });
     const r = replay(designSpec, cutAfterLine(good, "Run /init as init process"));
-    expect(describeVerdict(r.verdict)).toMatch(/^HANG after "linux-banner": silent 15\.\d s, last line "\[\s*\d+\.\d+\] Run \/init as init process"$/);
+    expect(describeVerdict(r.verdict)).toMatch(
+      /^HANG after "linux-banner": silent 15\.\d s, last line "\[\s*\d+\.\d+\] Run \/init as init process"$/,
+    );
   });
 });
 
@@ -281,8 +315,17 @@ describe("prompts and the unterminated tail", () => {
   const shell = (milestones: Milestone[]) => spec({ milestones, failOn: [] });
 
   test("a prompt without newline is matched on the tail, and the send happens then", () => {
-    const chunks = textChunks("BusyBox v1.35.0 built-in shell (ash)\r\n\r\n/ # \x1b[6n", [40, 2, 2, 4], { start: 1, step: 0.5 });
-    const r = replay(shell([{ id: "shell", match: "/ # ", send: "uname -r\n" }, { id: "answer", match: /^6\.1\.0/ }]), chunks);
+    const chunks = textChunks("BusyBox v1.35.0 built-in shell (ash)\r\n\r\n/ # \x1b[6n", [40, 2, 2, 4], {
+      start: 1,
+      step: 0.5,
+    });
+    const r = replay(
+      shell([
+        { id: "shell", match: "/ # ", send: "uname -r\n" },
+        { id: "answer", match: /^6\.1\.0/ },
+      ]),
+      chunks,
+    );
     expect(r.records[0]).toEqual({ id: "shell", at: 2, line: "/ # " });
     expect(r.sends).toEqual([{ at: 2, text: "uname -r\n" }]);
     expect(r.verdict).toMatchObject({ outcome: "hang", after: "shell", pending: "answer", lastLine: "/ # " });
@@ -303,7 +346,10 @@ describe("prompts and the unterminated tail", () => {
       { id: "second", match: "/ # ", send: "cat /proc/cmdline\n" },
     ];
     // One prompt, its cursor query, then the echo completing that same line: the second is still awaited.
-    const one = textChunks(Buffer.from("/ # \x1b[6nuname -r\r\r\n6.1.0-56-arm64\r\r\n"), [4, 4, 10, 18], { start: 1, step: 0.1 });
+    const one = textChunks(Buffer.from("/ # \x1b[6nuname -r\r\r\n6.1.0-56-arm64\r\r\n"), [4, 4, 10, 18], {
+      start: 1,
+      step: 0.1,
+    });
     const r1 = replay(shell(milestones), one);
     expect(r1.verdict).toMatchObject({ outcome: "hang", after: "first", pending: "second" });
     expect(r1.sends.map((s) => s.text)).toEqual(["uname -r\n"]);
@@ -323,7 +369,10 @@ describe("prompts and the unterminated tail", () => {
     expect(replay(shell(milestones), textChunks("/ # ", Infinity, { start: 1 })).verdict.outcome).toBe("hang");
     const sameLine = [...textChunks("/ # ", Infinity, { start: 1 }), ...textChunks("/ # ", Infinity, { start: 2 })];
     expect(replay(shell(milestones), sameLine).verdict).toMatchObject({ outcome: "pass", at: 2 });
-    expect(replay(shell(milestones), textChunks("/ # \r\n/ # ", Infinity, { start: 1 })).verdict).toMatchObject({ outcome: "pass", at: 1 });
+    expect(replay(shell(milestones), textChunks("/ # \r\n/ # ", Infinity, { start: 1 })).verdict).toMatchObject({
+      outcome: "pass",
+      at: 1,
+    });
   });
 
   test("one line satisfies at most one milestone", () => {
@@ -420,12 +469,22 @@ describe("clocks", () => {
     const noise: Chunk[] = [];
     for (let t = 1; t <= 40; t += 1) noise.push({ t, bytes: Buffer.from("\x00\x1b[0m") });
     const r = replay(spec({ budgetS: 30, milestones: [{ id: "xen-banner", match: /Xen version/ }] }), noise);
-    expect(r.verdict).toMatchObject({ outcome: "timeout", cause: { kind: "budget", limitS: 30 }, after: "start", pending: "xen-banner" });
+    expect(r.verdict).toMatchObject({
+      outcome: "timeout",
+      cause: { kind: "budget", limitS: 30 },
+      after: "start",
+      pending: "xen-banner",
+    });
   });
 
   test("the first milestone's within counts from the start", () => {
     const r = replay(spec(), textChunks("(XEN) Checking for initrd in /chosen\r\n".repeat(200), 40, { step: 0.1 }));
-    expect(r.verdict).toMatchObject({ outcome: "timeout", cause: { kind: "within", limitS: 10 }, after: "start", pending: "xen-banner" });
+    expect(r.verdict).toMatchObject({
+      outcome: "timeout",
+      cause: { kind: "within", limitS: 10 },
+      after: "start",
+      pending: "xen-banner",
+    });
     expect(r.verdict.at).toBeCloseTo(10, 6);
   });
 
@@ -441,7 +500,13 @@ describe("clocks", () => {
   });
 
   test("a send may be a function of the prepared images", () => {
-    const milestones: Milestone[] = [{ id: "uboot", match: "=> ", send: (ctx) => `fdt set /chosen/module@0 reg <0x0 0x50000000 0x0 ${ctx.kernel!.sizeHex}>\n` }];
+    const milestones: Milestone[] = [
+      {
+        id: "uboot",
+        match: "=> ",
+        send: (ctx) => `fdt set /chosen/module@0 reg <0x0 0x50000000 0x0 ${ctx.kernel!.sizeHex}>\n`,
+      },
+    ];
     const r = replay(spec({ milestones, failOn: [] }), textChunks("=> ", Infinity, { start: 1 }), {
       context: { kernel: { path: "/x/vmlinuz", size: 32956352, sizeHex: "0x1f6dfc0" } },
     });
@@ -450,10 +515,18 @@ describe("clocks", () => {
 
   test("a failure pattern with nth fails only on that occurrence", () => {
     const reset: FailurePattern = { id: "uboot-reset", match: /^U-Boot 20\d\d/, nth: 2 };
-    const milestones: Milestone[] = [{ id: "autoboot", match: "Hit any key to stop autoboot" }, { id: "never", match: "never" }];
-    const text = "U-Boot 2023.01+dfsg-2+deb12u3\r\nHit any key to stop autoboot:  2\r\nU-Boot 2023.01+dfsg-2+deb12u3\r\n";
+    const milestones: Milestone[] = [
+      { id: "autoboot", match: "Hit any key to stop autoboot" },
+      { id: "never", match: "never" },
+    ];
+    const text =
+      "U-Boot 2023.01+dfsg-2+deb12u3\r\nHit any key to stop autoboot:  2\r\nU-Boot 2023.01+dfsg-2+deb12u3\r\n";
     const r = replay(spec({ milestones, failOn: [reset] }), textChunks(text, 20, { start: 1, step: 0.1 }));
-    expect(r.verdict).toMatchObject({ outcome: "fail", after: "autoboot", cause: { line: "U-Boot 2023.01+dfsg-2+deb12u3" } });
+    expect(r.verdict).toMatchObject({
+      outcome: "fail",
+      after: "autoboot",
+      cause: { line: "U-Boot 2023.01+dfsg-2+deb12u3" },
+    });
   });
 });
 
@@ -462,35 +535,53 @@ describe("patterns", () => {
     const milestones: Milestone[] = [{ id: "never", match: "never" }];
     const failOn: FailurePattern[] = [{ id: "panic", match: /panic/gy, nth: 2 }];
     const r = replay(spec({ milestones, failOn }), textChunks("panic one\r\npanic two\r\n", 11, { start: 1, step: 1 }));
-    expect(r.verdict).toMatchObject({ outcome: "fail", at: 2, cause: { kind: "failure-pattern", pattern: "panic /panic/gy", line: "panic two" } });
+    expect(r.verdict).toMatchObject({
+      outcome: "fail",
+      at: 2,
+      cause: { kind: "failure-pattern", pattern: "panic /panic/gy", line: "panic two" },
+    });
   });
 
   test("milestone regex given as {regex, flags} matches case-insensitively", () => {
     const milestones: Milestone[] = [{ id: "xen", match: { regex: "xen version 4\\.17", flags: "i" } }];
-    const r = replay(spec({ milestones, failOn: [] }), textChunks("(XEN) Xen version 4.17.7\r\n", Infinity, { start: 1 }));
+    const r = replay(
+      spec({ milestones, failOn: [] }),
+      textChunks("(XEN) Xen version 4.17.7\r\n", Infinity, { start: 1 }),
+    );
     expect(r.verdict).toMatchObject({ outcome: "pass", at: 1 });
   });
 });
 
 describe("known-bad judgements and descriptions", () => {
-  const noKernel: KnownBad = { outcome: "fail", after: "dom0-loading", reason: "no dom0 kernel module in the DTB", tracking: "https://example.invalid/1" };
+  const noKernel: KnownBad = {
+    outcome: "fail",
+    after: "dom0-loading",
+    reason: "no dom0 kernel module in the DTB",
+    tracking: "https://example.invalid/1",
+  };
 
   test("reproduced: the same outcome after the same milestone", () => {
     const j = judgeKnownBad(noKernel, replay(spec(), xenPanic).verdict);
-    expect(j).toEqual({ status: "reproduced", message: "known-bad: fail after dom0-loading (no dom0 kernel module in the DTB)" });
+    expect(j).toEqual({
+      status: "reproduced",
+      message: "known-bad: fail after dom0-loading (no dom0 kernel module in the DTB)",
+    });
   });
 
   test("xpass: the known-bad boot now passes", () => {
     const j = judgeKnownBad(noKernel, replay(spec(), good).verdict);
     expect(j.status).toBe("xpass");
-    expect(j.message).toBe('known-bad boot now passes; remove knownBad (expected fail after "dom0-loading": no dom0 kernel module in the DTB)');
+    expect(j.message).toBe(
+      'known-bad boot now passes; remove knownBad (expected fail after "dom0-loading": no dom0 kernel module in the DTB)',
+    );
   });
 
   test("different: fails after another milestone", () => {
     const j = judgeKnownBad(noKernel, replay(spec(), linuxPanic).verdict);
     expect(j).toEqual({
       status: "different",
-      message: 'known-bad boot failed differently: expected fail after "dom0-loading" (no dom0 kernel module in the DTB), got fail after "linux-banner"',
+      message:
+        'known-bad boot failed differently: expected fail after "dom0-loading" (no dom0 kernel module in the DTB), got fail after "linux-banner"',
     });
   });
 
@@ -512,11 +603,16 @@ describe("known-bad judgements and descriptions", () => {
     ];
     const r = replay(designSpec, chunks);
     expect(r.verdict.at).toBeCloseTo(18, 6);
-    expect(describeVerdict(r.verdict)).toBe('HANG after "linux-banner": silent 15.0 s, last line "Run /init as init process"');
+    expect(describeVerdict(r.verdict)).toBe(
+      'HANG after "linux-banner": silent 15.0 s, last line "Run /init as init process"',
+    );
   });
 
   test("describeVerdict cuts a very long last line", () => {
-    const r = replay(spec({ milestones: [{ id: "never", match: "never" }] }), textChunks(`${"y".repeat(1000)}\r\n`, Infinity, { start: 1 }));
+    const r = replay(
+      spec({ milestones: [{ id: "never", match: "never" }] }),
+      textChunks(`${"y".repeat(1000)}\r\n`, Infinity, { start: 1 }),
+    );
     const text = describeVerdict(r.verdict);
     expect(text).toBe(`HANG after "start": silent 15.0 s, last line "${"y".repeat(160)}…"`);
   });

@@ -23,7 +23,15 @@ const exp = validateExpectation("inline", {
 });
 
 function setup(over: Partial<PostMortemSetup> = {}): PostMortemSetup {
-  const s = setUpPostMortem({ mode: "on", keepRam: false, dir: tmp, name: "bad", bytes: 2 ** 30, vcpuContext: { arch: "aarch64", xen: true, loads: [] }, shmDir: tmp })!;
+  const s = setUpPostMortem({
+    mode: "on",
+    keepRam: false,
+    dir: tmp,
+    name: "bad",
+    bytes: 2 ** 30,
+    vcpuContext: { arch: "aarch64", xen: true, loads: [] },
+    shmDir: tmp,
+  })!;
   return { ...s, ...over };
 }
 
@@ -54,7 +62,10 @@ describe("QMP", () => {
 
 describe("RAM image", () => {
   test("missing: one line, nothing recovered", async () => {
-    const found = await examineRam(setup({ ram: { kind: "file", path: join(tmp, "no-such.ram") } }), performance.now() + 5000);
+    const found = await examineRam(
+      setup({ ram: { kind: "file", path: join(tmp, "no-such.ram") } }),
+      performance.now() + 5000,
+    );
     expect(found.problem).toBe(`RAM image missing: ${join(tmp, "no-such.ram")} does not exist`);
     expect(found.xen).toBeUndefined();
   });
@@ -76,7 +87,11 @@ describe("RAM image", () => {
 describe("/dev/shm", () => {
   test("too small (Docker's 64 MB): RAM stays anonymous and is copied out with pmemsave, and the reason is kept", () => {
     const placed = placeRam(2 ** 31, "x", tmp, "/dev/shm", 64 * 2 ** 20);
-    expect(placed).toEqual({ kind: "pmemsave", path: join(tmp, "guest-ram.bin"), why: "/dev/shm has 64 MiB free, the guest needs 2048 MiB (+256 MiB margin)" });
+    expect(placed).toEqual({
+      kind: "pmemsave",
+      path: join(tmp, "guest-ram.bin"),
+      why: "/dev/shm has 64 MiB free, the guest needs 2048 MiB (+256 MiB margin)",
+    });
   });
 
   test("absent: the same fallback, naming the error", () => {
@@ -97,17 +112,31 @@ describe("/dev/shm", () => {
 describe("the verdict is unchanged, the summary says why the post-mortem is missing", () => {
   test("QEMU had already exited and the RAM file is gone: two reasons, one line", async () => {
     const dir = mkdtempSync(join(tmp, "boot-"));
-    const pm = await concludePostMortem(exp, setup({ ram: { kind: "file", path: join(tmp, "gone.ram") } }), undefined, dir);
-    expect(pm.missing).toBe(`vCPU state missing: QEMU had already exited; RAM image missing: ${join(tmp, "gone.ram")} does not exist`);
+    const pm = await concludePostMortem(
+      exp,
+      setup({ ram: { kind: "file", path: join(tmp, "gone.ram") } }),
+      undefined,
+      dir,
+    );
+    expect(pm.missing).toBe(
+      `vCPU state missing: QEMU had already exited; RAM image missing: ${join(tmp, "gone.ram")} does not exist`,
+    );
     expect(memoryShows(pm, true)).toBe(` — post-mortem: ${pm.missing}`);
   });
 
   test("artifacts directory gone (disk trouble): the post-mortem fails in one line instead of throwing", async () => {
-    const pm = await concludePostMortem(exp, setup({ ram: { kind: "file", path: join(tmp, "gone.ram") } }), undefined, join(tmp, "no-such-dir"));
+    const pm = await concludePostMortem(
+      exp,
+      setup({ ram: { kind: "file", path: join(tmp, "gone.ram") } }),
+      undefined,
+      join(tmp, "no-such-dir"),
+    );
     expect(pm.missing).toMatch(/^post-mortem failed: ENOENT: no such file or directory, open '.*postmortem\.json'$/);
   });
 
   test("a setup problem is a post-mortem problem only", () => {
-    expect(memoryShows(missingPostMortem("post-mortem not set up: machine.memory: cannot size \"2T\""), false)).toBe(' — post-mortem: post-mortem not set up: machine.memory: cannot size "2T"');
+    expect(memoryShows(missingPostMortem('post-mortem not set up: machine.memory: cannot size "2T"'), false)).toBe(
+      ' — post-mortem: post-mortem not set up: machine.memory: cannot size "2T"',
+    );
   });
 });

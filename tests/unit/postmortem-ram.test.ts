@@ -34,7 +34,11 @@ describe("recovery from a real RAM excerpt, at its real offsets in a sparse 1 Gi
     expect(ring.wrapped).toBe(false);
     expect(ring.lines).toHaveLength(85);
     expect(ring.lines).toContain(`(XEN) Unable to find device "/pl011,0x09000000"`);
-    const order = [/^\(XEN\) Bad console= option 'dtuart'$/, /^\(XEN\) \*\*\* LOADING DOMAIN 0 \*\*\*$/, /^\(XEN\) Freed \d+kB init memory\.$/].map((re) => ring.lines.findIndex((l) => re.test(l)));
+    const order = [
+      /^\(XEN\) Bad console= option 'dtuart'$/,
+      /^\(XEN\) \*\*\* LOADING DOMAIN 0 \*\*\*$/,
+      /^\(XEN\) Freed \d+kB init memory\.$/,
+    ].map((re) => ring.lines.findIndex((l) => re.test(l)));
     expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
   });
 
@@ -43,7 +47,9 @@ describe("recovery from a real RAM excerpt, at its real offsets in a sparse 1 Gi
     expect(log.lengths).toBe("printk_info");
     expect(log.records).toHaveLength(265);
     expect(log.records[0]!.text).toBe("Booting Linux on physical CPU 0x0000000000 [0x411fd070]");
-    expect(log.records.at(-1)!.text).toBe("---[ end Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) ]---");
+    expect(log.records.at(-1)!.text).toBe(
+      "---[ end Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) ]---",
+    );
     // Leftover bytes after a record's text are not part of it (the block holds "foundnd").
     expect(texts(log)).toContain("Xen 4.17 support found");
     const ids = log.records.map((r) => r.id);
@@ -74,7 +80,12 @@ test("a ring and a log split across the scanner's 8 MiB reads are recovered whol
 });
 
 test("no ring at all: only format strings in RAM gives neither log, and no error", async () => {
-  const none = await scan(sparseRam(segments.filter((s) => s.label === "kernel-rodata"), 64 * 2 ** 20));
+  const none = await scan(
+    sparseRam(
+      segments.filter((s) => s.label === "kernel-rodata"),
+      64 * 2 ** 20,
+    ),
+  );
   expect(none.xen).toBeUndefined();
   expect(none.linux).toBeUndefined();
 });
@@ -123,7 +134,7 @@ describe("wrap-around", () => {
       const id = 2 ** 32 - count + seq;
       const text = Buffer.from(r.text, "utf8");
       const block = 8 + Math.ceil(text.length / 8) * 8;
-      if (pos % size + block > size) {
+      if ((pos % size) + block > size) {
         data.writeBigUInt64LE(BigInt(id), pos % size);
         pos += size - (pos % size);
       }
@@ -135,7 +146,15 @@ describe("wrap-around", () => {
       infos.writeBigUInt64LE(BigInt(Math.round((r.time ?? 0) * 1e9)), info + 8);
       infos.writeUInt16LE(text.length, info + 16);
     });
-    const wrapped = await scan(sparseRam([{ offset: 0x200000, bytes: data }, { offset: 0x400000, bytes: infos }], 8 * 2 ** 20));
+    const wrapped = await scan(
+      sparseRam(
+        [
+          { offset: 0x200000, bytes: data },
+          { offset: 0x400000, bytes: infos },
+        ],
+        8 * 2 ** 20,
+      ),
+    );
     const got = texts(wrapped.linux);
     expect(wrapped.linux!.lengths).toBe("printk_info");
     expect(got.at(-1)).toBe(real.at(-1)!.text);

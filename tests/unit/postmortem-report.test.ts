@@ -18,12 +18,19 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../fix
 
 test("arm64 vCPUs from a real `info registers -a`: EL2 is Xen, EL1 at a kernel address is dom0", () => {
   const vcpus = parseVcpus(fixture("arm64-xen-mute-dom0.registers.txt"), { arch: "aarch64", xen: true, loads: [] });
-  expect(vcpus.map((v) => v.text)).toEqual(["vCPU0: EL2, in Xen (PC 000000000025a8c4)", "vCPU1: EL1, in the dom0 kernel (PC ffffc3a5d4c98d98)"]);
+  expect(vcpus.map((v) => v.text)).toEqual([
+    "vCPU0: EL2, in Xen (PC 000000000025a8c4)",
+    "vCPU1: EL1, in the dom0 kernel (PC ffffc3a5d4c98d98)",
+  ]);
 });
 
 test("a PC inside an image bootlog loaded names that image (the MMU is not on yet)", () => {
   const registers = "CPU#0\n PC=0000000040200544 X00=0\nPSTATE=400003c5 -Z-- EL1h\n";
-  const [v] = parseVcpus(registers, { arch: "aarch64", xen: true, loads: [{ image: "Xen's image", start: 0x4020_0000, end: 0x4034_0000 }] });
+  const [v] = parseVcpus(registers, {
+    arch: "aarch64",
+    xen: true,
+    loads: [{ image: "Xen's image", start: 0x4020_0000, end: 0x4034_0000 }],
+  });
   expect(v!.text).toBe("vCPU0: EL1, in Xen's image (at its load address, MMU off) (PC 0000000040200544)");
 });
 
@@ -33,18 +40,38 @@ test("x86_64: Xen's code segment, a PV dom0 at CPL 3, halted", () => {
     "CPU#1\nRAX=0 RIP=ffffffff81e0b7a2 RFL=00000246 [---Z-P-] CPL=3 II=0 A20=1 SMM=0 HLT=0\nCS =e033 0000000000000000 ffffffff 00a0fb00 DPL=3 CS64 [-RA]",
   ].join("\n");
   const vcpus = parseVcpus(registers, { arch: "x86_64", xen: true, loads: [] });
-  expect(vcpus.map((v) => v.text)).toEqual(["vCPU0: CPL0 halted, in Xen (RIP ffff82d040204c27)", "vCPU1: CPL3, in the dom0 kernel (PV, ring 3) (RIP ffffffff81e0b7a2)"]);
+  expect(vcpus.map((v) => v.text)).toEqual([
+    "vCPU0: CPL0 halted, in Xen (RIP ffff82d040204c27)",
+    "vCPU1: CPL3, in the dom0 kernel (PV, ring 3) (RIP ffffffff81e0b7a2)",
+  ]);
 });
 
 test("telling lines: failOn patterns first, then the built-in ones, one line each, no panic footer", () => {
   const telling = tellingLines(
     [
-      { source: "xen", lines: ["(XEN) Looking for dtuart", "(XEN) Unable to find device \"/pl011,0x09000000\"", "(XEN) Bad console= option 'dtuart'"] },
-      { source: "linux", lines: ["Kernel panic - not syncing: VFS: Unable to mount root fs", "---[ end Kernel panic - not syncing: VFS ]---"] },
+      {
+        source: "xen",
+        lines: [
+          "(XEN) Looking for dtuart",
+          '(XEN) Unable to find device "/pl011,0x09000000"',
+          "(XEN) Bad console= option 'dtuart'",
+        ],
+      },
+      {
+        source: "linux",
+        lines: [
+          "Kernel panic - not syncing: VFS: Unable to mount root fs",
+          "---[ end Kernel panic - not syncing: VFS ]---",
+        ],
+      },
     ],
     ["Kernel panic - not syncing"],
   );
-  expect(telling.map((t) => t.line)).toEqual(["Kernel panic - not syncing: VFS: Unable to mount root fs", "(XEN) Bad console= option 'dtuart'", "(XEN) Unable to find device \"/pl011,0x09000000\""]);
+  expect(telling.map((t) => t.line)).toEqual([
+    "Kernel panic - not syncing: VFS: Unable to mount root fs",
+    "(XEN) Bad console= option 'dtuart'",
+    '(XEN) Unable to find device "/pl011,0x09000000"',
+  ]);
 });
 
 const pm: PostMortem = {
@@ -52,8 +79,15 @@ const pm: PostMortem = {
   ram: { how: "file-backed RAM in /dev/shm/x.ram", fileBytes: 2 ** 31, dataBytes: 2 ** 26, scanMs: 500 },
   xen: { lines: 3, wrapped: false, address: "0xbffd0000" },
   linux: { records: 2, lengths: "printk_info", address: "0x61f84c70" },
-  telling: [{ source: "xen", line: "(XEN) Bad console= option 'dtuart'" }, { source: "linux", line: "Kernel panic - not syncing: VFS" }],
-  tails: { xen: ["(XEN) Unable to find device", "(XEN) Bad console= option 'dtuart'", "(XEN) *** LOADING DOMAIN 0 ***"], linux: ["Booting Linux", "Kernel panic - not syncing: VFS"], liveKeys: [] },
+  telling: [
+    { source: "xen", line: "(XEN) Bad console= option 'dtuart'" },
+    { source: "linux", line: "Kernel panic - not syncing: VFS" },
+  ],
+  tails: {
+    xen: ["(XEN) Unable to find device", "(XEN) Bad console= option 'dtuart'", "(XEN) *** LOADING DOMAIN 0 ***"],
+    linux: ["Booting Linux", "Kernel panic - not syncing: VFS"],
+    liveKeys: [],
+  },
   files: ["postmortem.json", "xen-ring.log", "guest-kernel.log"],
   ms: 900,
 };
@@ -63,15 +97,27 @@ function withPostMortem(r: BootResult, p: PostMortem = pm): BootResult {
 }
 
 test("the summary gains what memory shows", () => {
-  expect(memoryShows(pm, true)).toBe(" — memory shows (XEN) Bad console= option 'dtuart'; dom0: Kernel panic - not syncing: VFS; vCPU0 EL2 Xen; vCPU1 EL1 dom0 kernel");
-  expect(memoryShows({ ...pm, xen: undefined, linux: undefined, telling: [] }, true)).toBe(" — memory shows no Xen console ring or kernel log in RAM; vCPU0 EL2 Xen; vCPU1 EL1 dom0 kernel");
+  expect(memoryShows(pm, true)).toBe(
+    " — memory shows (XEN) Bad console= option 'dtuart'; dom0: Kernel panic - not syncing: VFS; vCPU0 EL2 Xen; vCPU1 EL1 dom0 kernel",
+  );
+  expect(memoryShows({ ...pm, xen: undefined, linux: undefined, telling: [] }, true)).toBe(
+    " — memory shows no Xen console ring or kernel log in RAM; vCPU0 EL2 Xen; vCPU1 EL1 dom0 kernel",
+  );
 });
 
 test("JUnit: the failing testcase's system-err holds the vCPU table and the recovered lines; properties name the files and the cause", () => {
   const r = withPostMortem(bootResult("hang", { reached: 2 }));
   const xml = junitForBoots([r]);
-  const escaped = /<testcase classname="arm64-xen" name="linux-banner"[^>]*>[\s\S]*?<system-err>([\s\S]*?)<\/system-err>/.exec(xml)?.[1];
-  const err = escaped?.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&");
+  const escaped =
+    /<testcase classname="arm64-xen" name="linux-banner"[^>]*>[\s\S]*?<system-err>([\s\S]*?)<\/system-err>/.exec(
+      xml,
+    )?.[1];
+  const err = escaped
+    ?.replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&gt;/g, ">")
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&");
   expect(err).toBe(postMortemText(pm));
   expect(err).toContain("vCPU1: EL1, in the dom0 kernel (PC ffffc3a5d4c98d98)\n");
   expect(err).toContain("-- Xen console ring (last 3) --\n(XEN) Unable to find device\n");
@@ -81,7 +127,12 @@ test("JUnit: the failing testcase's system-err holds the vCPU table and the reco
 });
 
 test("timeline.json keeps the post-mortem summary (no log tails), knownBad.shows as text", () => {
-  const r = withPostMortem(bootResult("hang", { reached: 2, knownBad: { outcome: "hang", after: "xen-dom0-loading", shows: /Bad console/, reason: "r" } }));
+  const r = withPostMortem(
+    bootResult("hang", {
+      reached: 2,
+      knownBad: { outcome: "hang", after: "xen-dom0-loading", shows: /Bad console/, reason: "r" },
+    }),
+  );
   const t = timelineJson(r);
   expect(t.postmortem?.telling).toEqual(pm.telling);
   expect(t.postmortem).not.toHaveProperty("tails");
@@ -89,8 +140,15 @@ test("timeline.json keeps the post-mortem summary (no log tails), knownBad.shows
 });
 
 test("compare: the same hang with another cause is a known-bad change", () => {
-  const run = (p: PostMortem) => ({ source: "x", runId: null, boots: [recordFromResult(withPostMortem(bootResult("hang", { reached: 2 }), p))] });
-  const other: PostMortem = { ...pm, telling: [{ source: "linux", line: "Kernel panic - not syncing: Attempted to kill init!" }] };
+  const run = (p: PostMortem) => ({
+    source: "x",
+    runId: null,
+    boots: [recordFromResult(withPostMortem(bootResult("hang", { reached: 2 }), p))],
+  });
+  const other: PostMortem = {
+    ...pm,
+    telling: [{ source: "linux", line: "Kernel panic - not syncing: Attempted to kill init!" }],
+  };
   const same = compareRuns(run(pm), run(pm));
   expect(same.changes).toEqual([]);
   const changed = compareRuns(run(pm), run(other)).changes;
@@ -103,12 +161,23 @@ test("compare: the same hang with another cause is a known-bad change", () => {
 
 test("knownBad.shows: the same symptom reproduces only with the named cause; otherwise both causes are said", () => {
   const r = bootResult("hang", { reached: 2 });
-  const kb = { outcome: "hang" as const, after: "xen-dom0-loading", shows: /Bad console= option 'dtuart'/, reason: "old dtuart syntax" };
-  expect(judgeKnownBad(kb, r.verdict!, { lines: ["(XEN) Bad console= option 'dtuart'"], cause: "" }).status).toBe("reproduced");
-  const different = judgeKnownBad(kb, r.verdict!, { lines: ["Kernel panic - not syncing: Attempted to kill init!"], cause: "memory shows dom0: Kernel panic - not syncing: Attempted to kill init!" });
+  const kb = {
+    outcome: "hang" as const,
+    after: "xen-dom0-loading",
+    shows: /Bad console= option 'dtuart'/,
+    reason: "old dtuart syntax",
+  };
+  expect(judgeKnownBad(kb, r.verdict!, { lines: ["(XEN) Bad console= option 'dtuart'"], cause: "" }).status).toBe(
+    "reproduced",
+  );
+  const different = judgeKnownBad(kb, r.verdict!, {
+    lines: ["Kernel panic - not syncing: Attempted to kill init!"],
+    cause: "memory shows dom0: Kernel panic - not syncing: Attempted to kill init!",
+  });
   expect(different).toEqual({
     status: "different",
-    message: "known-bad boot failed with another cause: expected it to show /Bad console= option 'dtuart'/ (old dtuart syntax), but memory shows dom0: Kernel panic - not syncing: Attempted to kill init!",
+    message:
+      "known-bad boot failed with another cause: expected it to show /Bad console= option 'dtuart'/ (old dtuart syntax), but memory shows dom0: Kernel panic - not syncing: Attempted to kill init!",
   });
 });
 

@@ -21,8 +21,14 @@ import type { BootResult } from "../../harness/result.ts";
 
 const CHROMIUM = process.env.BOOTLOG_CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 const XEN_IDS = ["xen-banner", "xen-dom0-loading", "linux-banner", "run-init", "shell"];
@@ -86,25 +92,54 @@ async function writeRun(root: string, runId: string, specs: Spec[], log: (s: Spe
 
 const PASS_TIMES = [0.4, 0.55, 3.4, 5.8, 6.4];
 const passing = (startedAt: string, times = PASS_TIMES): Spec => ({
-  name: "arm64-xen-dom0", ids: XEN_IDS, times, outcome: "pass", cause: { kind: "all-milestones" }, startedAt, lastLine: "/ # ",
+  name: "arm64-xen-dom0",
+  ids: XEN_IDS,
+  times,
+  outcome: "pass",
+  cause: { kind: "all-milestones" },
+  startedAt,
+  lastLine: "/ # ",
 });
-const HANG_KB: KnownBad = { outcome: "hang", after: "xen-banner", reason: "Xen cannot run at EL2 without virtualization", tracking: "#12" };
+const HANG_KB: KnownBad = {
+  outcome: "hang",
+  after: "xen-banner",
+  reason: "Xen cannot run at EL2 without virtualization",
+  tracking: "#12",
+};
 const hanging = (startedAt: string): Spec => ({
-  name: "arm64-hang", ids: XEN_IDS, times: [0.3], outcome: "hang", cause: { kind: "silence", silentS: 8, limitS: 8 },
-  startedAt, knownBad: HANG_KB, lastLine: "(XEN) Xen version 4.17.7",
+  name: "arm64-hang",
+  ids: XEN_IDS,
+  times: [0.3],
+  outcome: "hang",
+  cause: { kind: "silence", silentS: 8, limitS: 8 },
+  startedAt,
+  knownBad: HANG_KB,
+  lastLine: "(XEN) Xen version 4.17.7",
 });
 const failing = (startedAt: string): Spec => ({
-  name: "x86-fail", ids: XEN_IDS, times: [0.5, 1.2], outcome: "fail",
-  cause: { kind: "failure-pattern", pattern: 'xen-unhandled "Unhandled: "', line: "(XEN) d0v0 Unhandled: vec 14, #PF[0001]" },
-  startedAt, lastLine: "(XEN) d0v0 Unhandled: vec 14, #PF[0001]",
+  name: "x86-fail",
+  ids: XEN_IDS,
+  times: [0.5, 1.2],
+  outcome: "fail",
+  cause: {
+    kind: "failure-pattern",
+    pattern: 'xen-unhandled "Unhandled: "',
+    line: "(XEN) d0v0 Unhandled: vec 14, #PF[0001]",
+  },
+  startedAt,
+  lastLine: "(XEN) d0v0 Unhandled: vec 14, #PF[0001]",
 });
 
 const consoleLog = (s: Spec) =>
   [
     "\x1b[0m Xen 4.17",
     "(XEN) Xen version 4.17.7 (Debian 4.17.7)",
-    ...(s.outcome === "fail" ? ["(XEN) *** LOADING DOMAIN 0 ***", "(XEN) d0v0 Unhandled: vec 14, #PF[0001]", "(XEN) Domain 0 crashed"] : []),
-    ...(s.outcome === "pass" ? ["Booting Linux on physical CPU 0x0", "Run /init as init process", "dom0 init: 6.1.0-56-arm64 xen: xen", "/ # "] : []),
+    ...(s.outcome === "fail"
+      ? ["(XEN) *** LOADING DOMAIN 0 ***", "(XEN) d0v0 Unhandled: vec 14, #PF[0001]", "(XEN) Domain 0 crashed"]
+      : []),
+    ...(s.outcome === "pass"
+      ? ["Booting Linux on physical CPU 0x0", "Run /init as init process", "dom0 init: 6.1.0-56-arm64 xen: xen", "/ # "]
+      : []),
   ].join("\r\n") + "\r\n";
 
 let root: string;
@@ -119,15 +154,36 @@ beforeAll(async () => {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: ci/setup-host.sh installs Debian's chromium`).toBe(true);
   root = await mkdtemp(join(tmpdir(), "bootlog-html-"));
   // Earlier runs: pass, a hang of the passing boot, pass; then the current run.
-  await writeRun(root, "run-1", [passing("2026-01-01T02:00:00.000Z", [0.5, 0.6, 3.6, 6.1, 6.6]), hanging("2026-01-01T02:00:01.000Z")], consoleLog);
+  await writeRun(
+    root,
+    "run-1",
+    [passing("2026-01-01T02:00:00.000Z", [0.5, 0.6, 3.6, 6.1, 6.6]), hanging("2026-01-01T02:00:01.000Z")],
+    consoleLog,
+  );
   await writeRun(
     root,
     "run-2",
-    [{ ...passing("2026-01-02T02:00:00.000Z", [0.4, 0.5, 3.5]), outcome: "hang", cause: { kind: "silence", silentS: 8, limitS: 8 } }],
+    [
+      {
+        ...passing("2026-01-02T02:00:00.000Z", [0.4, 0.5, 3.5]),
+        outcome: "hang",
+        cause: { kind: "silence", silentS: 8, limitS: 8 },
+      },
+    ],
     consoleLog,
   );
-  await writeRun(root, "run-3", [passing("2026-01-03T02:00:00.000Z", [0.45, 0.6, 3.3, 5.9, 6.2]), failing("2026-01-03T02:00:02.000Z")], consoleLog);
-  await writeRun(root, "run-4", [passing("2026-01-04T02:00:00.000Z"), hanging("2026-01-04T02:00:01.000Z"), failing("2026-01-04T02:00:02.000Z")], consoleLog);
+  await writeRun(
+    root,
+    "run-3",
+    [passing("2026-01-03T02:00:00.000Z", [0.45, 0.6, 3.3, 5.9, 6.2]), failing("2026-01-03T02:00:02.000Z")],
+    consoleLog,
+  );
+  await writeRun(
+    root,
+    "run-4",
+    [passing("2026-01-04T02:00:00.000Z"), hanging("2026-01-04T02:00:01.000Z"), failing("2026-01-04T02:00:02.000Z")],
+    consoleLog,
+  );
   await symlink("run-4", join(root, "latest"));
   const written = await writeReport(join(root, "latest"), { historyLimit: 10 });
   reportFile = written.file;
@@ -159,7 +215,11 @@ describe("bootlog report: report.html", () => {
       expect(ref, ref).not.toMatch(/http/i);
       expect(ref === "" || ref.startsWith("#") || /^[\w.-]+\/serial\.log$/.test(ref), ref).toBe(true);
     }
-    expect(refs.filter((r) => r.endsWith("serial.log")).sort()).toEqual(["arm64-hang/serial.log", "arm64-xen-dom0/serial.log", "x86-fail/serial.log"]);
+    expect(refs.filter((r) => r.endsWith("serial.log")).sort()).toEqual([
+      "arm64-hang/serial.log",
+      "arm64-xen-dom0/serial.log",
+      "x86-fail/serial.log",
+    ]);
   });
 
   test("renders in Chromium without console errors and without fetching anything", async () => {
@@ -171,9 +231,12 @@ describe("bootlog report: report.html", () => {
   test("the timeline's milestone markers run left to right in milestone order", async () => {
     const markers = page.locator("#boot-arm64-xen-dom0 svg.timeline .milestone-marker");
     expect(await markers.count()).toBe(XEN_IDS.length);
-    const boxes = await markers.evaluateAll((els) => els.map((el) => ({ id: el.getAttribute("data-id"), x: el.getBoundingClientRect().x })));
+    const boxes = await markers.evaluateAll((els) =>
+      els.map((el) => ({ id: el.getAttribute("data-id"), x: el.getBoundingClientRect().x })),
+    );
     expect(boxes.map((b) => b.id)).toEqual(XEN_IDS);
-    for (let i = 1; i < boxes.length; i++) expect(boxes[i]!.x, `${boxes[i]!.id} right of ${boxes[i - 1]!.id}`).toBeGreaterThan(boxes[i - 1]!.x);
+    for (let i = 1; i < boxes.length; i++)
+      expect(boxes[i]!.x, `${boxes[i]!.id} right of ${boxes[i - 1]!.id}`).toBeGreaterThan(boxes[i - 1]!.x);
     // Proportional: 0.4 s → 6.4 s spans most of the axis, 0.4 → 0.55 s a sliver.
     const span = boxes.at(-1)!.x - boxes[0]!.x;
     expect(boxes[1]!.x - boxes[0]!.x).toBeLessThan(span * 0.05);
@@ -243,7 +306,13 @@ describe("bootlog report: report.html", () => {
     const shot = await page.screenshot({ fullPage: true });
     const timeline = await page.locator("#boot-arm64-xen-dom0 svg.timeline").screenshot();
     const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-    const colors = { pass: hex(OUTCOME_COLORS.pass!), hang: hex(OUTCOME_COLORS.hang!), fail: hex(OUTCOME_COLORS.fail!), knownBad: hex(OUTCOME_COLORS["known-bad"]!), marker: hex(SERIES_COLORS[0]!) };
+    const colors = {
+      pass: hex(OUTCOME_COLORS.pass!),
+      hang: hex(OUTCOME_COLORS.hang!),
+      fail: hex(OUTCOME_COLORS.fail!),
+      knownBad: hex(OUTCOME_COLORS["known-bad"]!),
+      marker: hex(SERIES_COLORS[0]!),
+    };
     const scratch = await browser.newPage();
     const count = (png: Buffer) =>
       scratch.evaluate(
@@ -260,7 +329,9 @@ describe("bootlog report: report.html", () => {
           const out: Record<string, number> = {};
           for (const [name, [r, g, b]] of Object.entries(colors)) {
             let n = 0;
-            for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r!) <= 3 && Math.abs(data[i + 1]! - g!) <= 3 && Math.abs(data[i + 2]! - b!) <= 3) n++;
+            for (let i = 0; i < data.length; i += 4)
+              if (Math.abs(data[i]! - r!) <= 3 && Math.abs(data[i + 1]! - g!) <= 3 && Math.abs(data[i + 2]! - b!) <= 3)
+                n++;
             out[name] = n;
           }
           return { out, width: img.width, height: img.height };

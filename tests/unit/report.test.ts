@@ -66,26 +66,50 @@ function boot(outcome: BootOutcome, reached: number, cause: Cause, extra: Partia
 
 const pass = () => boot("pass", 4, { kind: "all-milestones" });
 const hang = () => boot("hang", 1, { kind: "silence", silentS: 15, limitS: 15 });
-const fail = () => boot("fail", 2, { kind: "failure-pattern", pattern: "panic Kernel panic - not syncing", line: "Kernel panic - not syncing: VFS" });
+const fail = () =>
+  boot("fail", 2, {
+    kind: "failure-pattern",
+    pattern: "panic Kernel panic - not syncing",
+    line: "Kernel panic - not syncing: VFS",
+  });
 const timeout = () => boot("timeout", 3, { kind: "within", limitS: 30 });
 const exited = () => boot("exited", 0, { kind: "exit", code: 1, signal: null });
 
 function infra(): BootResult {
   const r = boot("fail", 0, { kind: "exit", code: null, signal: null });
   const { verdict: _verdict, ...rest } = r;
-  return { ...rest, outcome: "infra", ok: false, slices: {}, summary: "INFRA: qemu-system-aarch64 not found", error: "spawn qemu-system-aarch64 ENOENT" };
+  return {
+    ...rest,
+    outcome: "infra",
+    ok: false,
+    slices: {},
+    summary: "INFRA: qemu-system-aarch64 not found",
+    error: "spawn qemu-system-aarch64 ENOENT",
+  };
 }
 
 function skip(): BootResult {
   const { verdict: _verdict, ...rest } = boot("fail", 0, { kind: "exit", code: null, signal: null });
-  return { ...rest, outcome: "skip", ok: true, slices: {}, summary: "SKIP: $BOOTLOG_IMAGE is not set", error: "$BOOTLOG_IMAGE is not set" };
+  return {
+    ...rest,
+    outcome: "skip",
+    ok: true,
+    slices: {},
+    summary: "SKIP: $BOOTLOG_IMAGE is not set",
+    error: "$BOOTLOG_IMAGE is not set",
+  };
 }
 
 function knownBad(r: BootResult, kb: KnownBad): BootResult {
   const judgement = judgeKnownBad(kb, r.verdict!);
   return { ...r, knownBad: { ...kb, judgement }, ok: judgement.status === "reproduced" };
 }
-const HANG_AFTER_XEN: KnownBad = { outcome: "hang", after: "xen-banner", reason: "dom0 never starts on GICv2", tracking: "#12" };
+const HANG_AFTER_XEN: KnownBad = {
+  outcome: "hang",
+  after: "xen-banner",
+  reason: "dom0 never starts on GICv2",
+  tracking: "#12",
+};
 
 // ---- reading the XML back -------------------------------------------------
 
@@ -197,7 +221,8 @@ describe("junit.xml per outcome", () => {
     expect(counts(suite)).toEqual({ tests: 4, failures: 1, errors: 0, skipped: 3 - pending });
     expect(cases.slice(0, pending).every(isPassing)).toBe(true);
     expect(cases[pending]!.failure).toEqual({ message: r.summary, type: outcome });
-    for (const c of cases.slice(pending + 1)) expect(c.skipped.message).toBe(`not reached: boot ended at ${IDS[pending]}`);
+    for (const c of cases.slice(pending + 1))
+      expect(c.skipped.message).toBe(`not reached: boot ended at ${IDS[pending]}`);
   });
 
   test("fail: the summary names the matching line", async () => {
@@ -262,8 +287,10 @@ describe("junit.xml for known-bad boots", () => {
 });
 
 describe("hostile console text", () => {
-  const garbage = "ok\x00NUL \x1b[1;31mred\x1b[0m bell\x07 \uFFFE\uFFFF lone\uD800 low\uDC00 pair\uD83D\uDE00 " +
-    String.fromCharCode(...Array.from({ length: 64 }, (_, i) => (i * 37) % 256)) + " ]]> <tag> & \"quote\" done";
+  const garbage =
+    "ok\x00NUL \x1b[1;31mred\x1b[0m bell\x07 \uFFFE\uFFFF lone\uD800 low\uDC00 pair\uD83D\uDE00 " +
+    String.fromCharCode(...Array.from({ length: 64 }, (_, i) => (i * 37) % 256)) +
+    ' ]]> <tag> & "quote" done';
 
   test("XML stays valid and keeps the printable text", async () => {
     const r = hang();
@@ -275,7 +302,7 @@ describe("hostile console text", () => {
     expect(xml).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/);
     const out = cases[0]!["system-out"] as string;
     expect(out).toContain("okNUL [1;31mred[0m bell  lone low pair\uD83D\uDE00 ");
-    expect(out).toContain(" ]]> <tag> & \"quote\" done");
+    expect(out).toContain(' ]]> <tag> & "quote" done');
     expect(cases[1]!.failure.message).toContain("lone low pair");
     expect(cases[1]!["system-out"]).toContain("<tag>");
     expect(props(suite)["summary"]).toContain("okNUL");

@@ -35,7 +35,11 @@ test("prints the version", () => expect(6.1).toBe(6.2));
 `,
   );
   vitestJunit = join(project, "vitest-junit.xml");
-  await execa("npx", ["vitest", "run", "--root", project, "--reporter=junit", `--outputFile=${vitestJunit}`, "--pool=threads"], { reject: false, cwd: resolve(".") });
+  await execa(
+    "npx",
+    ["vitest", "run", "--root", project, "--reporter=junit", `--outputFile=${vitestJunit}`, "--pool=threads"],
+    { reject: false, cwd: resolve(".") },
+  );
   expect(readFileSync(vitestJunit, "utf8")).toContain("<testsuites");
 }, 60_000);
 
@@ -43,12 +47,27 @@ describe("bootlog verdict", () => {
   test("bootlog's JUnit: a pass → 0, a hang → 1, a reproduced known-bad (skipped) → 0, infra (errors only) → 125", async () => {
     const pass = file("pass.xml", junitForBoots([bootResult("pass")]));
     const hang = file("hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
-    const knownBad = file("known-bad.xml", junitForBoots([bootResult("hang", { reached: 1, knownBad: { outcome: "hang", after: "xen-banner", reason: "old dtuart syntax" } })]));
-    const infra = file("infra.xml", junitForBoots([{ ...bootResult("pass"), outcome: "infra", ok: false, error: "QEMU missing", summary: "INFRA: QEMU missing" }]));
+    const knownBad = file(
+      "known-bad.xml",
+      junitForBoots([
+        bootResult("hang", {
+          reached: 1,
+          knownBad: { outcome: "hang", after: "xen-banner", reason: "old dtuart syntax" },
+        }),
+      ]),
+    );
+    const infra = file(
+      "infra.xml",
+      junitForBoots([
+        { ...bootResult("pass"), outcome: "infra", ok: false, error: "QEMU missing", summary: "INFRA: QEMU missing" },
+      ]),
+    );
     expect((await verdict([pass], none)).exitCode).toBe(0);
     const bad = await verdict([hang], none);
     expect(bad.exitCode).toBe(1);
-    expect(bad.lines).toContain("FAIL arm64-xen > linux-banner: HANG after \"xen-dom0-loading\": silent 5.0 s, last line \"(XEN) Freed 356kB init memory\"");
+    expect(bad.lines).toContain(
+      'FAIL arm64-xen > linux-banner: HANG after "xen-dom0-loading": silent 5.0 s, last line "(XEN) Freed 356kB init memory"',
+    );
     expect((await verdict([knownBad], none)).exitCode).toBe(0);
     const errors = await verdict([infra], none);
     expect(errors.exitCode).toBe(125);
@@ -59,12 +78,18 @@ describe("bootlog verdict", () => {
     expect((await verdict([vitestJunit], none)).exitCode).toBe(1);
     const one = await verdict([vitestJunit], parseSelectors(["reaches the shell"], []));
     expect(one.exitCode).toBe(1);
-    expect(one.lines.filter((l) => l.startsWith("FAIL"))).toEqual([expect.stringMatching(/^FAIL sample\.test\.ts > reaches the shell: .*hang after linux-banner/)]);
+    expect(one.lines.filter((l) => l.startsWith("FAIL"))).toEqual([
+      expect.stringMatching(/^FAIL sample\.test\.ts > reaches the shell: .*hang after linux-banner/),
+    ]);
     const byRegex = await verdict([vitestJunit], parseSelectors(["/version$/"], []));
-    expect(byRegex.lines.filter((l) => l.startsWith("FAIL"))).toEqual([expect.stringMatching(/^FAIL sample\.test\.ts > prints the version: /)]);
+    expect(byRegex.lines.filter((l) => l.startsWith("FAIL"))).toEqual([
+      expect.stringMatching(/^FAIL sample\.test\.ts > prints the version: /),
+    ]);
     const notIt = await verdict([vitestJunit], parseSelectors(["boots"], []));
     expect(notIt.exitCode).toBe(125);
-    expect(notIt.lines).toContainEqual(expect.stringMatching(/^other failure, not the symptom selected: sample\.test\.ts > reaches the shell/));
+    expect(notIt.lines).toContainEqual(
+      expect.stringMatching(/^other failure, not the symptom selected: sample\.test\.ts > reaches the shell/),
+    );
     expect((await verdict([vitestJunit], parseSelectors([], ["/expected 6\\.1 to be 6\\.2/"]))).exitCode).toBe(1);
     expect((await verdict([vitestJunit], parseSelectors([], ["Kernel panic"]))).exitCode).toBe(125);
   });
@@ -73,8 +98,14 @@ describe("bootlog verdict", () => {
     const whole = junitForBoots([bootResult("pass")]);
     const cases: [string, string][] = [
       [file("truncated.xml", whole.slice(0, Math.floor(whole.length / 2))), "not well-formed XML"],
-      [file("not-junit.xml", "<html><body>502 Bad Gateway</body></html>"), "no <testsuites> or <testsuite> element: not a JUnit file"],
-      [file("empty-suite.xml", '<testsuites><testsuite name="x" tests="0"/></testsuites>'), "no <testcase>: nothing was judged"],
+      [
+        file("not-junit.xml", "<html><body>502 Bad Gateway</body></html>"),
+        "no <testsuites> or <testsuite> element: not a JUnit file",
+      ],
+      [
+        file("empty-suite.xml", '<testsuites><testsuite name="x" tests="0"/></testsuites>'),
+        "no <testcase>: nothing was judged",
+      ],
       [join(work, "missing.xml"), "ENOENT"],
     ];
     for (const [path, reason] of cases) {
@@ -84,24 +115,33 @@ describe("bootlog verdict", () => {
       expect(result.lines[0], path).toContain(reason);
     }
     // A failure in a readable file still decides: bad is bad even next to an unreadable file.
-    expect((await verdict([cases[0]![0], file("hang2.xml", junitForBoots([bootResult("hang", { reached: 2 })]))], none)).exitCode).toBe(1);
+    expect(
+      (await verdict([cases[0]![0], file("hang2.xml", junitForBoots([bootResult("hang", { reached: 2 })]))], none))
+        .exitCode,
+    ).toBe(1);
   });
 
-  test("the CLI: exit codes as git bisect run reads them; no file is a usage mistake (128: git bisect stops)", { timeout: 30_000 }, async () => {
-    const hang = file("cli-hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
-    const [bad, skip, usage, culpritUsage] = await Promise.all([
-      execa("node", [BOOTLOG, "verdict", hang, "--bad-if-testcase", "linux-banner"], { reject: false }),
-      execa("node", [BOOTLOG, "verdict", hang, "--bad-if-message", "/Kernel panic/"]),
-      execa("node", [BOOTLOG, "verdict"], { reject: false }),
-      execa("node", [BOOTLOG, "culprit", hang], { reject: false }),
-    ].map((p) => Promise.resolve(p).catch((e: { exitCode: number; stdout: string; stderr: string }) => e)));
-    expect(bad.exitCode, bad.stderr).toBe(1);
-    expect(bad.stdout).toContain("verdict: bad (exit 1): 1 failing testcase(s) with the selected symptom");
-    expect(skip.exitCode, skip.stderr).toBe(125);
-    expect(usage.exitCode).toBe(128);
-    expect(usage.stderr).toContain("name at least one JUnit file");
-    // culprit without NEW: a usage error (2), before anything is read.
-    expect(culpritUsage.exitCode).toBe(2);
-    expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
-  });
+  test(
+    "the CLI: exit codes as git bisect run reads them; no file is a usage mistake (128: git bisect stops)",
+    { timeout: 30_000 },
+    async () => {
+      const hang = file("cli-hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
+      const [bad, skip, usage, culpritUsage] = await Promise.all(
+        [
+          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-testcase", "linux-banner"], { reject: false }),
+          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-message", "/Kernel panic/"]),
+          execa("node", [BOOTLOG, "verdict"], { reject: false }),
+          execa("node", [BOOTLOG, "culprit", hang], { reject: false }),
+        ].map((p) => Promise.resolve(p).catch((e: { exitCode: number; stdout: string; stderr: string }) => e)),
+      );
+      expect(bad.exitCode, bad.stderr).toBe(1);
+      expect(bad.stdout).toContain("verdict: bad (exit 1): 1 failing testcase(s) with the selected symptom");
+      expect(skip.exitCode, skip.stderr).toBe(125);
+      expect(usage.exitCode).toBe(128);
+      expect(usage.stderr).toContain("name at least one JUnit file");
+      // culprit without NEW: a usage error (2), before anything is read.
+      expect(culpritUsage.exitCode).toBe(2);
+      expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
+    },
+  );
 });

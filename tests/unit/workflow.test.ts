@@ -15,7 +15,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const WORKFLOW = join(ROOT, ".github", "workflows", "nightly.yml");
 const source = readFileSync(WORKFLOW, "utf8");
 const wf = parse(source) as Record<string, any>;
-const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+  .scripts;
 
 let lint: (text: string) => LintResult[];
 beforeAll(async () => {
@@ -24,7 +25,8 @@ beforeAll(async () => {
 });
 
 const steps = (job: string): Record<string, any>[] => wf.jobs[job].steps;
-const uses = (job: string, action: string) => steps(job).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
+const uses = (job: string, action: string) =>
+  steps(job).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
 
 describe("nightly.yml lints clean", () => {
   test("actionlint finds nothing", () => {
@@ -34,8 +36,14 @@ describe("nightly.yml lints clean", () => {
   test("actionlint does flag a broken copy (so the test above can fail)", () => {
     const broken = source
       .replace("fail-fast: false", "fail-fast: nope")
-      .replace("key: bootlog-images-${{ matrix.expectation.name }}", "key: bootlog-images-${{ matrix.expectatoin.name }}")
-      .replace("runs-on: ubuntu-latest\n    container: debian:bookworm\n    timeout-minutes", "container: debian:bookworm\n    timeout-minutes");
+      .replace(
+        "key: bootlog-images-${{ matrix.expectation.name }}",
+        "key: bootlog-images-${{ matrix.expectatoin.name }}",
+      )
+      .replace(
+        "runs-on: ubuntu-latest\n    container: debian:bookworm\n    timeout-minutes",
+        "container: debian:bookworm\n    timeout-minutes",
+      );
     expect(broken).not.toBe(source);
     const kinds = lint(broken).map((r) => r.message);
     expect(kinds.some((m) => /fail-fast|boolean/.test(m))).toBe(true);
@@ -54,7 +62,9 @@ describe("nightly.yml does what issue #7 asks", () => {
   test("nightly, by hand, and on pull requests that touch the harness", () => {
     expect(wf.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
     expect(wf.on).toHaveProperty("workflow_dispatch");
-    expect(wf.on.pull_request.paths).toEqual(expect.arrayContaining(["harness/**", "expectations/**", "ci/**", ".github/workflows/nightly.yml"]));
+    expect(wf.on.pull_request.paths).toEqual(
+      expect.arrayContaining(["harness/**", "expectations/**", "ci/**", ".github/workflows/nightly.yml"]),
+    );
   });
 
   test("Debian bookworm container, Node 22 with the npm cache, the host packages of ci/setup-host.sh", () => {
@@ -80,7 +90,9 @@ describe("nightly.yml does what issue #7 asks", () => {
     const cache = uses("boot", "actions/cache")[0]!;
     expect(cache.with.path).toBe("~/.cache/bootlog");
     const keyFile = /hashFiles\('([^']+)'\)/.exec(cache.with.key)![1]!;
-    const producer = steps("boot").findIndex((s) => typeof s.run === "string" && s.run.includes("bootlog export packages") && s.run.includes(keyFile));
+    const producer = steps("boot").findIndex(
+      (s) => typeof s.run === "string" && s.run.includes("bootlog export packages") && s.run.includes(keyFile),
+    );
     expect(producer).toBeGreaterThanOrEqual(0);
     expect(producer).toBeLessThan(steps("boot").indexOf(cache));
   });
@@ -103,7 +115,13 @@ describe("nightly.yml does what issue #7 asks", () => {
   });
 
   test("thin: every step is an action, an npm script, the bootlog CLI or ci/setup-host.sh", () => {
-    const allowed = [/^npm ci$/, /^npm run ([\w:-]+)/, /^npx bootlog /, /^bash ci\/setup-host\.sh$/, /^\{\s*echo "expectations<<BOOTLOG_EOF"\s*npx bootlog list --json/];
+    const allowed = [
+      /^npm ci$/,
+      /^npm run ([\w:-]+)/,
+      /^npx bootlog /,
+      /^bash ci\/setup-host\.sh$/,
+      /^\{\s*echo "expectations<<BOOTLOG_EOF"\s*npx bootlog list --json/,
+    ];
     const bootstrap = /^apt-get update -q && apt-get install -y -q --no-install-recommends git ca-certificates$/;
     for (const job of Object.keys(wf.jobs))
       for (const s of steps(job)) {
@@ -118,13 +136,17 @@ describe("nightly.yml does what issue #7 asks", () => {
   test("an optional job (every step off unless the repository secret BOOTLOG_LAVA_EXPORT is true) uploads each expectation as a LAVA job with its files", () => {
     const lava = wf.jobs["lava-export"];
     expect(lava.env.LAVA_EXPORT).toBe("${{ secrets.BOOTLOG_LAVA_EXPORT }}");
-    for (const s of steps("lava-export")) expect(s.if, s.name ?? s.uses ?? s.run).toBe("${{ env.LAVA_EXPORT == 'true' }}");
+    for (const s of steps("lava-export"))
+      expect(s.if, s.name ?? s.uses ?? s.run).toBe("${{ env.LAVA_EXPORT == 'true' }}");
     expect(lava.needs).toBe("plan");
     expect(lava.strategy.matrix.expectation).toBe("${{ fromJSON(needs.plan.outputs.expectations) }}");
     const exportStep = steps("lava-export").find((s) => String(s.run).startsWith("npm run export:lava"))!;
     expect(exportStep.run).toMatch(/--bundle "lava\/\$EXPECTATION"/);
     const upload = uses("lava-export", "actions/upload-artifact")[0]!;
-    expect(upload.with).toMatchObject({ name: "bootlog-lava-${{ matrix.expectation.name }}", path: "lava/${{ matrix.expectation.name }}/" });
+    expect(upload.with).toMatchObject({
+      name: "bootlog-lava-${{ matrix.expectation.name }}",
+      path: "lava/${{ matrix.expectation.name }}/",
+    });
     expect(steps("lava-export").indexOf(upload)).toBeGreaterThan(steps("lava-export").indexOf(exportStep));
   });
 });
