@@ -56,9 +56,6 @@ interface ConsoleRun {
   live?: LiveCapture;
 }
 
-/** A timer this late (seconds) means the event loop was blocked: reads may be queued behind it. */
-const STALL_S = 0.3;
-
 /** setTimeout's limit (about 24.8 days); a later deadline just wakes the judge once in between. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -95,7 +92,6 @@ async function watchConsole(
     let logOpen = true;
     let logError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
-    let wakeAt = 0;
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
@@ -138,7 +134,6 @@ async function watchConsole(
     const arm = () => {
       clearTimeout(timer);
       const ms = Math.min(MAX_TIMER_MS, Math.max(0, (judge.nextDeadline() - now()) * 1000) + 1);
-      wakeAt = now() + ms / 1000;
       timer = setTimeout(wake, ms);
     };
     const apply = (step: JudgeStep) => {
@@ -147,12 +142,12 @@ async function watchConsole(
       if (step.verdict) void finish(step.verdict);
       else if (step.reached.length) arm(); // the next milestone may have a nearer `within`
     };
-    // The silence clock counts bytes arriving, not the judge's progress: a timer that fires late
-    // means the event loop was held up (a slow pattern, a loaded machine) and bytes may be
-    // waiting unread, so reads get their turn (setImmediate runs after the poll phase) first.
+    // The silence clock counts bytes arriving, not the judge's progress: when the event loop was
+    // held up (a slow pattern, a loaded machine), bytes may be waiting unread however late this
+    // timer is, so reads always get their turn first (setImmediate runs after the poll phase).
     const wake = (afterReads = false) => {
       if (finished) return;
-      if (!afterReads && now() - wakeAt > STALL_S) return void setImmediate(() => wake(true));
+      if (!afterReads) return void setImmediate(() => wake(true));
       apply(judge.tick(now()));
       if (!finished) arm();
     };

@@ -12,12 +12,11 @@
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { DEB_ARCH } from "../expectations/schema.ts";
-import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, EXIT_USAGE, outcomeAfter } from "../vocabulary.ts";
+import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import {
   EXPECTATIONS_DIR,
   loadAllExpectations,
   loadExpectationFile,
-  selectExpectations,
   type Expectation,
 } from "../expectations/loader.ts";
 import { runMany } from "../run.ts";

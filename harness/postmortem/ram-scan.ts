@@ -1,12 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
 
-/** Where a guest RAM image is read: the file, and the guest-physical address of its first byte. */
-interface RamImage {
-  path: string;
-  /** Guest-physical address of offset 0 (arm64 virt: 0x40000000; x86 pc: 0). */
-  base: number;
-}
-
 /** A part of the file that is not all zeros, handed to the recovery passes. */
 export interface RamSpan {
   /** File offset of bytes[0]; a multiple of the zero-check block. */

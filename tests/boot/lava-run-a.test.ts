@@ -1,4 +1,4 @@
-// Every exported job in LAVA's real lava-run, lane 0 of 2 (see tests/helpers/lava-lane.ts).
+// Every exported job in LAVA's real lava-run, lane 0 of 4 (see tests/helpers/lava-lane.ts).
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
