@@ -7,6 +7,9 @@ export interface Routed {
   text: string;
 }
 
+/** At most this much of an unprefixed line is carried across other streams' lines (a line's own cap). */
+const CARRY_CHARS = 16 * 1024;
+
 interface Route {
   stream: number;
   /** The prefix's length when the line starts with it, else -1. */
@@ -20,13 +23,19 @@ interface Route {
  * order, then the stream whose prefix is "" (the lines nobody else claims).
  *
  * Consoles share one UART, so one stream's line can start in the middle of another's (dom0's
- * prompt, then Xen's own line): a literal prefix inside a line cuts it there.
+ * prompt, then Xen's own line): a literal prefix inside a line cuts it there. Xen writes its own
+ * and a domU's lines whole, but dom0's (unprefixed) text as it comes, so a dom0 line can be cut
+ * by several of them: `[ 4.2] R(XEN) DOM1: …`, `un /init as init(XEN) DOM1: …`, ` process`. Each
+ * piece is routed as it comes (a prompt is seen at once), and after the piece that ends the dom0
+ * line the whole line is routed too, so that `Run /init as init process` is seen.
  */
 export class StreamRouter {
   private readonly routes: Route[];
   private readonly rest: number;
   /** Literal prefixes searched inside a line, longest first (so "(XEN) DOM1: " wins over "(XEN) "). */
   private readonly inner: string[];
+  /** Unprefixed text cut short by another stream's line, waiting for the rest of its line. */
+  private carry = "";
 
   constructor(prefixes: StreamPrefix[]) {
     const literal: Route[] = [];
@@ -54,10 +63,17 @@ export class StreamRouter {
     for (;;) {
       const cut = this.innerPrefixAt(rest);
       if (cut < 0) break;
-      parts.push(this.route(rest.slice(0, cut)));
+      const piece = this.route(rest.slice(0, cut));
+      if (this.rest >= 0 && piece.stream === this.rest) this.carry = (this.carry + piece.text).slice(-CARRY_CHARS);
+      parts.push(piece);
       rest = rest.slice(cut);
     }
-    parts.push(this.route(rest));
+    const last = this.route(rest);
+    parts.push(last);
+    if (this.carry && last.stream === this.rest) {
+      parts.push({ stream: last.stream, text: this.carry + last.text });
+      this.carry = "";
+    }
     return parts;
   }
 

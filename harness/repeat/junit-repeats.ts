@@ -55,9 +55,16 @@ function runCase(r: BootResult, run: number, i: number, verdict: CaseVerdict): R
   }
 }
 
-/** The console text that led up to where this run stopped at testcase `id`. */
+/**
+ * The console text that led up to where this run stopped at testcase `id`. Slices are cut per
+ * console read: the line that ended a run can arrive in the same read as the previous milestone's
+ * line and sit in that milestone's slice, leaving this one's empty.
+ */
 function logSlice(r: BootResult, id: string): string {
-  return xmlSafe([r.slices[id], r.outcome !== "pass" ? r.slices.end : undefined].filter(Boolean).join("\n"));
+  const ids = r.milestones.map((m) => m.id);
+  const own = r.slices[id];
+  const previous = !own && r.outcome !== "pass" ? r.slices[ids[ids.indexOf(id) - 1] ?? ""] : undefined;
+  return xmlSafe([previous, own, r.outcome !== "pass" ? r.slices.end : undefined].filter(Boolean).join("\n"));
 }
 
 function rerunElement(c: RunCase, id: string): Node {

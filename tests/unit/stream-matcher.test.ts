@@ -226,6 +226,27 @@ describe("the router", () => {
     expect(router.line("Linux version")).toEqual([{ stream: 1, text: "Linux version" }]);
   });
 
+  test("a dom0 line cut by two domU lines (recorded on a real dom0less boot) is also seen whole once it ends", () => {
+    const fresh = new StreamRouter(["(XEN) ", "", "(XEN) DOM1: "]);
+    const routed = [
+      "[    4.212552] R(XEN) DOM1: busybox: /usr/bin/groups: No such file or directory",
+      "un /init as init(XEN) DOM1: busybox: /usr/bin/head: No such file or directory",
+      " process",
+    ].flatMap((line) => fresh.line(line));
+    expect(routed.filter((r) => r.stream === 2).map((r) => r.text)).toEqual([
+      "busybox: /usr/bin/groups: No such file or directory",
+      "busybox: /usr/bin/head: No such file or directory",
+    ]);
+    expect(routed.filter((r) => r.stream === 1).map((r) => r.text)).toEqual([
+      "[    4.212552] R",
+      "un /init as init",
+      " process",
+      "[    4.212552] Run /init as init process",
+    ]);
+    // Carried only until its line ends: the next dom0 line stands alone.
+    expect(fresh.line("next")).toEqual([{ stream: 1, text: "next" }]);
+  });
+
   test("a line another console broke into is cut where the prefix starts", () => {
     expect(router.line("/ # (XEN) DOM1: guest up: 6.1.0-56-arm64")).toEqual([
       { stream: 1, text: "/ # " },
