@@ -26,7 +26,7 @@ const LANES: Record<string, 0 | 1 | 2 | 3> = {
   "x86_64-xen-cpu-max": 2, // 13
   "arm64-uboot-xen-dom0": 3, // 19
   "arm64-xen-dom0": 3, // 16
-  "x86_64-xen-console-com2": 1, // about 25
+  "x86_64-xen-console-com2": 3, // 25
 };
 
 /**
