@@ -9,12 +9,12 @@
  * per bad step. With 4 commits git bisect tests exactly one bad commit (K) and one good one (K-1),
  * so the whole test is wrong with probability 1.6e-4 (< 0.1 %).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
+import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
 import { missProbability } from "../../harness/stats/bisect-rule.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");
@@ -55,19 +55,8 @@ export default defineBoot({
 `;
 }
 
-const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-flaky-"));
-const repo = join(work, "boot-config");
-const artifacts = join(work, "artifacts");
+const { repo, artifacts, git } = scratchRepo("bisect-flaky");
 const commits: string[] = [];
-const env = {
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.org",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.org",
-};
-const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   await execa("mkdir", ["-p", repo]);
@@ -106,7 +95,7 @@ describe("git bisect run bootlog bisect --runs 6 over an intermittent regression
       ],
       {
         cwd: repo,
-        env: { ...env, NO_COLOR: "1" },
+        env: { ...GIT_ENV, NO_COLOR: "1" },
         reject: false,
         all: true,
       },

@@ -4,12 +4,12 @@
  * one earlier commit has a broken expectation (must be skipped, 125, never called bad), the
  * others change harmless things. Every tested commit really boots.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
+import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
 import { arm64XenImages } from "../helpers/arm64-images.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");
@@ -72,19 +72,8 @@ export default defineBoot({
 `;
 }
 
-const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-git-"));
-const repo = join(work, "boot-config");
-const artifacts = join(work, "artifacts");
+const { repo, artifacts, git } = scratchRepo("bisect-git");
 const commits: string[] = [];
-const env = {
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.org",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.org",
-};
-const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   // Debian's Xen, kernel and busybox initramfs, as files in the image cache.
@@ -128,7 +117,7 @@ describe("git bisect run bootlog bisect", () => {
         ],
         {
           cwd: repo,
-          env,
+          env: GIT_ENV,
           reject: false,
           all: true,
         },
