@@ -1,12 +1,24 @@
-/** Option values shared by every command of the CLI. */
+/**
+ * The command line, parsed once for every command, and the option values every command shares.
+ *
+ * Why node:util parseArgs under cac, not cac alone: cac hands argv to mri, which turns values that
+ * look like numbers into numbers (`--good 1.10` → 1.1, `--artifacts 2024` → 2024, `--bad-if-line
+ * 007` → 7), reads `--jobs -1` as a flag named "1", and cac has no way to declare an option a
+ * string. Three commands used to read argv a second time to undo that. parseArgs keeps every value
+ * exactly as typed, takes `-1` as the value of the option before it, stops at `--`, and reports
+ * each option it met as a token, so every mistake can be named as typed. cac keeps what it does
+ * well: the table of commands and options, and the help made from it.
+ */
+import { parseArgs } from "node:util";
 import type { CAC, Command } from "cac";
+import { MAX_RUNS } from "./vocabulary.ts";
 
 /** A mistake in the command line: exit 2 (bisect: 128, so that git bisect stops). Nothing has been written yet. */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** A repeatable option as a list: cac gives undefined, one value, or an array. */
+/** A repeatable option as a list: undefined, one value, or an array. */
 export const list = (value: unknown): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 
@@ -21,74 +33,132 @@ export function imageOverrides(value: unknown, invalid: (message: string) => Err
   );
 }
 
-/** Number options, by camel-cased name: checked for every command before its action runs. */
-const NUMBER_OPTIONS: Record<string, { integer: boolean; min: number }> = {
-  retries: { integer: true, min: 0 },
-  jobs: { integer: true, min: 1 },
-  runs: { integer: true, min: 1 },
-  history: { integer: true, min: 1 },
-  last: { integer: true, min: 1 },
-  driftPercent: { integer: false, min: 0 },
-  driftSeconds: { integer: false, min: 0 },
+/** Options that may be given several times (their value is then a list). */
+const REPEATABLE = new Set([
+  "tag",
+  "image",
+  "pin",
+  "bad-if",
+  "bad-if-line",
+  "bad-if-testcase",
+  "bad-if-message",
+  "history-dir",
+]);
+
+/**
+ * Number options, by flag, with their bounds. The upper bounds keep a typo (`--runs
+ * 99999999999999999999`) from becoming an allocation error after a run directory was made:
+ * a thousand boots of one expectation, 256 lanes, 100 retries are past any real use.
+ */
+export const NUMBER_OPTIONS: Record<string, { integer: boolean; min: number; max: number }> = {
+  retries: { integer: true, min: 0, max: 100 },
+  jobs: { integer: true, min: 1, max: 256 },
+  runs: { integer: true, min: 1, max: MAX_RUNS },
+  history: { integer: true, min: 1, max: 10_000 },
+  last: { integer: true, min: 1, max: 1_000_000 },
+  "max-boots": { integer: true, min: 1, max: 10_000 },
+  "drift-percent": { integer: false, min: 0, max: 1_000_000 },
+  "drift-seconds": { integer: false, min: 0, max: 1_000_000 },
 };
 
-const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-const NEGATIVE_NUMBER = /^-[\d.]/;
+/** Options that cannot be given together: each pair says one thing and its opposite, or two places for one output. */
+const EXCLUSIVE: [string, string][] = [
+  ["json", "markdown"],
+  ["bundle", "out"],
+];
 
-/** `--flag value` / `--flag=value` occurrences in argv (up to `--`), exactly as typed. */
-function rawValues(argv: string[], flag: string): { values: string[]; negatives: string[] } {
-  const end = argv.indexOf("--") === -1 ? argv.length : argv.indexOf("--");
-  const values: string[] = [];
-  const negatives: string[] = [];
-  for (let i = 0; i < end; i++) {
-    const arg = argv[i]!;
-    if (arg.startsWith(`--${flag}=`)) values.push(arg.slice(flag.length + 3));
-    else if (arg === `--${flag}` && i + 1 < end) {
-      const next = argv[i + 1]!;
-      // mri reads "--jobs -1" as a flag -1: a negative number here is this option's (invalid) value.
-      if (!next.startsWith("-") || NEGATIVE_NUMBER.test(next)) {
-        values.push(next);
-        i++;
-        if (next.startsWith("-")) negatives.push(next);
-      }
-    }
-  }
-  return { values, negatives };
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** The long flag of a cac option (`--drift-percent <n>` → drift-percent, `--no-verify` → verify) and its short one. */
+function flagsOf(rawName: string): { long: string; short?: string } {
+  const names = rawName
+    .replace(/[<[].*$/, "")
+    .split(",")
+    .map((n) => n.trim());
+  const long = names
+    .find((n) => n.startsWith("--"))!
+    .slice(2)
+    .replace(/^no-/, "");
+  const short = names.find((n) => /^-[^-]$/.test(n))?.slice(1);
+  return short ? { long, short } : { long };
 }
 
-function checkNumber(name: string, raw: unknown, rule: { integer: boolean; min: number }): number {
-  const text = String(raw).trim();
+function checkNumber(flag: string, raw: string): number {
+  const rule = NUMBER_OPTIONS[flag]!;
+  const text = raw.trim();
   const n = text === "" ? NaN : Number(text);
   const kind = rule.integer ? (rule.min >= 1 ? "a positive integer" : "a whole number ≥ 0") : `a number ≥ ${rule.min}`;
   if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n)))
-    throw new UsageError(`--${name}: expected ${kind}, got "${String(raw)}"`);
+    throw new UsageError(`--${flag}: expected ${kind}, got "${raw}"`);
+  if (n > rule.max) throw new UsageError(`--${flag}: at most ${rule.max}, got "${raw}"`);
   return n;
 }
 
+/** What the command line asked for besides a command's action. */
+export interface ParsedCommandLine {
+  help: boolean;
+  version: boolean;
+}
+
 /**
- * cac (through mri) turns option values that look like numbers into numbers: `--artifacts 2024`
- * arrives as 2024, `--good 1.10` as 1.1. Every value option of the matched command is read
- * again from argv as typed; paths must not be empty; number options are checked (and made
- * numbers) here, before any command writes anything.
+ * Parse argv for `cli`: find the command (its name first, as `bootlog run ...`), check every
+ * option against that command's table, keep values as typed, check numbers and bounds, refuse
+ * options given twice or together with their opposite, and hand cac the result (`cli.args`,
+ * `cli.options`, `cli.matchedCommand`) for `runMatchedCommand`. Arguments after `--` are
+ * positional, whatever they look like. Every mistake is a UsageError, before any action runs.
  */
-export function normalizeOptions(cli: CAC, argv: string[]): void {
-  const command: Command | undefined = cli.matchedCommand;
-  if (!command) return;
-  const options = cli.options as Record<string, unknown>;
-  for (const option of [...command.options, ...cli.globalCommand.options]) {
-    if (option.isBoolean) continue;
-    const flag = option.rawName.replace(/^--/, "").split(/[ =]/)[0]!;
-    const key = camel(flag);
-    const { values, negatives } = rawValues(argv, flag);
-    // The short flags mri made of a negative number ("-1" → option "1") are not options.
-    for (const negative of negatives) for (const c of negative.slice(1)) delete options[c];
-    if (values.length) options[key] = values.length === 1 ? values[0] : values;
-    const value = options[key];
-    if (value === undefined || value === true) continue;
-    const rule = NUMBER_OPTIONS[key];
-    if (rule) {
-      if (Array.isArray(value)) throw new UsageError(`--${flag}: given ${value.length} times`);
-      options[key] = checkNumber(flag, value, rule);
-    } else if (list(value).some((v) => v.trim() === "")) throw new UsageError(`--${flag}: empty value`);
+export function parseCommandLine(cli: CAC, argv: string[]): ParsedCommandLine {
+  const args = argv.slice(2);
+  const name = args[0];
+  const command: Command | undefined =
+    name === undefined || name.startsWith("-") ? undefined : cli.commands.find((c) => c.isMatched(name));
+  if (name !== undefined && !name.startsWith("-") && !command)
+    throw new UsageError(`unknown command "${name}" (bootlog --help lists them)`);
+  if (command) {
+    cli.matchedCommand = command;
+    cli.matchedCommandName = name;
   }
+  const declared = [...(command?.options ?? []), ...cli.globalCommand.options];
+  const config: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  const defaults: Record<string, unknown> = {};
+  for (const option of declared) {
+    const { long, short } = flagsOf(option.rawName);
+    const type = option.isBoolean ? "boolean" : "string";
+    config[long] = { type, ...(short ? { short } : {}), ...(REPEATABLE.has(long) ? { multiple: true } : {}) };
+    if (option.config.default !== undefined) defaults[camel(long)] = option.config.default;
+  }
+  const { values, positionals, tokens } = parseArgs({
+    args: command ? args.slice(1) : args,
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    allowNegative: true,
+    tokens: true,
+  });
+  const given = new Map<string, number>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const option = config[token.name];
+    if (!option) throw new UsageError(`unknown option \`${token.rawName}\``);
+    given.set(token.name, (given.get(token.name) ?? 0) + 1);
+    if (option.type === "boolean") {
+      if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value (got "${token.value}")`);
+      continue;
+    }
+    // `--jobs --json`: the next option is no value; a negative number (`--jobs -1`) is, and is checked below.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--")))
+      throw new UsageError(`${token.rawName}: needs a value${token.value ? ` (got the option ${token.value})` : ""}`);
+    if (token.value.trim() === "") throw new UsageError(`${token.rawName}: empty value`);
+  }
+  for (const [flag, count] of given)
+    if (count > 1 && !REPEATABLE.has(flag)) throw new UsageError(`--${flag}: given ${count} times (give it once)`);
+  for (const [a, b] of EXCLUSIVE)
+    if (given.has(a) && given.has(b)) throw new UsageError(`--${a} and --${b} cannot be given together`);
+  const options: Record<string, unknown> = { ...defaults };
+  for (const [flag, value] of Object.entries(values))
+    options[camel(flag)] = NUMBER_OPTIONS[flag] && typeof value === "string" ? checkNumber(flag, value) : value;
+  options["--"] = [];
+  cli.args = positionals;
+  cli.options = options;
+  return { help: !!options.help, version: !!options.version };
 }

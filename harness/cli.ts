@@ -4,7 +4,7 @@
  */
 import { cac } from "cac";
 import type { Expectation } from "./expectations/loader.ts";
-import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
+import { imageOverrides, list, parseCommandLine, UsageError } from "./cli-options.ts";
 import type { BootResult } from "./result.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
@@ -79,6 +79,8 @@ cli
   .action(async (names: string[], options) => {
     if (!["on", "always", "off"].includes(String(options.postmortem)))
       throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
+    if (options.postmortem === "off" && options.keepRam)
+      throw new UsageError("--keep-ram keeps the RAM file of a post-mortem, and --postmortem off runs none: give one");
     await verifyCache(options.verifyCache);
     const runs: number = options.runs ?? 1;
     const { parsePin, pinPackages } = await import("./history/pins.ts");
@@ -130,7 +132,7 @@ cli
   .option("--json", "Machine-readable (feeds a CI matrix)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")
   .action(async (options) => {
-    const expectations = await pick([], options.tag, options.expectations, !list(options.tag).length);
+    const expectations = await pick([], options.tag, options.expectations);
     const { expectationPath } = await import("./expectations/loader.ts");
     const rows = expectations.map((e) => ({
       name: e.name,
@@ -186,25 +188,29 @@ registerExportCommands(cli);
 registerHistoryCommands(cli);
 registerCulpritCommands(cli);
 registerImportCommands(cli);
+cli.option("-v, --version", "Print bootlog's version");
 cli.help();
+
+/** bootlog's package.json: one folder up from harness/cli.ts, two from the bundle's dist/harness/; read only when asked. */
+async function printVersion(): Promise<void> {
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  for (const up of ["..", "../.."]) {
+    const file = join(import.meta.dirname, up, "package.json");
+    const pkg = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string }) : {};
+    if (pkg.name === "bootlog") return console.log(`bootlog ${pkg.version}`);
+  }
+  throw new Error("package.json of bootlog not found");
+}
 
 async function main(): Promise<void> {
   try {
-    cli.parse(process.argv, { run: false });
-    if (cli.options.help) return; // cac printed the help asked for
-    if (!cli.matchedCommand) {
-      if (cli.args.length) throw new UsageError(`unknown command "${cli.args[0]}" (bootlog --help lists them)`);
-      cli.outputHelp();
-      return;
-    }
-    normalizeOptions(cli, process.argv);
+    const asked = parseCommandLine(cli, process.argv);
+    if (asked.version && !cli.matchedCommand) return await printVersion();
+    if (asked.help || !cli.matchedCommand) return cli.outputHelp();
     await cli.runMatchedCommand();
   } catch (error) {
-    // cac names an unknown option camel-cased (--badIff): say it as it was typed.
-    const message = (error instanceof Error ? error.message : String(error)).replace(
-      /^Unknown option `--([^`]+)`/,
-      (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``,
-    );
+    const message = error instanceof Error ? error.message : String(error);
     // A mistake in the command line is 2 (bisect and verdict: 128, git bisect stops); anything else is infra: nothing was judged.
     const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
     console.error(`bootlog: ${message}`);

@@ -27,6 +27,9 @@ export function outcomeAfter(outcome: string, after: string, quoted = false): st
 }
 
 /** Exit codes: success; a real failure; a usage error; infra (also git bisect's "skip"); a bisect that must abort. */
+/** The most runs `--runs` allows, and so the rarest intermittent failure an expectation may declare (knownBad.rate). */
+export const MAX_RUNS = 1000;
+
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;

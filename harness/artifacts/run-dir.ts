@@ -20,6 +20,27 @@ export function newRunId(): string {
   return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
 }
 
+/** Names the run directory holds besides run ids. */
+const RESERVED = new Set(["latest", "history.jsonl"]);
+
+/**
+ * Why `id` cannot name a run directory under the artifacts root, or undefined: one plain
+ * path component (no `..`, no slash), not a name the root already uses for something else.
+ */
+export function runIdProblem(id: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+    return `"${id}" is not a run id: letters, digits, . _ - only, starting with a letter or digit (one directory, inside the artifacts directory)`;
+  if (RESERVED.has(id)) return `"${id}" is reserved in the artifacts directory`;
+  return undefined;
+}
+
+/** Why `name` cannot name a boot's directory (a boot name from a lab's file is checked like a local one), or undefined. */
+export function bootNameProblem(name: string): string | undefined {
+  return /^[a-z0-9][a-z0-9._-]*$/.test(name)
+    ? undefined
+    : `"${name}" is not a boot name: lower-case words joined by - . or _ (it names a directory inside the run)`;
+}
+
 /** Where attempt N of the run's boots writes: the run directory, retries in retry-N/. */
 export function attemptDir(runDir: string, attempt: number): string {
   return attempt === 1 ? runDir : join(runDir, `retry-${attempt}`);

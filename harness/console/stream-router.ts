@@ -12,10 +12,46 @@ const CARRY_CHARS = 16 * 1024;
 
 interface Route {
   stream: number;
-  /** The prefix's length when the line starts with it, else -1. */
-  match: (line: string) => number;
+  /** The length of the prefix when `line` has it at `at`, else -1. */
+  match: (line: string, at: number) => number;
   literal?: string;
+  /** What to search for inside a line: the literal, or Xen's `(XEN) ` for a prefix of Xen's (a timestamp may follow it). */
+  head?: string;
 }
+
+/** How every line Xen writes starts: its own, and a dom0less domU's (`(XEN) DOM1: `). */
+const XEN_HEAD = "(XEN) ";
+/**
+ * Xen's `console_timestamps` put the time between its head and the rest: `(XEN) [    1.234] DOM1: `
+ * (boot), `(XEN) [2026-12-07 09:00:00.123] ` (date, datems), `(XEN) [000000001234] ` (raw). A prefix
+ * of Xen's matches with or without one, and the time is taken off with the prefix.
+ */
+const XEN_STAMP = /^\[[^\]\r\n]{1,40}\] /;
+
+function stampLength(line: string, at: number): number {
+  if (line.charCodeAt(at) !== 0x5b) return 0; // "["
+  return XEN_STAMP.exec(line.slice(at, at + 44))?.[0].length ?? 0;
+}
+
+/** A literal prefix as a matcher; one that starts with Xen's head also matches with Xen's timestamp after the head. */
+function literalMatch(prefix: string): (line: string, at: number) => number {
+  if (!prefix.startsWith(XEN_HEAD)) return (line, at) => (line.startsWith(prefix, at) ? prefix.length : -1);
+  const rest = prefix.slice(XEN_HEAD.length);
+  return (line, at) => {
+    if (!line.startsWith(XEN_HEAD, at)) return -1;
+    const from = at + XEN_HEAD.length;
+    const after = from + stampLength(line, from);
+    return line.startsWith(rest, after) ? after + rest.length - at : -1;
+  };
+}
+
+/**
+ * Text typed at a shell prompt, echoed back: `/ # echo (XEN) DOM1: guest up`. Xen cuts into dom0's
+ * line between dom0's console writes, and a prompt is one (so `/ # (XEN) DOM1: …` is cut), but
+ * what follows the prompt on the same line is the shell echoing its command: a prefix there is
+ * dom0's text, not the start of a line Xen wrote.
+ */
+const PROMPT_THEN_TYPING = /^[^#$]{0,64}[#$] +\S/;
 
 /**
  * Tells which stream a console line belongs to by its prefix: Xen's `(XEN) `, a domU's
@@ -28,12 +64,19 @@ interface Route {
  * by several of them: `[ 4.2] R(XEN) DOM1: …`, `un /init as init(XEN) DOM1: …`, ` process`. Each
  * piece is routed as it comes (a prompt is seen at once), and after the piece that ends the dom0
  * line the whole line is routed too, so that `Run /init as init process` is seen.
+ *
+ * Which lines are Xen's: a prefix counts at the start of a console line, and inside one where
+ * Xen cut into dom0's text, but not after a command typed at a shell prompt on that line (`/ #
+ * echo (XEN) DOM1: up` is dom0's line). dom0 can still print a prefix at the start of a line
+ * (`xl dmesg` does): the bytes cannot tell that from Xen, so a domU stream should wait for Xen
+ * to start its domain (`after: "xen/xen-domu1-loading"`). Xen's console timestamps are part of
+ * its prefixes: `(XEN) [    1.234] DOM1: ` is DOM1's line.
  */
 export class StreamRouter {
   private readonly routes: Route[];
   private readonly rest: number;
   /** Literal prefixes searched inside a line, longest first (so "(XEN) DOM1: " wins over "(XEN) "). */
-  private readonly inner: string[];
+  private readonly inner: Route[];
   /** Unprefixed text cut short by another stream's line, waiting for the rest of its line. */
   private carry = "";
 
@@ -43,17 +86,22 @@ export class StreamRouter {
     prefixes.forEach((prefix, stream) => {
       if (prefix === "") return;
       if (typeof prefix === "string")
-        literal.push({ stream, literal: prefix, match: (line) => (line.startsWith(prefix) ? prefix.length : -1) });
+        literal.push({
+          stream,
+          literal: prefix,
+          head: prefix.startsWith(XEN_HEAD) ? XEN_HEAD : prefix,
+          match: literalMatch(prefix),
+        });
       else {
         const source = prefix instanceof RegExp ? prefix : new RegExp(prefix.regex, prefix.flags);
         const re = new RegExp(`^(?:${source.source})`, source.flags.replace(/[gym]/g, ""));
-        regex.push({ stream, match: (line) => re.exec(line)?.[0].length ?? -1 });
+        regex.push({ stream, match: (line, at) => re.exec(at ? line.slice(at) : line)?.[0].length ?? -1 });
       }
     });
     literal.sort((a, b) => b.literal!.length - a.literal!.length);
     this.routes = [...literal, ...regex];
     this.rest = prefixes.indexOf("");
-    this.inner = literal.map((r) => r.literal!);
+    this.inner = literal;
   }
 
   /** A whole line, cut where another stream's literal prefix starts inside it. */
@@ -77,20 +125,28 @@ export class StreamRouter {
     return parts;
   }
 
-  /** Where a literal prefix starts inside the text (not at 0); -1 if nowhere. */
+  /**
+   * Where a literal prefix starts inside the text (not at 0); -1 if nowhere, or where the text
+   * before it is a command typed at a shell prompt (see PROMPT_THEN_TYPING).
+   */
   private innerPrefixAt(text: string): number {
     let best = -1;
-    for (const prefix of this.inner) {
-      const at = text.indexOf(prefix, 1);
-      if (at > 0 && (best < 0 || at < best)) best = at;
+    for (const route of this.inner) {
+      for (let at = text.indexOf(route.head!, 1); at > 0; at = text.indexOf(route.head!, at + 1)) {
+        if (best >= 0 && at >= best) break;
+        if (route.match(text, at) >= 0) {
+          best = at;
+          break;
+        }
+      }
     }
-    return best;
+    return best < 0 || PROMPT_THEN_TYPING.test(text.slice(0, best)) ? -1 : best;
   }
 
   /** One piece of text (a line, or the unterminated tail) by its start. */
   route(text: string): Routed {
     for (const r of this.routes) {
-      const length = r.match(text);
+      const length = r.match(text, 0);
       if (length >= 0) return { stream: r.stream, text: text.slice(length) };
     }
     return { stream: this.rest, text };

@@ -114,6 +114,7 @@ function checkPatterns(file: string, spec: ParsedSpec): void {
   const patterns: [string, Pattern][] = [
     ...(spec.milestones ?? []).map((m, i): [string, Pattern] => [`milestones[${i}].match`, m.match]),
     ...(spec.failOn ?? []).map((f, i): [string, Pattern] => [`failOn[${i}].match`, f.match]),
+    ...(spec.knownBad?.shows ? [["knownBad.shows", spec.knownBad.shows] as [string, Pattern]] : []),
     ...Object.entries(spec.streams ?? {}).flatMap(([name, s]) => [
       ...(s.prefix ? [[`streams.${name}.prefix`, s.prefix] as [string, Pattern]] : []),
       ...s.milestones.map((m, i): [string, Pattern] => [`streams.${name}.milestones[${i}].match`, m.match]),

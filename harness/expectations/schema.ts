@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OUTCOMES } from "../vocabulary.ts";
+import { MAX_RUNS, OUTCOMES } from "../vocabulary.ts";
 import { durationProblem } from "./duration.ts";
 import { domUSchema, missingDomURoles } from "./dom0less.ts";
 import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
@@ -122,8 +122,25 @@ const knownBad = z.strictObject({
     .number()
     .gt(0, "a rate is a share of runs between 0 and 1 (exclusive); 0 means it never happens")
     .lt(1, "a rate is a share of runs between 0 and 1 (exclusive); 1 means every run: drop rate")
+    .superRefine((rate, ctx) => {
+      const problem = rateProblem(rate);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
 });
+
+/**
+ * A rate so low that no run bootlog allows could tell it from a fix: with N clean runs a failure
+ * at `rate` is ruled out only when (1 - rate)^N < 0.001, and N is at most MAX_RUNS. Accepting
+ * it would make XPASS unreachable and `bisect` boot its 100 runs per step for nothing.
+ */
+export function rateProblem(rate: number): string | undefined {
+  if (!(rate > 0 && rate < 1)) return undefined;
+  const needed = Math.ceil(Math.log(0.001) / Math.log1p(-rate));
+  if (needed <= MAX_RUNS) return undefined;
+  const lowest = 1 - 0.001 ** (1 / MAX_RUNS);
+  return `${rate} is too rare to judge: telling it from a fix takes ${Number.isFinite(needed) ? needed.toPrecision(3) : "infinitely many"} clean runs ((1 - rate)^N < 0.001), and --runs allows at most ${MAX_RUNS}; the lowest rate bootlog can judge is ${lowest.toPrecision(2)}`;
+}
 
 const stream = streamSchema({ milestone, pattern, failurePattern, duration });
 const streamName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "stream names are lower-case words joined by - . or _");
@@ -145,6 +162,12 @@ export const bootSchema = z
     knownBad: knownBad.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.streams && !Object.keys(spec.streams).length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["streams"],
+        message: "has no stream: a boot needs at least one milestone (give milestones, or streams with theirs)",
+      });
     if (!spec.milestones === !spec.streams)
       ctx.addIssue({
         code: "custom",

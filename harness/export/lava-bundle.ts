@@ -5,7 +5,8 @@
  * file:// URLs of DIR itself, which `lava-run` on this machine reads).
  */
 import { constants } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
+import { makeDirProblem } from "../make-dir.ts";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Expectation } from "../expectations/loader.ts";
@@ -24,7 +25,8 @@ export async function writeLavaBundle(exp: Expectation, dir: string, urlBase?: s
       );
     names.set(name, f.label);
   }
-  await mkdir(root, { recursive: true });
+  const problem = makeDirProblem(root);
+  if (problem) throw new Error(`cannot create --bundle ${root}: ${problem}`);
   // A copy, cloned where the filesystem can: the bundle may be edited or uploaded, the cache must not change.
   for (const f of out.files) await copyFile(f.path, join(root, basename(f.path)), constants.COPYFILE_FICLONE);
   await writeFileAtomic(join(root, "job.yaml"), yaml);

@@ -96,6 +96,25 @@ export async function listCandidates(pattern: string, debArch: string): Promise<
   return candidates.sort((a, b) => compareDebianVersions(a.version, b.version) || a.package.localeCompare(b.package));
 }
 
+/**
+ * The versions from `good` to `bad` (each end optional: the oldest, the newest), refused when
+ * there is none to walk: a package apt does not know, or a good end that is not older.
+ */
+export function versionRange(pattern: string, candidates: Candidate[], good?: string, bad?: string): Candidate[] {
+  if (!candidates.length) throw new BisectUsageError(`--package ${pattern}: apt offers no version of it`);
+  const from = good === undefined ? 0 : findCandidate(good, candidates);
+  const to = bad === undefined ? candidates.length - 1 : findCandidate(bad, candidates);
+  if (good !== undefined && bad !== undefined && from >= to)
+    throw new BisectUsageError(
+      `the good version (${candidateName(candidates[from]!)}) must be older than the bad one (${candidateName(candidates[to]!)})`,
+    );
+  if (from > to)
+    throw new BisectUsageError(
+      `no version between ${candidateName(candidates[from]!)} and ${candidateName(candidates[to]!)}: --good must be older than --bad`,
+    );
+  return candidates.slice(from, to + 1);
+}
+
 /** `--good`/`--bad`: a version, a package name (with one version), or PACKAGE=VERSION. */
 export function findCandidate(spec: string, candidates: Candidate[]): number {
   const eq = spec.indexOf("=");
@@ -253,12 +272,9 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
   if (problem) throw new BisectUsageError(problem);
   const role = roleFor(exp, opts.package, opts.role);
   const candidates = await listCandidates(opts.package, DEB_ARCH[exp.machine.arch]);
+  versionRange(opts.package, candidates, opts.good, opts.bad);
   const good = findCandidate(opts.good, candidates);
   const bad = findCandidate(opts.bad, candidates);
-  if (good >= bad)
-    throw new BisectUsageError(
-      `the good version (${candidateName(candidates[good]!)}) must be older than the bad one (${candidateName(candidates[bad]!)})`,
-    );
   log(
     `bisect-versions: ${exp.name}, images.${role} from ${bad - good + 1} versions: ${candidates
       .slice(good, bad + 1)

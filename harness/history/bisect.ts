@@ -14,6 +14,7 @@ import {
   selectExpectations,
   type Expectation,
 } from "../expectations/loader.ts";
+import { regexRisk } from "../expectations/redos.ts";
 import type { BootResult } from "../result.ts";
 import { gitCommit } from "../artifacts/provenance.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
@@ -74,6 +75,9 @@ export function parseLinePredicate(text: string): LinePredicate {
   } catch (error) {
     throw new BisectUsageError(`--bad-if-line ${text}: ${(error as Error).message}`);
   }
+  // Tried on every console line, like an expectation's patterns: refused on the same grounds.
+  const risk = regexRisk(re.source, re.flags);
+  if (risk) throw new BisectUsageError(`--bad-if-line ${text}: ${risk}`);
   return { text, test: (line) => re.test(line) };
 }
 

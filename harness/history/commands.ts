@@ -10,25 +10,6 @@ import { imageOverrides, list, UsageError } from "../cli-options.ts";
 import { existsSync } from "node:fs";
 import { EXIT_ABORT, EXIT_INFRA as EXIT_SKIP, EXIT_USAGE } from "../vocabulary.ts";
 
-/**
- * The values of `--flag` exactly as typed. cac (through mri) turns values that look like
- * numbers into numbers, so `--good 1.10` would arrive as 1.1 and `--bad-if-line 007` as 7:
- * versions and patterns are read from the command line itself.
- */
-function typed(flag: string, parsed: unknown): string[] {
-  const argv = process.argv;
-  const end = argv.indexOf("--") === -1 ? argv.length : argv.indexOf("--");
-  const values: string[] = [];
-  for (let i = 0; i < end; i++) {
-    const arg = argv[i]!;
-    if (arg === `--${flag}` && i + 1 < end) values.push(argv[++i]!);
-    else if (arg.startsWith(`--${flag}=`)) values.push(arg.slice(flag.length + 3));
-  }
-  return values.length ? values : list(parsed);
-}
-
-const typedOne = (flag: string, parsed: unknown): string | undefined => typed(flag, parsed).at(-1);
-
 function number(value: unknown, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -149,7 +130,7 @@ export function registerHistoryCommands(cli: CAC): void {
       const { setVerifyCache } = await import("../images/cache.ts");
       const { checkImageRoles } = await import("../cli-select.ts");
       try {
-        const badIf = parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine));
+        const badIf = parseBadIf(list(options.badIf), list(options.badIfLine));
         const retries = number(options.retries, "--retries", 1);
         const overrides = imageOverrides(options.image, (message) => new BisectUsageError(message));
         setVerifyCache(!!options.verifyCache);
@@ -217,41 +198,47 @@ export function registerHistoryCommands(cli: CAC): void {
     )
     .action(async (name: string, options) => {
       const { loadForBisect, parseBadIf } = await import("./bisect.ts");
-      const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
+      const { bisectVersions, candidateName, listCandidates, roleFor, versionRange } =
+        await import("./bisect-versions.ts");
+      const { checkSymptoms } = await import("./bisect.ts");
       const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { DEB_ARCH } = await import("../expectations/schema.ts");
       try {
-        const pkg = typedOne("package", options.package);
+        const pkg = options.package as string | undefined;
         if (!pkg) throw new BisectUsageError("--package is required");
+        // Every option is checked before either path (--list or the bisection) uses any.
+        const badIf = parseBadIf(list(options.badIf), list(options.badIfLine));
         const picked = await loadForBisect([String(name)], options.expectations);
         if (picked.length !== 1)
           throw new BisectUsageError(
             `"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`,
           );
         const { parsePin, pinPackages } = await import("./pins.ts");
-        const exp = pinPackages(picked[0]!, typed("pin", options.pin).map(parsePin));
-        const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
+        const exp = pinPackages(picked[0]!, list(options.pin).map(parsePin));
+        const symptomProblem = checkSymptoms(badIf, exp);
+        if (symptomProblem) throw new BisectUsageError(symptomProblem);
+        const [good, bad] = [options.good as string | undefined, options.bad as string | undefined];
+        // --role must name an image whatever the path; without it, --list needs no image to replace.
+        if (options.role !== undefined || !options.list) roleFor(exp, pkg, options.role as string | undefined);
         if (options.list) {
           // What a bisection would walk: the candidates, or with --good/--bad the versions between them.
-          const candidates = await listCandidates(pkg, DEB_ARCH[exp!.machine.arch]);
-          const from = good === undefined ? 0 : findCandidate(good, candidates);
-          const to = bad === undefined ? candidates.length - 1 : findCandidate(bad, candidates);
-          for (const c of candidates.slice(from, to + 1)) console.log(candidateName(c));
+          const candidates = await listCandidates(pkg, DEB_ARCH[exp.machine.arch]);
+          for (const c of versionRange(pkg, candidates, good, bad)) console.log(candidateName(c));
           return;
         }
         if (good === undefined || bad === undefined) throw new BisectUsageError("--good and --bad are required");
-        const report = await bisectVersions(exp!, {
+        const report = await bisectVersions(exp, {
           package: pkg,
           good,
           bad,
-          role: typedOne("role", options.role),
-          path: typedOne("path", options.path),
-          badIf: parseBadIf(typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine)),
+          role: options.role as string | undefined,
+          path: options.path as string | undefined,
+          badIf,
           verify: options.verify !== false,
           retries: number(options.retries, "--retries", 1),
           artifactsDir: options.artifacts,
-          runs: options.runs ?? defaultRuns([exp!]),
+          runs: options.runs ?? defaultRuns([exp]),
           log: options.json ? () => {} : undefined,
         });
         if (options.json) console.log(JSON.stringify(report, null, 2));

@@ -1,23 +1,11 @@
 /** The CLI of culprit and verdict: from two runs to the change that broke a boot; any JUnit as a git-bisect answer. */
 import type { CAC } from "cac";
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { list } from "../cli-options.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE } from "../vocabulary.ts";
 
 /** What fits a nightly shard: a few reverts, a bisection over a handful of versions and the confirmation. */
 export const DEFAULT_MAX_BOOTS = 12;
-
-/** Values exactly as typed (cac would turn `--bad-if-line 007` into 7). */
-function typed(flag: string, parsed: unknown): string[] {
-  const values: string[] = [];
-  const argv = process.argv;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === `--${flag}` && i + 1 < argv.length) values.push(argv[++i]!);
-    else if (argv[i]!.startsWith(`--${flag}=`)) values.push(argv[i]!.slice(flag.length + 3));
-  }
-  return values.length ? values : list(parsed);
-}
 
 export function registerCulpritCommands(cli: CAC): void {
   cli
@@ -42,16 +30,19 @@ export function registerCulpritCommands(cli: CAC): void {
       const { writeFileAtomic } = await import("../artifacts/atomic-write.ts");
       const { artifactsRoot } = await import("../artifacts/run-dir.ts");
       const { RunReadError } = await import("../artifacts/read-run.ts");
-      const { BisectUsageError } = await import("./bisect.ts");
+      const { BisectUsageError, parseBadIf } = await import("./bisect.ts");
       const { CulpritUsageError, findCulprit } = await import("./culprit.ts");
       const { culpritMarkdown, culpritText } = await import("./culprit-format.ts");
       try {
         const maxBoots = Number(options.maxBoots ?? DEFAULT_MAX_BOOTS);
         if (!Number.isInteger(maxBoots) || maxBoots < 1)
           throw new CulpritUsageError(`--max-boots: expected a positive integer, got "${options.maxBoots}"`);
+        const [symptoms, lines] = [list(options.badIf), list(options.badIfLine)];
+        parseBadIf(symptoms, lines); // checked here, before anything is written or booted, whatever regressed
         const out = resolve(options.out ?? join(artifactsRoot(), "culprit"));
-        mkdirSync(out, { recursive: true });
-        const [symptoms, lines] = [typed("bad-if", options.badIf), typed("bad-if-line", options.badIfLine)];
+        const { makeDirProblem } = await import("../make-dir.ts");
+        const problem = makeDirProblem(out);
+        if (problem) throw new Error(`cannot create --out ${out}: ${problem}`);
         const report = await findCulprit(String(oldPath), String(newPath), {
           maxBoots,
           confirm: options.confirm !== false,
@@ -96,17 +87,24 @@ export function registerCulpritCommands(cli: CAC): void {
       "--bad-if-message <text>",
       "Only failures whose message has this text (or matches /regex/) are bad; repeatable",
     )
+    .option(
+      "--all-skipped <verdict>",
+      "What a JUnit whose every testcase was skipped answers: skip (125, default) or good (0)",
+      {
+        default: "skip",
+      },
+    )
     .action(async (files: string[], options) => {
       const { BisectUsageError } = await import("./bisect.ts");
       const { parseSelectors, verdict } = await import("./verdict.ts");
       try {
         if (!files.length) throw new BisectUsageError("name at least one JUnit file");
+        if (options.allSkipped !== "skip" && options.allSkipped !== "good")
+          throw new BisectUsageError(`--all-skipped: expected skip or good, got "${options.allSkipped}"`);
         const result = await verdict(
           files.map(String),
-          parseSelectors(
-            typed("bad-if-testcase", options.badIfTestcase),
-            typed("bad-if-message", options.badIfMessage),
-          ),
+          parseSelectors(list(options.badIfTestcase), list(options.badIfMessage)),
+          options.allSkipped,
         );
         for (const line of result.lines) console.log(line);
         process.exitCode = result.exitCode;

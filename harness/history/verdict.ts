@@ -92,7 +92,14 @@ function selected(c: JunitCase, s: VerdictSelectors): boolean {
   return byName && byMessage;
 }
 
-export async function verdict(files: string[], selectors: VerdictSelectors): Promise<VerdictResult> {
+/** What a JUnit whose every testcase was skipped answers: skip (125, the default) or good (0). */
+export type AllSkipped = "skip" | "good";
+
+export async function verdict(
+  files: string[],
+  selectors: VerdictSelectors,
+  allSkipped: AllSkipped = "skip",
+): Promise<VerdictResult> {
   const lines: string[] = [];
   const cases: JunitCase[] = [];
   let unreadable = 0;
@@ -134,6 +141,16 @@ export async function verdict(files: string[], selectors: VerdictSelectors): Pro
       lines: [
         ...lines,
         `verdict: skip (exit 125): ${[others.length && `${others.length} other failure(s)`, errors.length && `${errors.length} error(s)`, unreadable && `${unreadable} unreadable file(s)`].filter(Boolean).join(", ")}, no ${filtering ? "selected " : ""}failure`,
+      ],
+    };
+  // A lab that tested nothing is no answer, unless asked (a reproduced bootlog known-bad was tested: it counts).
+  const tested = cases.filter((c) => c.status !== "skipped" || /^known-bad\b/.test(c.message));
+  if (!tested.length && allSkipped !== "good")
+    return {
+      exitCode: 125,
+      lines: [
+        ...lines,
+        `verdict: skip (exit 125): every one of the ${cases.length} testcase(s) was skipped: nothing was tested (--all-skipped good to call that good)`,
       ],
     };
   return {

@@ -79,11 +79,19 @@ export async function resolvePackage(
 ): Promise<PackageVersion> {
   const request = { pkg, arch, version: options.version, follow: options.follow, apt: await aptListsState() };
   const remembered = join(cacheRoot(), "apt-resolved", `${keyHash(request)}.json`);
+  // A memo only: one that does not parse (or lacks a field) is asked again.
   const known = await readFile(remembered, "utf8").then(
-    (text) => JSON.parse(text) as PackageVersion,
+    (text) => {
+      try {
+        return JSON.parse(text) as PackageVersion;
+      } catch {
+        return undefined;
+      }
+    },
     () => undefined,
   );
-  if (known) return known;
+  if (typeof known?.package === "string" && typeof known.version === "string" && typeof known.arch === "string")
+    return known;
   const resolved = await resolveWithAptCache(pkg, arch, options);
   // A memo only: a read-only cache answers as well, just slower next time.
   await mkdir(dirname(remembered), { recursive: true })

@@ -59,12 +59,21 @@ export async function writeEntry(dir: string, name: string): Promise<void> {
  * with --verify-cache) the full sha256. Undefined with the reason when the entry is bad.
  */
 export async function verifiedEntry(dir: string): Promise<{ file: string; sha256: string } | { problem: string }> {
+  // Garbage in entry.json (a crash mid-write on another filesystem, a hand edit) is a bad entry: rebuilt, never fatal.
   const meta = await readFile(join(dir, "entry.json"), "utf8").then(
-    (t) => JSON.parse(t) as EntryMeta,
+    (t) => {
+      try {
+        return JSON.parse(t) as EntryMeta;
+      } catch (error) {
+        return error as Error;
+      }
+    },
     (e: Error) => e,
   );
   if (meta instanceof Error || typeof meta?.file !== "string" || typeof meta.sha256 !== "string")
-    return { problem: `${join(dir, "entry.json")} is unreadable` };
+    return {
+      problem: `${join(dir, "entry.json")} is unreadable (${meta instanceof Error ? meta.message : "no file and sha256 in it"})`,
+    };
   const file = join(dir, meta.file);
   const now = await stat(file).catch(() => undefined);
   if (!now?.isFile()) return { problem: `${file} is missing` };

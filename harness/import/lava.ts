@@ -20,16 +20,18 @@
  *                                     (judged again against the imported verdict)
  *   the job log's console lines                                  → serial.log and the per-milestone slices
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appendHistory } from "../artifacts/history.ts";
 import { parseKnownBadProperty } from "../artifacts/junit.ts";
 import {
   artifactsRoot,
   bootDir,
+  bootNameProblem,
   makeRunDir,
   markLatest,
   newRunId,
+  runIdProblem,
   serialLogPath,
   writeBootArtifacts,
   writeRunJunit,
@@ -177,6 +179,12 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   if (!name)
     throw new LavaImportError(
       `${job.source}: cannot tell which boot this is (no job definition with metadata bootlog.expectation, no step results)`,
+    );
+  // The lab's file names a directory bootlog writes: checked like a local expectation's name.
+  const nameProblem = bootNameProblem(name);
+  if (nameProblem)
+    throw new LavaImportError(
+      `${job.source}: ${meta["bootlog.expectation"] !== undefined ? "metadata bootlog.expectation" : defName !== undefined ? "job_name" : "the test definition's name"}: ${nameProblem}`,
     );
   const lines = consoleOf(job.log);
   const lavaResults = job.results.filter((r) => r.definition === "lava");
@@ -330,14 +338,23 @@ export async function importLava(paths: string[], opts: ImportOptions = {}): Pro
   if (!paths.length) throw new LavaImportError("import lava: name at least one job directory or results file");
   const jobs = await Promise.all(paths.map((p) => readLavaJob([p])));
   const root = artifactsRoot(opts.artifactsDir);
+  const idProblem = opts.runId === undefined ? undefined : runIdProblem(opts.runId);
+  if (idProblem) throw new LavaImportError(`--run-id ${idProblem}`);
   const runId = opts.runId ?? newRunId();
   const runDir = join(root, runId);
+  if (existsSync(runDir))
+    throw new LavaImportError(`--run-id "${runId}": ${runDir} already exists (a run is never overwritten)`);
+  // Every job is read and named before anything is written.
+  const boots: ImportedBoot[] = [];
+  for (const job of jobs) {
+    const boot = bootFromLava(job, runDir);
+    if (boots.some((b) => b.result.name === boot.result.name))
+      throw new LavaImportError(`${job.source}: a second job of boot ${boot.result.name} in one import`);
+    boots.push(boot);
+  }
   makeRunDir(runDir);
   const results: BootResult[] = [];
-  for (const job of jobs) {
-    const { result, serial } = bootFromLava(job, runDir);
-    if (results.some((r) => r.name === result.name))
-      throw new LavaImportError(`${job.source}: a second job of boot ${result.name} in one import`);
+  for (const { result, serial } of boots) {
     mkdirSync(result.dir, { recursive: true });
     writeFileSync(result.serialLog, serial ?? "");
     await writeBootArtifacts(result);

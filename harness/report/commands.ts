@@ -1,7 +1,7 @@
 /** `bootlog report [run-dir]` → <run-dir>/report.html (default artifacts/latest). */
 import type { CAC } from "cac";
 import { join } from "node:path";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { list, UsageError } from "../cli-options.ts";
 
 export function registerReportCommands(cli: CAC): void {
@@ -22,6 +22,9 @@ export function registerReportCommands(cli: CAC): void {
         throw new UsageError(`--history: expected a positive integer, got "${options.history}"`);
       if (!existsSync(dir))
         throw new UsageError(`no run directory ${dir} (run "bootlog run" first, or name a directory under artifacts/)`);
+      const { runBoots } = await import("../artifacts/run-dir.ts");
+      if (!(await runBoots(realpathSync(dir))).length)
+        throw new UsageError(`${dir} holds no boot (no <boot>/timeline.json): name a run directory`);
       const historyRoots = list(options.historyDir);
       for (const root of historyRoots)
         if (!statSync(root, { throwIfNoEntry: false })?.isDirectory())

@@ -26,7 +26,7 @@ import {
 } from "./fake-qemu.ts";
 import { DEFINE, fakeExpectationFile } from "./fake-cli.ts";
 import { cac } from "cac";
-import { normalizeOptions } from "../../harness/cli-options.ts";
+import { parseCommandLine } from "../../harness/cli-options.ts";
 import { checkImageRoles, pickExpectations } from "../../harness/cli-select.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-bad-input-"));
@@ -226,8 +226,7 @@ describe("command-line options are checked before anything is written", () => {
       .option("--expectations <dir>", "")
       .option("--last <n>", "")
       .option("--drift-percent <n>", "");
-    cli.parse(argv, { run: false });
-    normalizeOptions(cli, argv);
+    parseCommandLine(cli, argv);
     return cli.options;
   }
 

@@ -12,7 +12,7 @@ import { walkVersions } from "../../harness/history/bisect-versions.ts";
 import { junitForRepeats } from "../../harness/repeat/junit-repeats.ts";
 import { repeatFacts } from "../../harness/repeat/run-repeated.ts";
 import { cac } from "cac";
-import { normalizeOptions } from "../../harness/cli-options.ts";
+import { parseCommandLine } from "../../harness/cli-options.ts";
 import { repeatExitCode, summarizeRuns } from "../../harness/repeat/summary.ts";
 import type { KnownBad } from "../../harness/expectations/schema.ts";
 import type { BootResult } from "../../harness/result.ts";
@@ -247,8 +247,7 @@ describe("bad input", () => {
     const argv = ["node", "bootlog", "run", ...args];
     const cli = cac("bootlog");
     cli.command("run [...names]").option("--runs <n>", "");
-    cli.parse(argv, { run: false });
-    normalizeOptions(cli, argv);
+    parseCommandLine(cli, argv);
     return cli.options;
   }
   test.each([["0"], ["-1"], ["abc"], ["1.5"]])("--runs %s is a usage error naming the value", (raw) => {

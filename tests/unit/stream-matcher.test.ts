@@ -426,3 +426,60 @@ describe("bad stream expectations", () => {
     );
   });
 });
+
+describe("the router: which lines Xen wrote (issue 26: domU prefix forgery; issue 23: console_timestamps)", () => {
+  test("a domU prefix in a command typed at dom0's prompt is dom0's text, not DOM1's line", () => {
+    const router = new StreamRouter(["(XEN) ", "", "(XEN) DOM1: "]);
+    expect(router.line("/ # echo (XEN) DOM1: guest up")).toEqual([
+      { stream: 1, text: "/ # echo (XEN) DOM1: guest up" },
+    ]);
+    expect(router.line("~ $ printf '(XEN) x'")).toEqual([{ stream: 1, text: "~ $ printf '(XEN) x'" }]);
+    // Right after the prompt, nothing typed: Xen's line cut in (recorded on real dom0less boots).
+    expect(router.line("/ # (XEN) DOM1: guest up")).toEqual([
+      { stream: 1, text: "/ # " },
+      { stream: 2, text: "guest up" },
+    ]);
+  });
+
+  test("the forged line does not reach DOM1's milestone; DOM1's own line does", () => {
+    const s = spec({
+      dom0: { milestones: [{ id: "shell", match: "/ # " }] },
+      d1: { milestones: [{ id: "up", match: /^guest up/ }] },
+    });
+    const m = new StreamMatcher(s);
+    m.chunk(1, { lines: ["/ # echo (XEN) DOM1: guest up"], tail: "" });
+    expect(at([...m.reached], "d1/up")).toBeUndefined();
+    m.chunk(2, { lines: ["(XEN) DOM1: guest up"], tail: "" });
+    expect(at([...m.reached], "d1/up")).toBe(2);
+  });
+
+  test.each([
+    ["boot", "(XEN) [    1.234567] "],
+    ["datems", "(XEN) [2026-12-07 09:00:00.123] "],
+    ["raw", "(XEN) [000000001234] "],
+  ])("console_timestamps=%s: Xen's and DOM1's lines keep their streams, the time taken off", (_kind, head) => {
+    const router = new StreamRouter(["(XEN) ", "", "(XEN) DOM1: "]);
+    expect(router.line(`${head}DOM1: [    0.000000] Linux version 6.1.0-56-arm64`)).toEqual([
+      { stream: 2, text: "[    0.000000] Linux version 6.1.0-56-arm64" },
+    ]);
+    expect(router.line(`${head}Xen version 4.17.7`)).toEqual([{ stream: 0, text: "Xen version 4.17.7" }]);
+    // Cutting into dom0's text, as without timestamps.
+    expect(router.line(`[    0.291048] c${head}DOM1: arch_timer: cp15 timer(s) running`)).toEqual([
+      { stream: 1, text: "[    0.291048] c" },
+      { stream: 2, text: "arch_timer: cp15 timer(s) running" },
+    ]);
+  });
+
+  test("a timestamped dom0less boot is judged per stream (recorded console, timestamps added as Xen prints them)", () => {
+    let t = 0;
+    const stamped = dom0less.chunks.map((c) => ({
+      ...c,
+      bytes: Buffer.from(
+        c.bytes.toString("latin1").replace(/\(XEN\) /g, () => `(XEN) [${(t += 0.001).toFixed(6).padStart(12)}] `),
+        "latin1",
+      ),
+    }));
+    expect(describeVerdict(run(dom0less).verdict)).toMatch(/^PASS/);
+    expect(describeVerdict(run({ ...dom0less, chunks: stamped }).verdict)).toMatch(/^PASS/);
+  });
+});
