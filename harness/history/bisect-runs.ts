@@ -7,7 +7,7 @@
 import type { Expectation } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
 import { wilson } from "../stats/binomial.ts";
-import { badThreshold, looksGoodProbability, runsForRate } from "../stats/bisect-rule.ts";
+import { badThreshold, looksGoodProbability, missProbability, runsForRate } from "../stats/bisect-rule.ts";
 import { intervalText, percent } from "../repeat/summary.ts";
 import { runMany } from "../run.ts";
 import { artifactsRoot } from "../artifacts/run-dir.ts";
@@ -89,6 +89,26 @@ export function defaultRuns(expectations: Expectation[]): number {
   return Math.max(1, ...expectations.map((e) => (e.knownBad?.rate !== undefined ? runsForRate(e.knownBad.rate) : 1)));
 }
 
+/**
+ * What one step will do, printed before the first boot: how many runs of what, the rule, and for
+ * an intermittent known-bad how likely a bad commit still looks good (so a step of 100 boots that
+ * cannot see a rare failure says so before it starts).
+ */
+export function bisectPlan(expectations: Expectation[], runs: number, given: boolean): string {
+  const names = expectations.map((e) => e.name).join(", ");
+  if (runs === 1) return `bisect: plan: boot ${names} once; its verdict is the step's`;
+  const rates = expectations.filter((e) => e.knownBad?.rate !== undefined);
+  const why = given
+    ? "--runs"
+    : rates
+        .map(
+          (e) =>
+            `${e.name}'s knownBad.rate ${percent(e.knownBad!.rate!)}: a bad commit passes as good with probability ${prob(missProbability(e.knownBad!.rate!, runs))}`,
+        )
+        .join("; ");
+  return `bisect: plan: ${runs} runs of ${names} (${why}); bad when ${badThreshold(runs)} show the symptom, good when none fails, else skip; ${runs * expectations.length} boots in all`;
+}
+
 /** The failure rate seen so far in this bisection: pooled over earlier bad steps in history, else the declared knownBad.rate. */
 export function estimatedRate(exp: Expectation, artifactsDir: string | undefined, current: RunsVerdict): number | null {
   if (current.kind === "bad") return current.rate;
@@ -108,13 +128,18 @@ export async function bisectRepeated(
   log: (line: string) => void,
 ): Promise<BisectOutcome> {
   const runs = opts.runs ?? 1;
+  let done = 0;
   const run = await runMany(expectations, {
     artifactsDir: opts.artifactsDir,
     retries: opts.retries ?? 1,
     imageOverrides: opts.imageOverrides,
     runs,
-    onResult: (r) =>
-      r.outcome === "infra" && log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`),
+    onResult: (r) => {
+      // One line per boot: a step of many runs shows its progress.
+      done++;
+      log(`bisect: boot ${done} of ${runs * expectations.length}: ${r.name}: ${r.summary}`);
+      if (r.outcome === "infra") log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`);
+    },
   });
   const verdicts: BisectVerdict[] = expectations.map((exp, i) => {
     const step = judgeRuns(run.runResults![i]!, opts.badIf);

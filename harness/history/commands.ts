@@ -156,6 +156,8 @@ export function registerHistoryCommands(cli: CAC): void {
         checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
         // --runs is checked (a positive integer) with the other number options, before any action.
         const runs: number = options.runs ?? defaultRuns(expectations);
+        const { bisectPlan } = await import("./bisect-runs.ts");
+        console.log(bisectPlan(expectations, runs, options.runs !== undefined));
         const outcome = await bisectBoots(expectations, {
           badIf,
           retries,

@@ -208,7 +208,8 @@ export function toolstackInitScript(debArch: "arm64" | "amd64", commands: string
     "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev",
     'echo "dom0 init: $(uname -r) xen: $(cat /sys/hypervisor/type 2>/dev/null)"',
     `for m in ${XEN_MODULES.join(" ")}; do insmod /mods/$m.ko; done`,
-    "mkdir -p /proc/xen /var/run/xen /var/lib/xenstored /var/lib/xen /var/log/xen /dev/pts /tmp",
+    // /var/lock: xl takes /var/lock/xl before it balloons dom0 down (no dom0_mem: `cannot open the lockfile`).
+    "mkdir -p /proc/xen /var/run/xen /var/lib/xenstored /var/lib/xen /var/log/xen /var/lock /dev/pts /tmp",
     "mount -t xenfs xenfs /proc/xen; mount -t devpts devpts /dev/pts",
     `export LD_LIBRARY_PATH=/lib/${triplet} PATH=$PATH:${XEN_BIN}`,
     "xenstored --pid-file /var/run/xenstored.pid",
