@@ -77,7 +77,7 @@ export function registerBisectCommands(cli: CAC): void {
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
-      const { gitCommit } = await import("../artifacts/provenance.ts");
+      const { gitCommit } = await import("../provenance.ts");
       const { setVerifyCache } = await import("../images/cache.ts");
       const { checkImageRoles } = await import("../cli-select.ts");
       try {

@@ -20,7 +20,7 @@ import {
   type Expectation,
 } from "../expectations/loader.ts";
 import { runMany } from "../runner/run.ts";
-import { expectationHash } from "../artifacts/provenance.ts";
+import { expectationHash } from "../provenance.ts";
 import { judgeForBisect, parseBadIf, type BadIf, type BisectKind } from "./bisect.ts";
 import { walkVersions } from "./bisect-versions.ts";
 import { candidateName, listCandidates, madison, type Candidate } from "../images/package-versions.ts";

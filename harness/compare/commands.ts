@@ -32,8 +32,8 @@ export function registerCompareCommands(cli: CAC): void {
     .option("--fail-on-drift", "Exit 1 on timing drift too")
     .action(async (oldPath: string, newPath: string, options) => {
       const { readRun, RunReadError } = await import("../artifacts/read-run.ts");
-      const { compareExitCode, compareRuns } = await import("../compare/compare.ts");
-      const { formatJson, formatMarkdown, formatText } = await import("../compare/compare-format.ts");
+      const { compareExitCode, compareRuns } = await import("./compare.ts");
+      const { formatJson, formatMarkdown, formatText } = await import("./compare-format.ts");
       let thresholds: DriftThresholds;
       let runs: [RunRecord, RunRecord];
       try {
@@ -66,7 +66,7 @@ export function registerCompareCommands(cli: CAC): void {
     .action(async (boot: string, options) => {
       const { artifactsRoot } = await import("../artifacts/run-dir.ts");
       const { historyPath, readHistory } = await import("../artifacts/history.ts");
-      const { formatHistory, historyOf } = await import("../compare/history-file.ts");
+      const { formatHistory, historyOf } = await import("./history-file.ts");
       const root = artifactsRoot(options.artifacts);
       const all = readHistory(root);
       const entries = historyOf(all, String(boot), number(options.last, "--last", 20));

@@ -5,7 +5,7 @@
  * pinned run and a plain one of the same file compare as the same expectation.
  */
 import type { Expectation } from "../expectations/loader.ts";
-import { expectationHash } from "../artifacts/provenance.ts";
+import { expectationHash } from "../provenance.ts";
 import { UsageError } from "../cli-options.ts";
 import { PackageChoiceError, roleFor, withPackage, type Candidate } from "./package-versions.ts";
 

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { writeBootArtifacts, bootDir, serialLogPath } from "../artifacts/run-dir.ts";
-import { expectationHash, gitCommit, reproduceCommand } from "../artifacts/provenance.ts";
+import { expectationHash, gitCommit, reproduceCommand } from "../provenance.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import type { PreparedImages } from "../images/prepare.ts";
 import { UserImageMissing } from "../images/prepare.ts";

@@ -1,7 +1,7 @@
 /** What makes a boot reproducible and comparable: the expectation's hash, the git commit, the command line. */
 import { execa } from "execa";
-import type { Expectation } from "../expectations/loader.ts";
-import { keyHash } from "../images/cache.ts";
+import type { Expectation } from "./expectations/loader.ts";
+import { keyHash } from "./images/cache.ts";
 
 /** The expectation's identity for reports: functions and RegExps included as their source. */
 export function expectationHash(exp: Expectation): string {
