@@ -8,8 +8,9 @@ import { imageOverrides, list, parseCommandLine, UsageError } from "./cli-option
 import type { BootResult } from "./result.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
-import { registerHistoryCommands } from "./history/commands.ts";
-import { registerCulpritCommands } from "./history/culprit-commands.ts";
+import { registerBisectCommands } from "./bisection/commands.ts";
+import { registerCompareCommands } from "./compare/commands.ts";
+import { registerCulpritCommands } from "./bisection/culprit-commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { formatRepeat } from "./repeat/format.ts";
@@ -83,13 +84,13 @@ cli
       throw new UsageError("--keep-ram keeps the RAM file of a post-mortem, and --postmortem off runs none: give one");
     await verifyCache(options.verifyCache);
     const runs: number = options.runs ?? 1;
-    const { parsePin, pinPackages } = await import("./history/pins.ts");
+    const { parsePin, pinPackages } = await import("./images/pins.ts");
     const pins = list(options.pin).map(parsePin);
     const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
     const { checkImageRoles } = await import("./cli-select.ts");
     const overrides = imageOverrides(options.image, (message) => new UsageError(message));
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));
-    const { runMany } = await import("./run.ts");
+    const { runMany } = await import("./runner/run.ts");
     const summary = await runMany(expectations, {
       runs,
       artifactsDir: options.artifacts,
@@ -185,7 +186,8 @@ cli
 
 registerReportCommands(cli);
 registerExportCommands(cli);
-registerHistoryCommands(cli);
+registerCompareCommands(cli);
+registerBisectCommands(cli);
 registerCulpritCommands(cli);
 registerImportCommands(cli);
 cli.option("-v, --version", "Print bootlog's version");

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { parseCommandLine } from "../../harness/cli-options.ts";
 import { validateExpectation } from "../../harness/expectations/loader.ts";
 import { cachedEntry, writeEntry } from "../../harness/images/cache.ts";
-import { bisectPlan } from "../../harness/history/bisect-runs.ts";
+import { bisectPlan } from "../../harness/bisection/bisect-runs.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { bootResult } from "../helpers/history-results.ts";
 import { fakeSpec } from "./fake-qemu.ts";
