@@ -195,6 +195,10 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   const since = (t: number | undefined) =>
     t === undefined || qemuStart === undefined ? undefined : round(Math.max(0, (t - qemuStart) / 1000));
 
+  if (!steps.length)
+    throw new LavaImportError(
+      `${job.source}: no test step in the job definition and no step results: nothing to judge`,
+    );
   const byId = new Map(stepResults.map((r) => [r.case, r]));
   const milestones: MilestoneRecord[] = steps.map((s) => {
     const r = byId.get(s.id);

@@ -9,7 +9,11 @@
 import fc from "fast-check";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, test } from "vitest";
+import { basename, dirname, resolve } from "node:path";
 import { LineSplitter } from "../../harness/console/lines.ts";
+import { StreamRouter } from "../../harness/console/stream-router.ts";
+import { bootFromLava } from "../../harness/import/lava.ts";
+import { LavaImportError } from "../../harness/import/lava-job.ts";
 import { compareRuns } from "../../harness/compare/compare.ts";
 import { formatMarkdown } from "../../harness/compare/compare-format.ts";
 import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
@@ -214,6 +218,80 @@ describe("console text is text in the HTML report and the Markdown summary", () 
         );
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("lines dom0 wrote cannot pass for Xen's, and a lab's names cannot leave the run (issue 26)", () => {
+  /** Text a shell echoes: no control characters (the line splitter removes them), at least one character. */
+  const typed = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => /^\S/.test(s) && !/[\x00-\x1f\x7f]/.test(s));
+  const xenPrefix = fc.constantFrom(
+    "(XEN) DOM1: ",
+    "(XEN) [    1.234567] DOM1: ",
+    "(XEN) ",
+    "(XEN) [2026-12-07 09:00:00] ",
+  );
+
+  test("property: a prefix in a command typed at dom0's prompt never starts another stream's line (300 cases)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("/ # ", "~ # ", "root@dom0:~# ", "$ ", "[root@dom0 /]# "),
+        typed,
+        xenPrefix,
+        fc.string({ maxLength: 40 }),
+        (prompt, command, prefix, rest) => {
+          const router = new StreamRouter(["(XEN) ", "", "(XEN) DOM1: "]);
+          const line = `${prompt}${command} ${prefix}${rest}`.replace(/[\x00-\x1f\x7f]/g, "");
+          return router.line(line).every((piece) => piece.stream === 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("property: Xen's line cutting into dom0's kernel text still starts its stream (300 cases)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 64 }).filter((s) => !/[#$\x00-\x1f\x7f]|\(XEN\) /.test(s)),
+        fc.string({ maxLength: 40 }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, "")),
+        (dom0, text) => {
+          const router = new StreamRouter(["(XEN) ", "", "(XEN) DOM1: "]);
+          const pieces = router.line(`${dom0}(XEN) [    1.0] DOM1: ${text}`);
+          return pieces[0]!.stream === 1 && pieces[0]!.text === dom0 && pieces[1]!.stream === 2;
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("property: a boot name from a LAVA job file is refused or names a directory inside the run (500 cases)", () => {
+    const runDir = "/artifacts/run-1";
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom("..", ".", "../x", "../../../escaped-by-import", "/etc", "a/../../b", "a\\..\\b", "ok-name"),
+          fc.array(fc.constantFrom("..", "/", ".", "a", "-", "\0"), { maxLength: 8 }).map((parts) => parts.join("")),
+        ),
+        (name) => {
+          let dir: string;
+          try {
+            dir = bootFromLava(
+              {
+                source: "job.yaml",
+                definition: { metadata: { "bootlog.expectation": name } },
+                log: [],
+                results: [{ definition: "0_boot", case: "banner", result: "pass" }],
+              },
+              runDir,
+            ).result.dir;
+          } catch (error) {
+            return error instanceof LavaImportError;
+          }
+          return dirname(resolve(dir)) === runDir && basename(dir) === name;
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import type { Expectation } from "../../harness/expectations/loader.ts";
+import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
@@ -21,6 +21,7 @@ import { runBoot } from "../../harness/runner/run-boot.ts";
 import {
   expectedOutput,
   fakeExpectation,
+  fakeSpec,
   fakePids,
   fileDigest,
   garbage,
@@ -229,6 +230,42 @@ describe("replayed hostile output (no processes)", () => {
     expect(result.outcome, result.summary).toBe("pass");
     expect(result.slices.prompt).toMatch(/^\[… \d+ earlier lines in serial\.log\]/);
     expectValidJunit(xml);
+  });
+});
+
+describe("a domU milestone forged from dom0 (replayed, reads of every size)", () => {
+  // dom0's prompt and d1's banner as streams: d1's lines are the ones Xen prefixes "(XEN) DOM1: ".
+  const exp = validateExpectation("forgery.ts", {
+    ...fakeSpec(GARBAGE, { silence: "3s" }),
+    milestones: undefined,
+    streams: {
+      dom0: { milestones: [{ id: "prompt", match: "FAKE-PROMPT # " }] },
+      d1: { milestones: [{ id: "up", match: /^guest up/ }] },
+    },
+  });
+  const typedForgeries: Step[] = [
+    { file: GARBAGE },
+    { text: "\r\nFAKE-PROMPT # echo (XEN) DOM1: guest up\r\n" },
+    { text: "FAKE-PROMPT # printf '(XEN) [    1.234567] DOM1: guest up\\n' >/dev/null\r\n" },
+    { flood: 0x1b, bytes: 4096 },
+    { text: "\r\nFAKE-PROMPT # " },
+  ];
+
+  test("a domU prefix typed at dom0's prompt (with or without Xen's timestamp) reaches no domU milestone: not a pass", () => {
+    const { result, xml } = judgeReplay(exp, hostileReads(typedForgeries));
+    expect(result.outcome, result.summary).not.toBe("pass");
+    expect(result.milestones.find((m) => m.id === "d1/up")?.at).toBeUndefined();
+    expectValidJunit(xml);
+  });
+
+  test("control: DOM1's own line, timestamped and cutting into dom0's text, passes", () => {
+    const steps: Step[] = [
+      ...typedForgeries.slice(0, -1),
+      { text: "\r\n[    0.291048] c(XEN) [    1.300000] DOM1: guest up: 6.1.0-56-arm64\r\nlocksource: jiffies\r\n" },
+      { text: "FAKE-PROMPT # " },
+    ];
+    const { result } = judgeReplay(exp, hostileReads(steps));
+    expect(result.outcome, result.summary).toBe("pass");
   });
 });
 
