@@ -230,7 +230,8 @@ export async function buildToolstackInitramfs(
   out: string,
 ): Promise<void> {
   const root = join(workDir, "rootfs");
-  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "etc/xen", "tmp"])
+  // var/lock: xl's lock file (/var/lock/xl), taken before it balloons dom0 down; without it `xl create` fails when dom0_mem is not set.
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "etc/xen", "tmp", "var/lock"])
     await mkdir(join(root, d), { recursive: true });
   await copyFile(busybox, join(root, "bin/busybox"));
   await chmod(join(root, "bin/busybox"), 0o755);
