@@ -17,13 +17,12 @@ import { bisectPlan } from "../../harness/bisection/bisect-runs.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { bootResult } from "../helpers/history-results.ts";
 import { fakeSpec } from "./fake-qemu.ts";
+import { bootlog, ROOT } from "../helpers/cli.ts";
 import {
-  bootlog,
   fakeApt,
   fakeExpectationFile,
   fakeQemu,
   PASSING,
-  ROOT,
   versionedExpectationFile,
   versionedQemu,
 } from "./fake-cli.ts";
