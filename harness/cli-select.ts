@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "./cli-options.ts";
 import {
-  EXPECTATIONS_DIR,
+  defaultExpectationsDir,
   loadAllExpectations,
   loadExpectationFile,
   selectExpectations,
@@ -25,7 +25,7 @@ export async function pickExpectations(
   dir?: string,
   opts: { allowNone?: boolean } = {},
 ): Promise<Expectation[]> {
-  const root = dir === undefined ? EXPECTATIONS_DIR : resolve(dir);
+  const root = dir === undefined ? defaultExpectationsDir() : resolve(dir);
   const missing = names.filter((n) => looksLikeFile(n) && !existsSync(n));
   if (missing.length) throw new UsageError(`no such file: ${missing.join(", ")}`);
   const files = await Promise.all(names.filter(looksLikeFile).map((n) => loadExpectationFile(n)));
@@ -37,7 +37,7 @@ export async function pickExpectations(
     } catch (error) {
       if (error instanceof SelectionError)
         throw new UsageError(
-          error.file === EXPECTATIONS_DIR
+          error.file === defaultExpectationsDir()
             ? `${error.problem.replace(/ \(bootlog list shows them\)$/, "")} in ${root} (bootlog list shows them)`
             : error.message,
         );

@@ -6,6 +6,7 @@ import { cac } from "cac";
 import type { Expectation } from "./expectations/loader.ts";
 import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
 import type { BootResult } from "./result.ts";
+import { currentProject } from "./project/current.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
@@ -91,7 +92,7 @@ cli
     const summary = await runMany(expectations, {
       runs,
       artifactsDir: options.artifacts,
-      jobs: options.jobs,
+      jobs: options.jobs ?? currentProject()?.lanes,
       retries: options.retries,
       imageOverrides: overrides,
       onMilestone: printMilestone,
@@ -198,6 +199,14 @@ async function main(): Promise<void> {
       return;
     }
     normalizeOptions(cli, process.argv);
+    // The project's folders and lanes are the defaults (bootlog init makes a project, and needs none).
+    if (cli.matchedCommandName !== "init") {
+      const [{ findProject }, { setProject }] = await Promise.all([
+        import("./project/find.ts"),
+        import("./project/current.ts"),
+      ]);
+      setProject(await findProject());
+    }
     await cli.runMatchedCommand();
   } catch (error) {
     // cac names an unknown option camel-cased (--badIff): say it as it was typed.
@@ -206,7 +215,8 @@ async function main(): Promise<void> {
       (_m, name: string) => `unknown option \`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\``,
     );
     // A mistake in the command line is 2 (bisect and verdict: 128, git bisect stops); anything else is infra: nothing was judged.
-    const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
+    const usage =
+      error instanceof UsageError || (error instanceof Error && ["CACError", "ConfigError"].includes(error.name));
     console.error(`bootlog: ${message}`);
     process.exitCode = usage
       ? cli.matchedCommandName === "bisect" || cli.matchedCommandName === "verdict"

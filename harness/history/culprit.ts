@@ -14,7 +14,7 @@ import { dirname, relative, resolve } from "node:path";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import {
-  EXPECTATIONS_DIR,
+  defaultExpectationsDir,
   loadAllExpectations,
   loadExpectationFile,
   type Expectation,
@@ -123,18 +123,19 @@ export interface CulpritReport {
 const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 const command = (parts: string[]) => parts.map(quote).join(" ");
 
-/** The expectation NEW booted: the file it recorded, else its name in --expectations or bootlog's expectations/. */
+/** The expectation NEW booted: the file it recorded, else its name in --expectations or the project's expectations/. */
 async function expectationFor(record: BootRecord, source: string, dir?: string): Promise<Expectation> {
   if (record.file && existsSync(record.file) && !dir) return loadExpectationFile(record.file);
-  const all = await loadAllExpectations(dir ? resolve(dir) : EXPECTATIONS_DIR);
+  const all = await loadAllExpectations(dir ? resolve(dir) : defaultExpectationsDir());
   const found = all.find((e) => e.name === record.name);
   if (found) return found;
   throw new CulpritUsageError(
-    `${source}: boot "${record.name}": ${record.file ? `its expectation file ${record.file} is not here` : "no expectation.file property"}, and ${dir ?? "bootlog's expectations/"} has no expectation of that name (pass --expectations DIR)`,
+    `${source}: boot "${record.name}": ${record.file ? `its expectation file ${record.file} is not here` : "no expectation.file property"}, and ${dir ?? defaultExpectationsDir()} has no expectation of that name (pass --expectations DIR)`,
   );
 }
 
-const isBootlogExpectation = (exp: Expectation) => !relative(EXPECTATIONS_DIR, resolve(exp.file)).startsWith("..");
+/** An expectation of the project's expectations folder is found by name; others need --expectations. */
+const isBootlogExpectation = (exp: Expectation) => !relative(defaultExpectationsDir(), resolve(exp.file)).startsWith("..");
 
 /** The symptom NEW showed, as --bad-if takes it. */
 function symptomOf(record: BootRecord): string {
