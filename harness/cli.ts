@@ -12,6 +12,8 @@ import { registerExportCommands } from "./export/commands.ts";
 import { registerHistoryCommands } from "./history/commands.ts";
 import { registerCulpritCommands } from "./history/culprit-commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
+import { registerInitCommands } from "./init/commands.ts";
+import { registerHostCommands } from "./host/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { formatRepeat } from "./repeat/format.ts";
 
@@ -187,6 +189,8 @@ registerExportCommands(cli);
 registerHistoryCommands(cli);
 registerCulpritCommands(cli);
 registerImportCommands(cli);
+registerInitCommands(cli);
+registerHostCommands(cli);
 cli.help();
 
 async function main(): Promise<void> {
