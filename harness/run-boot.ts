@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { writeBootArtifacts, bootDir, serialLogPath } from "./artifacts/run-dir.ts";
-import { expectationHash, gitCommit, reproduceCommand } from "./artifacts/provenance.ts";
+import { expectationForm, expectationHash, gitCommit, reproduceCommand } from "./artifacts/provenance.ts";
 import type { Expectation } from "./expectations/loader.ts";
 import type { PreparedImages } from "./images/prepare.ts";
 import { UserImageMissing } from "./images/prepare.ts";
@@ -226,6 +226,7 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
     ...(prepared ? { images: imageRecords(prepared) } : {}),
     reproduce: reproduceCommand(binary, argv),
     expectationHash: expectationHash(c.exp),
+    expectation: expectationForm(c.exp),
     ...(commit ? { gitCommit: commit } : {}),
     dir: c.dir,
     serialLog: c.serialLog,

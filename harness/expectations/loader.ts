@@ -28,6 +28,8 @@ export interface Expectation extends ParsedSpec {
   tags: string[];
   /** Set when images were pinned to other package versions: the hash of the expectation as declared, which reports keep. */
   declaredHash?: string;
+  /** ...and its canonical form (artifacts/provenance.ts expectationForm), which timeline.json keeps. */
+  declaredForm?: Record<string, unknown>;
 }
 
 /** Each loaded expectation's path under its expectations directory, without extension (`known-bad/arm64-xen-virt-off`). */
@@ -179,7 +181,8 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    await typeScriptLoader();
+    // tsx only for TypeScript: a plain .mjs/.js expectation is Node's own.
+    if (/\.m?ts$/.test(path)) await typeScriptLoader();
     module = esModuleInterop(await importBounded(file, pathToFileURL(resolve(path)).href));
   } catch (error) {
     if (error instanceof ExpectationError) throw error;
