@@ -156,7 +156,8 @@ export function describeDifferences(d: BootDifferences): string[] {
     const shown = d.expectationFields.slice(0, 8).map((c) => `expectation ${describeFieldChange(c)}`);
     if (d.expectationFields.length > 8) shown.push(`expectation: ${d.expectationFields.length - 8} more field(s)`);
     out.push(...shown);
-  } else if (d.expectationHash) out.push(`expectation ${short(d.expectationHash.old)} → ${short(d.expectationHash.new)}`);
+  } else if (d.expectationHash)
+    out.push(`expectation ${short(d.expectationHash.old)} → ${short(d.expectationHash.new)}`);
   if (d.gitCommit) out.push(`git commit ${short(d.gitCommit.old)} → ${short(d.gitCommit.new)}`);
   return out;
 }

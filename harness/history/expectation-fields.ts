@@ -41,7 +41,8 @@ function fields(form: Record<string, unknown>): Map<string, string> {
 export function expectationFieldChanges(old: Record<string, unknown>, now: Record<string, unknown>): FieldChange[] {
   const [a, b] = [fields(old), fields(now)];
   const changes: FieldChange[] = [];
-  for (const [field, value] of b) if (a.get(field) !== value) changes.push({ field, old: a.get(field) ?? null, new: value });
+  for (const [field, value] of b)
+    if (a.get(field) !== value) changes.push({ field, old: a.get(field) ?? null, new: value });
   for (const [field, value] of a) if (!b.has(field)) changes.push({ field, old: value, new: null });
   return changes;
 }

@@ -66,7 +66,15 @@ function packageJson(dir: string, report: ScaffoldReport): boolean {
       throw new ScaffoldError(`${file}: not a package.json object; nothing written`);
     indent = /^\{\n(\s+)"/.exec(text)?.[1] ?? 2;
   } else {
-    pkg = { name: basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, "-") || "boots", version: "0.0.0", private: true, type: "module" };
+    pkg = {
+      name:
+        basename(dir)
+          .toLowerCase()
+          .replace(/[^a-z0-9._-]+/g, "-") || "boots",
+      version: "0.0.0",
+      private: true,
+      type: "module",
+    };
     report.packageJson.push("created");
   }
   const scripts = { ...pkg.scripts };

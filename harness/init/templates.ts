@@ -4,7 +4,8 @@
  * project's own .ts files are.
  */
 
-export const debianBoot = () => `import { busyboxInitrd, debianKernel, defineBoot, linuxPanics, shellMilestones } from "bootlog";
+export const debianBoot =
+  () => `import { busyboxInitrd, debianKernel, defineBoot, linuxPanics, shellMilestones } from "bootlog";
 
 /**
  * Debian's arm64 kernel booted directly by QEMU (no firmware, no Xen) into a busybox shell. It
@@ -97,7 +98,8 @@ export const gitignore = () => `node_modules/
 artifacts/
 `;
 
-export const workflow = () => `# Boots every expectation in expectations/, one shard each: nightly, by hand, and on changes.
+export const workflow =
+  () => `# Boots every expectation in expectations/, one shard each: nightly, by hand, and on changes.
 # Made by \`bootlog init\`. Each step runs the same on a Debian 12 machine, as root:
 #   npm ci && npx bootlog setup-host && npx bootlog run NAME
 # Your own images: put their build in scripts/build-images.sh (run before the boots when it exists).

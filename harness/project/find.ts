@@ -58,7 +58,9 @@ export async function findProject(from = process.cwd()): Promise<Project> {
       const issue = parsed.error.issues[0]!;
       const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
       const problem = issue.code === "unrecognized_keys" ? `unknown key "${issue.keys[0]}"` : issue.message;
-      throw new ConfigError(`${relative(process.cwd(), configFile) || configFile}: ${path.join(".") || "(the default export)"}: ${problem}`);
+      throw new ConfigError(
+        `${relative(process.cwd(), configFile) || configFile}: ${path.join(".") || "(the default export)"}: ${problem}`,
+      );
     }
     config = parsed.data;
   }

@@ -10,15 +10,24 @@ export function milestoneTest(result: BootResult | undefined, id: string): Miles
   // A boot that ended before its milestones were known (infra) has one testcase for all.
   const index = result.milestones.findIndex((m) => m.id === id);
   const verdict = verdicts[index] ?? verdicts[0]!;
-  const where = `${result.summary}\n     artifacts: ${result.dir}`;
+  const where = `     artifacts: ${result.dir}`;
+  // The summary says the outcome ("HANG after ..."); an XPASS or a changed known-bad is named first.
+  const label = (message: string, kind: string) =>
+    `${kind}${message}${message === result.summary ? "" : `\n${result.summary}`}\n${where}`;
   switch (verdict.kind) {
     case "pass":
       return { kind: "pass" };
     case "skipped":
       return { kind: "skip", message: verdict.message };
     case "failure":
-      return { kind: "fail", message: `${verdict.type.toUpperCase()}: ${verdict.message}\n${where}` };
+      return {
+        kind: "fail",
+        message: label(
+          verdict.message,
+          verdict.type === "xpass" ? "XPASS: " : result.knownBad?.judgement?.status === "different" ? "CHANGED: " : "",
+        ),
+      };
     case "error":
-      return { kind: "fail", message: `INFRA: ${verdict.message}\n${where}` };
+      return { kind: "fail", message: label(verdict.message, "INFRA: ") };
   }
 }

@@ -76,7 +76,9 @@ describe("nightly.yml does what issue #7 asks", () => {
     }
     expect(steps("boot").some((s) => s.run === "bash ci/setup-host.sh")).toBe(true);
     // ci/setup-host.sh is a call of harness/host/setup-host.mjs, asking for Chromium too.
-    expect(readFileSync(join(ROOT, "ci", "setup-host.sh"), "utf8")).toMatch(/setup-host\.mjs\b[^\n]*\\?\n?[^\n]*--chromium\b/);
+    expect(readFileSync(join(ROOT, "ci", "setup-host.sh"), "utf8")).toMatch(
+      /setup-host\.mjs\b[^\n]*\\?\n?[^\n]*--chromium\b/,
+    );
   });
 
   test("one shard per expectation from `bootlog list --json`, and a failing shard does not stop the others", () => {
