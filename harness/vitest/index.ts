@@ -44,7 +44,7 @@ function describeBoot(exp: Expectation, options: BootTestOptions): void {
     const attempts = (options.retries ?? 0) + 1;
     beforeAll(
       async () => {
-        const { runMany } = await import("../run.ts");
+        const { runMany } = await import("../runner/run.ts");
         const run = await runMany([exp], { artifactsDir: options.artifacts, retries: options.retries, jobs: 1 });
         result = run.results.filter((r) => r.name === exp.name).at(-1);
       },

@@ -1,7 +1,7 @@
 /** What makes a boot reproducible and comparable: the expectation's hash, the git commit, the command line. */
 import { execa } from "execa";
-import type { Expectation } from "../expectations/loader.ts";
-import { keyHash } from "../images/cache.ts";
+import type { Expectation } from "./expectations/loader.ts";
+import { keyHash } from "./images/cache.ts";
 
 /** Functions and RegExps as their source: what an expectation is, as JSON. */
 const asJson = (exp: Expectation): Record<string, unknown> =>
@@ -21,7 +21,9 @@ export function expectationForm(exp: Expectation): Record<string, unknown> {
 let commit: Promise<string | undefined> | undefined;
 /** HEAD of the repository bootlog runs in (once per process); undefined outside git. */
 export function gitCommit(): Promise<string | undefined> {
-  commit ??= execa("git", ["rev-parse", "HEAD"], { reject: false }).then((r) => (r.exitCode === 0 ? r.stdout.trim() : undefined));
+  commit ??= execa("git", ["rev-parse", "HEAD"], { reject: false }).then((r) =>
+    r.exitCode === 0 ? r.stdout.trim() : undefined,
+  );
   return commit;
 }
 
@@ -29,4 +31,5 @@ export function gitCommit(): Promise<string | undefined> {
 export const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 /** The command line a person pastes to start the same machine. */
-export const reproduceCommand = (binary: string, argv: readonly string[]) => [binary, ...argv].map(shellQuote).join(" ");
+export const reproduceCommand = (binary: string, argv: readonly string[]) =>
+  [binary, ...argv].map(shellQuote).join(" ");
