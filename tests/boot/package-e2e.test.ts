@@ -121,6 +121,25 @@ describe("bootlog init, then what the user runs", () => {
     expect(tsc.stdout).toContain("node_modules/bootlog/dist/types/vitest/index.d.ts");
   }, 300_000);
 
+  test("...and in a folder made by a default `tsc --init` (module nodenext), the same files check", async () => {
+    const plain = join(project, "tsc-init");
+    mkdirSync(join(plain, "expectations"), { recursive: true });
+    expect((await sh("npx", ["--no-install", "tsc", "--init"], plain)).exitCode).toBe(0);
+    for (const f of ["debian-arm64-linux.mts", "my-kernel.mts"])
+      writeFileSync(join(plain, "expectations", f), readFileSync(join(project, "expectations", f)));
+    const tsc = await npx(["tsc", "--noEmit", "-p", "tsc-init"]);
+    expect(tsc.exitCode, tsc.all).toBe(0);
+    // It does check them: a misspelled field is an error.
+    writeFileSync(
+      join(plain, "expectations", "my-kernel.mts"),
+      readFileSync(join(project, "expectations", "my-kernel.mts"), "utf8").replace("silence:", "silense:"),
+    );
+    const bad = await npx(["tsc", "--noEmit", "-p", "tsc-init"]);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stdout).toMatch(/my-kernel\.mts.*silense/s);
+    rmSync(plain, { recursive: true });
+  }, 300_000);
+
   test("npx bootlog list: the project's expectations only", async () => {
     const list = await npx(["bootlog", "list", "--json"]);
     expect(list.exitCode, list.all).toBe(0);
