@@ -44,9 +44,10 @@ function describeBoot(exp: Expectation, options: BootTestOptions): void {
     const attempts = (options.retries ?? 0) + 1;
     beforeAll(
       async () => {
-        const { runMany } = await import("../runner/run.ts");
-        const run = await runMany([exp], { artifactsDir: options.artifacts, retries: options.retries, jobs: 1 });
-        result = run.results.filter((r) => r.name === exp.name).at(-1);
+        // A run directory as `bootlog run` writes it (the runner and the writers: artifacts/record-run.ts).
+        const { recordRun } = await import("../artifacts/record-run.ts");
+        const run = await recordRun([exp], { artifactsDir: options.artifacts, retries: options.retries, jobs: 1 });
+        result = run.results[0];
       },
       ((options.prepareS ?? 600) + exp.budgetS * attempts + 30) * 1000,
     );

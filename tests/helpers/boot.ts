@@ -5,6 +5,7 @@ import { loadAllExpectations, selectExpectations, type Expectation } from "../..
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot, type RunOptions } from "../../harness/runner/run-boot.ts";
 import { milestoneTest } from "../../harness/vitest/milestone-test.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 
 /** Boot tests write under artifacts/tests/ so a failed CI run keeps its serial logs. */
 export function testRunDir(label: string): string {
@@ -23,7 +24,7 @@ export async function expectationNamed(name: string): Promise<Expectation> {
 export function bootsOnce(exp: Expectation, options: Partial<RunOptions> = {}): () => BootResult {
   let result: BootResult | undefined;
   beforeAll(async () => {
-    result = await runBoot(exp, { runDir: testRunDir(exp.name), ...options });
+    result = await runBoot(exp, { listeners: [bootFiles], runDir: testRunDir(exp.name), ...options });
   });
   return () => {
     expect(result, "the boot did not run (see beforeAll)").toBeDefined();
