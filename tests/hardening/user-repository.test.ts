@@ -63,7 +63,7 @@ beforeAll(async () => {
   const now = await bootlog(["run"], env(hanging), deep);
   expect(now.code, now.stdout + now.stderr).toBe(1);
   [oldRun, newRun] = runs().map((r) => join(project, "artifacts", r));
-}, 120_000);
+}, 300_000);
 
 describe("project-relative defaults", () => {
   test("run from a subfolder: the project's expectations, artifacts next to its package.json, the image from the file", () => {
@@ -78,7 +78,7 @@ describe("project-relative defaults", () => {
     const list = await bootlog(["list", "--json"], {}, deep);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { name: string }[]).map((r) => r.name)).toEqual(["board"]);
-  });
+  }, 120_000);
 
   test("a project without expectations: a usage error naming its folder, not bootlog's boots", async () => {
     const empty = join(dir, "empty-project");
@@ -87,7 +87,7 @@ describe("project-relative defaults", () => {
     const run = await bootlog(["run"], env(passing), empty);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(join(empty, "expectations"));
-  });
+  }, 120_000);
 
   test("bootlog.config.ts sets the expectations and artifacts folders; a bad field is exit 2 naming file and field", async () => {
     const configured = join(dir, "configured");
@@ -112,7 +112,7 @@ describe("project-relative defaults", () => {
     const bad = await bootlog(["list"], {}, configured);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bootlog\.config\.ts: lanes: /);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("compare and culprit on a boot of user images", () => {
@@ -123,7 +123,7 @@ describe("compare and culprit on a boot of user images", () => {
     expect(compare.stdout).toContain('expectation milestones[1].match: "FAKE-PROMPT # " → "FAKE-PROMPT $ "');
     expect(compare.stdout).toMatch(/image image [0-9a-f]{12} → [0-9a-f]{12}/);
     expect(compare.stdout).not.toMatch(/expectation [0-9a-f]{12} → /);
-  });
+  }, 120_000);
 
   test("culprit names what changed and prints the git bisect run command, exit 1, without booting", async () => {
     const out = join(dir, "culprit");
@@ -144,7 +144,7 @@ describe("compare and culprit on a boot of user images", () => {
     const text = await bootlog(["culprit", oldRun, newRun, "--out", out], env(passing), project);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain("git bisect run npx bootlog bisect board");
-  });
+  }, 300_000);
 });
 
 describe("bootlog init", () => {
@@ -162,7 +162,7 @@ describe("bootlog init", () => {
     expect(second.stdout).toContain("skipped tsconfig.json (exists, left as it is)");
     expect(second.stdout).not.toContain("wrote");
     expect(readFileSync(join(fresh, "tsconfig.json"), "utf8")).toBe("{ /* mine */ }\n");
-  });
+  }, 120_000);
 
   test("a package.json that is not JSON: exit 2, nothing written", async () => {
     const broken = join(dir, "broken");
@@ -172,5 +172,5 @@ describe("bootlog init", () => {
     expect(init.code).toBe(2);
     expect(init.stderr).toContain(join(broken, "package.json"));
     expect(readdirSync(broken)).toEqual(["package.json"]);
-  });
+  }, 120_000);
 });
