@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fakeImage } from "./fake-qemu.ts";
-import { bootlog, DEFINE, fakeQemu, HANGING, PASSING } from "./fake-cli.ts";
+import { DEFINE, fakeQemu, HANGING, PASSING } from "./fake-cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-user-repo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
