@@ -35,6 +35,11 @@ export async function pickExpectations(
     try {
       named = selectExpectations(await loadAllExpectations(root), selectors, tags);
     } catch (error) {
+      // The project's own folder missing: a project bootlog has not been set up in yet.
+      if (error instanceof SelectionError && dir === undefined && error.problem === "no such directory")
+        throw new UsageError(
+          `no expectations folder ${root} (\`bootlog init\` makes one; or pass --expectations DIR, or set expectations in bootlog.config.ts)`,
+        );
       if (error instanceof SelectionError)
         throw new UsageError(
           error.file === defaultExpectationsDir()
