@@ -4,12 +4,16 @@
  * `git checkout` under git bisect, a pull without `npm ci`). Plain JS: it runs before tsx is loaded.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const sourceHash = (file) => createHash("sha1").update(readFileSync(file)).digest("hex");
 
-/** The absolute path of dist's entry when dist is fresh, else undefined (no dist, or a source changed or went). */
+/**
+ * The absolute path of dist's entry when dist is fresh, else undefined (no dist, or a source
+ * changed or went). An installed package (npm pack's files: dist and bin, no harness/) has no
+ * sources to go stale: its dist is what it is.
+ */
 export function freshBuild(root) {
   let manifest;
   try {
@@ -17,6 +21,7 @@ export function freshBuild(root) {
   } catch {
     return undefined;
   }
+  if (!existsSync(join(root, "harness"))) return join(root, "dist", manifest.entry);
   try {
     for (const [source, hash] of Object.entries(manifest.sources))
       if (sourceHash(join(root, source)) !== hash) return undefined;

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "./cli-options.ts";
 import {
-  EXPECTATIONS_DIR,
+  defaultExpectationsDir,
   loadAllExpectations,
   loadExpectationFile,
   selectExpectations,
@@ -25,7 +25,7 @@ export async function pickExpectations(
   dir?: string,
   opts: { allowNone?: boolean } = {},
 ): Promise<Expectation[]> {
-  const root = dir === undefined ? EXPECTATIONS_DIR : resolve(dir);
+  const root = dir === undefined ? defaultExpectationsDir() : resolve(dir);
   const missing = names.filter((n) => looksLikeFile(n) && !existsSync(n));
   if (missing.length) throw new UsageError(`no such file: ${missing.join(", ")}`);
   const files = await Promise.all(names.filter(looksLikeFile).map((n) => loadExpectationFile(n)));
@@ -35,9 +35,14 @@ export async function pickExpectations(
     try {
       named = selectExpectations(await loadAllExpectations(root), selectors, tags);
     } catch (error) {
+      // The project's own folder missing: a project bootlog has not been set up in yet.
+      if (error instanceof SelectionError && dir === undefined && error.problem === "no such directory")
+        throw new UsageError(
+          `no expectations folder ${root} (\`bootlog init\` makes one; or pass --expectations DIR, or set expectations in bootlog.config.ts)`,
+        );
       if (error instanceof SelectionError)
         throw new UsageError(
-          error.file === EXPECTATIONS_DIR
+          error.file === defaultExpectationsDir()
             ? `${error.problem.replace(/ \(bootlog list shows them\)$/, "")} in ${root} (bootlog list shows them)`
             : error.message,
         );

@@ -6,6 +6,7 @@ import { cac } from "cac";
 import type { Expectation } from "./expectations/loader.ts";
 import { imageOverrides, list, parseCommandLine, UsageError } from "./cli-options.ts";
 import type { BootResult } from "./result.ts";
+import { currentProject } from "./project/current.ts";
 import type { BootRef, RunListener } from "./run-events.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
@@ -13,6 +14,8 @@ import { registerBisectCommands } from "./bisection/commands.ts";
 import { registerCompareCommands } from "./compare/commands.ts";
 import { registerCulpritCommands } from "./bisection/culprit-commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
+import { registerInitCommands } from "./init/commands.ts";
+import { registerHostCommands } from "./host/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { formatRepeat } from "./repeat/format.ts";
 
@@ -106,7 +109,7 @@ cli
     const summary = await recordRun(expectations, {
       runs,
       artifactsDir: options.artifacts,
-      jobs: options.jobs,
+      jobs: options.jobs ?? currentProject()?.lanes,
       retries: options.retries,
       imageOverrides: overrides,
       postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
@@ -194,6 +197,8 @@ registerCompareCommands(cli);
 registerBisectCommands(cli);
 registerCulpritCommands(cli);
 registerImportCommands(cli);
+registerInitCommands(cli);
+registerHostCommands(cli);
 cli.option("-v, --version", "Print bootlog's version");
 cli.help();
 
@@ -214,11 +219,20 @@ async function main(): Promise<void> {
     const asked = parseCommandLine(cli, process.argv);
     if (asked.version && !cli.matchedCommand) return await printVersion();
     if (asked.help || !cli.matchedCommand) return cli.outputHelp();
+    // The project's folders and lanes are the defaults (bootlog init makes a project, and needs none).
+    if (cli.matchedCommandName !== "init") {
+      const [{ findProject }, { setProject }] = await Promise.all([
+        import("./project/find.ts"),
+        import("./project/current.ts"),
+      ]);
+      setProject(await findProject());
+    }
     await cli.runMatchedCommand();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // A mistake in the command line is 2 (bisect and verdict: 128, git bisect stops); anything else is infra: nothing was judged.
-    const usage = error instanceof UsageError || (error instanceof Error && error.name === "CACError");
+    const usage =
+      error instanceof UsageError || (error instanceof Error && ["CACError", "ConfigError"].includes(error.name));
     console.error(`bootlog: ${message}`);
     process.exitCode = usage
       ? cli.matchedCommandName === "bisect" || cli.matchedCommandName === "verdict"

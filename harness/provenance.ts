@@ -3,12 +3,19 @@ import { execa } from "execa";
 import type { Expectation } from "./expectations/loader.ts";
 import { keyHash } from "./images/cache.ts";
 
+/** Functions and RegExps as their source: what an expectation is, as JSON. */
+const asJson = (exp: Expectation): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(exp, (_k, v) => (v instanceof RegExp || typeof v === "function" ? String(v) : v)));
+
 /** The expectation's identity for reports: functions and RegExps included as their source. */
 export function expectationHash(exp: Expectation): string {
   if (exp.declaredHash) return exp.declaredHash;
-  return keyHash(
-    JSON.parse(JSON.stringify(exp, (_k, v) => (v instanceof RegExp || typeof v === "function" ? String(v) : v))),
-  );
+  return keyHash(asJson(exp));
+}
+
+/** The canonical form its hash is of (as declared, before --pin): kept in timeline.json so compare can say which fields changed. */
+export function expectationForm(exp: Expectation): Record<string, unknown> {
+  return exp.declaredForm ?? asJson(exp);
 }
 
 let commit: Promise<string | undefined> | undefined;

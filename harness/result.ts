@@ -46,6 +46,8 @@ export interface BootResult {
   images?: ImageRecord[];
   reproduce: string;
   expectationHash: string;
+  /** The expectation as JSON (artifacts/provenance.ts expectationForm): compare diffs it field by field. */
+  expectation?: Record<string, unknown>;
   gitCommit?: string;
   dir: string;
   serialLog: string;

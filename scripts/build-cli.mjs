@@ -10,14 +10,19 @@
  * The chunks sit two folders deep (dist/harness/), as harness/expectations/ does, so paths made
  * from import.meta.dirname ("../../expectations") resolve the same from both.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sourceHash } from "../bin/fresh-build.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
-// tsx and esbuild register loaders and start a service; junit-report-builder is required on first use.
-const EXTERNAL = ["tsx", "esbuild", "junit-report-builder"];
+// tsx and esbuild register loaders and start a service; junit-report-builder is required on first use;
+// vitest is the user's own (bootlog/vitest registers tests with the vitest that runs them).
+const EXTERNAL = ["tsx", "esbuild", "junit-report-builder", "vitest"];
+
+/** What the package exports (package.json "exports") besides the CLI: dist/harness/<name>.js. */
+const LIBRARY = { index: "harness/index.ts", vitest: "harness/vitest/index.ts" };
 
 /** Build into `dist` (default ROOT/dist); returns esbuild's metafile, or undefined without esbuild. */
 export async function buildCli(dist = join(ROOT, "dist")) {
@@ -32,7 +37,7 @@ export async function buildCli(dist = join(ROOT, "dist")) {
   rmSync(dist, { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { cli: "harness/cli.ts" },
+    entryPoints: { cli: "harness/cli.ts", ...LIBRARY },
     outdir: join(dist, "harness"),
     bundle: true,
     splitting: true,
@@ -73,4 +78,30 @@ export async function buildCli(dist = join(ROOT, "dist")) {
   return result.metafile;
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await buildCli();
+/**
+ * The .d.ts files of the package's exports into dist/types (tsc), with relative imports ending in
+ * .js as a consumer's TypeScript resolves them (the sources import .ts). Without tsc (a production
+ * install) there are no types to make: the package already has them.
+ */
+export function buildTypes(dist = join(ROOT, "dist")) {
+  const tsc = join(ROOT, "node_modules", ".bin", "tsc");
+  if (!existsSync(tsc)) return console.error("build-cli: tsc is not installed; no .d.ts files made");
+  const out = join(dist, "types");
+  rmSync(out, { recursive: true, force: true });
+  const options = ["--ignoreConfig", "--declaration", "--emitDeclarationOnly", "--outDir", out, "--rootDir", "harness"];
+  const strictness = ["--strict", "--skipLibCheck", "--allowImportingTsExtensions", "--verbatimModuleSyntax"];
+  const target = ["--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2023", "--types", "node"];
+  execFileSync(tsc, [...Object.values(LIBRARY), ...options, ...strictness, ...target], { cwd: ROOT, stdio: "inherit" });
+  for (const entry of readdirSync(out, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8").replace(/((?:from|import\()\s*"\.{1,2}\/[^"]*)\.ts"/g, '$1.js"');
+    writeFileSync(file, text);
+  }
+  console.error(`build-cli: types in ${out}`);
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  await buildCli();
+  buildTypes();
+}

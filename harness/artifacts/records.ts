@@ -53,6 +53,8 @@ export interface BootRecord {
   gitCommit: string | null;
   qemuVersion: string | null;
   expectationHash: string | null;
+  /** The expectation as JSON (from timeline.json; a JUnit file does not carry it). */
+  expectation?: Record<string, unknown> | null;
   attempt: number;
   startedAt: string | null;
   durationS: number | null;
@@ -120,6 +122,7 @@ export function recordFromTimeline(t: Timeline): BootRecord {
     gitCommit: t.gitCommit,
     qemuVersion: t.qemu.version,
     expectationHash: t.expectationHash,
+    expectation: t.expectation,
     attempt: t.attempt,
     startedAt: t.startedAt,
     durationS: round(t.durationS),

@@ -5,6 +5,7 @@
  */
 import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { makeDirProblem } from "../make-dir.ts";
+import { currentProject } from "../project/current.ts";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { BootResult } from "../result.ts";
@@ -12,8 +13,9 @@ import { writeFileAtomic } from "./atomic-write.ts";
 import { junitForBoots } from "./junit.ts";
 import { readTimeline, timelineJson, type Timeline } from "./timeline.ts";
 
+/** --artifacts, else $BOOTLOG_ARTIFACTS, else the project's artifacts folder (artifacts/ next to its package.json). */
 export function artifactsRoot(dir?: string): string {
-  return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? "artifacts");
+  return resolve(dir ?? process.env.BOOTLOG_ARTIFACTS ?? currentProject()?.artifactsDir ?? "artifacts");
 }
 
 export function newRunId(): string {

@@ -76,6 +76,8 @@ export const timelineSchema = z.object({
   qemu: z.object({ binary: z.string(), version: z.string().nullable(), argv: z.array(z.string()) }),
   reproduce: z.string(),
   expectationHash: z.string(),
+  /** The expectation as JSON, as hashed; absent in timelines written before it was kept. */
+  expectation: z.record(z.string(), z.unknown()).nullable().default(null),
   gitCommit: z.string().nullable(),
   /** Absent in timelines written before retries existed: the first attempt. */
   attempt: z.number().int().positive().default(1),
@@ -117,6 +119,7 @@ export function timelineJson(r: BootResult): Timeline {
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
     reproduce: r.reproduce,
     expectationHash: r.expectationHash,
+    expectation: r.expectation ?? null,
     gitCommit: r.gitCommit ?? null,
     attempt: r.attempt,
     serialLog: r.serialLog,

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineSplitter } from "../console/lines.ts";
 import {
-  EXPECTATIONS_DIR,
+  defaultExpectationsDir,
   ExpectationError,
   loadAllExpectations,
   loadExpectationFile,
@@ -171,7 +171,7 @@ export async function loadForBisect(names: string[], dir?: string): Promise<Expe
   const selectors = names.filter((n) => !isFile(n));
   const named =
     selectors.length || !files.length
-      ? selectExpectations(await loadAllExpectations(dir ? resolve(dir) : EXPECTATIONS_DIR), selectors)
+      ? selectExpectations(await loadAllExpectations(dir ? resolve(dir) : defaultExpectationsDir()), selectors)
       : [];
   return [...files, ...named];
 }

@@ -39,7 +39,7 @@ export function registerBisectCommands(cli: CAC): void {
       "bisect [...expectations]",
       "For `git bisect run`: boot expectations (names, or .ts files) and exit 0 good, 1 bad, 125 skip (infra, bad expectation)",
     )
-    .option("--expectations <dir>", "Directory of expectation files for names (default: bootlog's expectations/)")
+    .option("--expectations <dir>", "Directory of expectation files for names (default: the project's expectations/)")
     .option(
       "--bad-if <symptom>",
       'Only this symptom is bad, other failures are skipped: "OUTCOME [after|before MILESTONE]", e.g. "hang after xen-banner"; repeatable',
@@ -57,7 +57,7 @@ export function registerBisectCommands(cli: CAC): void {
       bisectGuard();
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { defaultRuns } = await import("./bisect-runs.ts");
-      const { ExpectationError } = await import("../expectations/loader.ts");
+      const { ExpectationError, defaultExpectationsDir } = await import("../expectations/loader.ts");
       const { gitCommit } = await import("../provenance.ts");
       const { setVerifyCache } = await import("../images/cache.ts");
       const { checkImageRoles } = await import("../cli-select.ts");
@@ -83,7 +83,7 @@ export function registerBisectCommands(cli: CAC): void {
         }
         if (!expectations.length)
           return skip(
-            `nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? "bootlog's expectations/"}`,
+            `nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? defaultExpectationsDir()}`,
           );
         checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
         // --runs is checked (a positive integer) with the other number options, before any action.

@@ -20,7 +20,7 @@ export function registerCulpritCommands(cli: CAC): void {
     .option("--bad-if-line <pattern>", "...or by a console line (text or /regex/); repeatable")
     .option(
       "--expectations <dir>",
-      "Find the expectation by name here (default: the file NEW recorded, else bootlog's expectations/)",
+      "Find the expectation by name here (default: the file NEW recorded, else the project's expectations/)",
     )
     .option("--markdown", "Print Markdown (for a CI job summary); progress goes to stderr")
     .option("--json", "Print culprit.json")

@@ -14,7 +14,7 @@ import { dirname, relative, resolve } from "node:path";
 import { DEB_ARCH } from "../expectations/schema.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import {
-  EXPECTATIONS_DIR,
+  defaultExpectationsDir,
   loadAllExpectations,
   loadExpectationFile,
   type Expectation,
@@ -125,18 +125,20 @@ export interface CulpritReport {
 const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 const command = (parts: string[]) => parts.map(quote).join(" ");
 
-/** The expectation NEW booted: the file it recorded, else its name in --expectations or bootlog's expectations/. */
+/** The expectation NEW booted: the file it recorded, else its name in --expectations or the project's expectations/. */
 async function expectationFor(record: BootRecord, source: string, dir?: string): Promise<Expectation> {
   if (record.file && existsSync(record.file) && !dir) return loadExpectationFile(record.file);
-  const all = await loadAllExpectations(dir ? resolve(dir) : EXPECTATIONS_DIR);
+  const all = await loadAllExpectations(dir ? resolve(dir) : defaultExpectationsDir());
   const found = all.find((e) => e.name === record.name);
   if (found) return found;
   throw new CulpritUsageError(
-    `${source}: boot "${record.name}": ${record.file ? `its expectation file ${record.file} is not here` : "no expectation.file property"}, and ${dir ?? "bootlog's expectations/"} has no expectation of that name (pass --expectations DIR)`,
+    `${source}: boot "${record.name}": ${record.file ? `its expectation file ${record.file} is not here` : "no expectation.file property"}, and ${dir ?? defaultExpectationsDir()} has no expectation of that name (pass --expectations DIR)`,
   );
 }
 
-const isBootlogExpectation = (exp: Expectation) => !relative(EXPECTATIONS_DIR, resolve(exp.file)).startsWith("..");
+/** An expectation of the project's expectations folder is found by name; others need --expectations. */
+const isBootlogExpectation = (exp: Expectation) =>
+  !relative(defaultExpectationsDir(), resolve(exp.file)).startsWith("..");
 
 /** The symptom NEW showed, as --bad-if takes it. */
 function symptomOf(record: BootRecord): string {
@@ -189,9 +191,16 @@ export async function findCulprit(oldPath: string, newPath: string, opts: Culpri
   }
   // Check every input before the first boot: a bad file is a usage error, not a half-done hunt.
   const inputs: { before: BootRecord; after: BootRecord; exp: Expectation; message: string }[] = [];
+  const userImageBoots: BootCulprit[] = [];
   for (const change of regressed) {
     const before = old.boots.find((b) => b.name === change.boot)!;
     const after = now.boots.find((b) => b.name === change.boot)!;
+    // Only the user's own files: no version to revert, so say what changed and how to bisect the repository.
+    if (bootsUserImages(before) && bootsUserImages(after)) {
+      const exp = await expectationFor(after, now.source, opts.expectationsDir);
+      userImageBoots.push(userImageCulprit(before, after, exp, change.message, opts));
+      continue;
+    }
     for (const [record, run] of [
       [before, old],
       [after, now],
@@ -208,6 +217,7 @@ export async function findCulprit(oldPath: string, newPath: string, opts: Culpri
     });
   }
   const budget = { used: 0 };
+  report.boots.push(...userImageBoots);
   for (const input of inputs)
     report.boots.push(await hunt(input.before, input.after, input.exp, input.message, opts, budget));
   report.bootsUsed = budget.used;
@@ -480,6 +490,64 @@ async function hunt(
     if (!(error instanceof OutOfBoots)) throw error;
     return done("inconclusive", `${error.message} before a culprit was named (raise --max-boots)`);
   }
+}
+
+/** A boot of user images only: no Debian package recorded, every image the user's own file (no package behind it). */
+const bootsUserImages = (b: BootRecord): boolean =>
+  !Object.keys(b.packages).length &&
+  Object.values(b.images).some((i) => i.package === null) &&
+  Object.values(b.images).every((i) => i.package === null);
+
+/**
+ * A regressed boot of the user's own images: nothing to revert or bisect by version. What changed
+ * (each image's sha256 by role, the expectation's fields, QEMU, the commit) and the `git bisect
+ * run` command that walks the user's repository, where the images and the expectation live.
+ * Exit 1: no culprit named yet.
+ */
+function userImageCulprit(
+  before: BootRecord,
+  after: BootRecord,
+  exp: Expectation,
+  regression: string,
+  opts: CulpritOptions,
+): BootCulprit {
+  const differences = bootDifferences(before, after);
+  const badIf = opts.badIf
+    ? [...opts.badIf.symptoms.flatMap((s) => ["--bad-if", s]), ...opts.badIf.lines.flatMap((l) => ["--bad-if-line", l])]
+    : ["--bad-if", symptomOf(after)];
+  const target = isBootlogExpectation(exp) ? exp.name : exp.file;
+  const good = before.gitCommit ?? "OLD_COMMIT";
+  const bad = after.gitCommit ?? "NEW_COMMIT";
+  const bisect = command([...opts.bootlog.split(" "), "bisect", target, ...badIf]);
+  const gitBisect = `git bisect start ${bad} ${good} && git bisect run ${bisect}; git bisect reset`;
+  const suspects = describeDifferences(differences);
+  const notes = [
+    ...(differences.gitCommit
+      ? []
+      : [
+          `both runs were at ${after.gitCommit ?? "an unrecorded commit"}: git bisect needs the commits the images were built at (build them in the bisect step)`,
+        ]),
+    ...(differences.unrecorded.length ? [`not recorded by both runs: ${differences.unrecorded.join(", ")}`] : []),
+  ];
+  const message = `user images (no package to revert): what changed: ${suspects.join("; ") || "nothing recorded"}; next: ${gitBisect}`;
+  opts.log(`culprit: ${after.name}: ${message}`);
+  return {
+    boot: after.name,
+    expectation: exp.file,
+    regression,
+    badIf,
+    differences,
+    status: "not-a-package",
+    message,
+    culprit: null,
+    suspects,
+    gitBisect,
+    steps: [],
+    confidence: { level: "none", text: "no boot run: user images cannot be reverted by version" },
+    reproduce: [command([...opts.bootlog.split(" "), "run", target])],
+    notes,
+    exitCode: EXIT_NOT_NAMED,
+  };
 }
 
 /** No package revert cured it: the remaining changes are the suspects; for the expectation or bootlog's commit, the git bisect command. */

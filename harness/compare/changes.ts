@@ -6,6 +6,7 @@
  */
 import { compareDebianVersions } from "../images/debian-version.ts";
 import type { BootRecord } from "../artifacts/records.ts";
+import { describeFieldChange, expectationFieldChanges, type FieldChange } from "./expectation-fields.ts";
 
 export interface PackageRef {
   package: string;
@@ -32,6 +33,8 @@ export interface BootDifferences {
   images: (ValueChange & { role: string; package: string | null })[];
   qemuVersion: ValueChange | null;
   expectationHash: ValueChange | null;
+  /** With a changed hash: which fields changed, when both runs kept the expectation (timeline.json). */
+  expectationFields?: FieldChange[];
   gitCommit: ValueChange | null;
   /** What one of the runs did not record (a hand-written or foreign JUnit): its changes are unknown. */
   unrecorded: string[];
@@ -122,6 +125,9 @@ export function bootDifferences(old: BootRecord, now: BootRecord): BootDifferenc
     images,
     qemuVersion: valueChange(old.qemuVersion, now.qemuVersion),
     expectationHash: valueChange(old.expectationHash, now.expectationHash),
+    ...(old.expectation && now.expectation && old.expectationHash !== now.expectationHash
+      ? { expectationFields: expectationFieldChanges(old.expectation, now.expectation) }
+      : {}),
     gitCommit: valueChange(old.gitCommit, now.gitCommit),
     unrecorded,
   };
@@ -145,7 +151,13 @@ export function describeDifferences(d: BootDifferences): string[] {
   for (const i of d.images)
     if (!i.package || !changedPackages.has(i.package)) out.push(`image ${i.role} ${short(i.old)} → ${short(i.new)}`);
   if (d.qemuVersion) out.push(`QEMU ${d.qemuVersion.old} → ${d.qemuVersion.new}`);
-  if (d.expectationHash) out.push(`expectation ${short(d.expectationHash.old)} → ${short(d.expectationHash.new)}`);
+  if (d.expectationHash && d.expectationFields?.length) {
+    // What changed, not only that something did; a long list is cut, the hashes still tell them apart.
+    const shown = d.expectationFields.slice(0, 8).map((c) => `expectation ${describeFieldChange(c)}`);
+    if (d.expectationFields.length > 8) shown.push(`expectation: ${d.expectationFields.length - 8} more field(s)`);
+    out.push(...shown);
+  } else if (d.expectationHash)
+    out.push(`expectation ${short(d.expectationHash.old)} → ${short(d.expectationHash.new)}`);
   if (d.gitCommit) out.push(`git commit ${short(d.gitCommit.old)} → ${short(d.gitCommit.new)}`);
   return out;
 }

@@ -8,6 +8,7 @@ import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts"
 import { regexRisk } from "./redos.ts";
 import { esModuleInterop, typeScriptLoader } from "./ts-loader.ts";
 import { flattenStreams } from "./streams.ts";
+import { currentProject } from "../project/current.ts";
 
 export type ParsedSpec = z.output<typeof bootSchema>;
 
@@ -27,6 +28,8 @@ export interface Expectation extends ParsedSpec {
   tags: string[];
   /** Set when images were pinned to other package versions: the hash of the expectation as declared, which reports keep. */
   declaredHash?: string;
+  /** ...and its canonical form (artifacts/provenance.ts expectationForm), which timeline.json keeps. */
+  declaredForm?: Record<string, unknown>;
 }
 
 /** Each loaded expectation's path under its expectations directory, without extension (`known-bad/arm64-xen-virt-off`). */
@@ -48,6 +51,9 @@ export class ExpectationError extends Error {
 }
 
 export const EXPECTATIONS_DIR = resolve(import.meta.dirname, "../../expectations");
+
+/** The project's expectations folder once the CLI found the project; bootlog's own otherwise (a library import, a unit test). */
+export const defaultExpectationsDir = (): string => currentProject()?.expectationsDir ?? EXPECTATIONS_DIR;
 
 function fieldPath(path: PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
@@ -176,7 +182,8 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    await typeScriptLoader();
+    // tsx only for TypeScript: a plain .mjs/.js expectation is Node's own.
+    if (/\.m?ts$/.test(path)) await typeScriptLoader();
     module = esModuleInterop(await importBounded(file, pathToFileURL(resolve(path)).href));
   } catch (error) {
     if (error instanceof ExpectationError) throw error;
@@ -196,7 +203,7 @@ async function expectationFiles(dir: string): Promise<string[]> {
 }
 
 /** Every expectation under `dir`; duplicate names are an error of the second file. */
-export async function loadAllExpectations(dir = EXPECTATIONS_DIR): Promise<Expectation[]> {
+export async function loadAllExpectations(dir = defaultExpectationsDir()): Promise<Expectation[]> {
   const all: Expectation[] = [];
   const files = await expectationFiles(dir).catch((error: NodeJS.ErrnoException) => {
     throw new SelectionError(
@@ -236,7 +243,7 @@ export function selectExpectations(all: Expectation[], selectors: string[], tags
   const unmatched = selectors.filter((s) => !all.some(selects(s)));
   if (unmatched.length)
     throw new SelectionError(
-      EXPECTATIONS_DIR,
+      defaultExpectationsDir(),
       "",
       `no expectation named ${unmatched.map((s) => `"${s}"`).join(", ")} (bootlog list shows them)`,
     );

@@ -5,7 +5,7 @@
  * pinned run and a plain one of the same file compare as the same expectation.
  */
 import type { Expectation } from "../expectations/loader.ts";
-import { expectationHash } from "../provenance.ts";
+import { expectationForm, expectationHash } from "../provenance.ts";
 import { UsageError } from "../cli-options.ts";
 import { PackageChoiceError, roleFor, withPackage, type Candidate } from "./package-versions.ts";
 
@@ -27,7 +27,11 @@ export function pinRole(exp: Expectation, pkg: string): string {
 
 /** The expectation with these images (role → package version) pinned; the rest unchanged. */
 export function pinRoles(exp: Expectation, pins: Map<string, Candidate>): Expectation {
-  let pinned: Expectation = { ...exp, declaredHash: exp.declaredHash ?? expectationHash(exp) };
+  let pinned: Expectation = {
+    ...exp,
+    declaredHash: exp.declaredHash ?? expectationHash(exp),
+    declaredForm: exp.declaredForm ?? expectationForm(exp),
+  };
   for (const [role, c] of pins) {
     const declared = exp.images[role];
     if (declared?.kind === "busybox-initrd") {

@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Expectation } from "../expectations/loader.ts";
 import { DEB_ARCH, type ImageSource, type PreparedImageInfo } from "../expectations/schema.ts";
@@ -85,12 +85,13 @@ async function userFile(
   source: Extract<ImageSource, { kind: "file" }>,
   exp: Expectation,
 ): Promise<Entry> {
-  const path = source.env ? process.env[source.env] || source.path : source.path;
-  if (!path)
+  const fromEnv = source.env ? process.env[source.env] : undefined;
+  if (!fromEnv && !source.path)
     throw new UserImageMissing(
       `${exp.file}: images.${role} comes from $${source.env}, which is not set (set it to the image file, or pass --image ${role}=PATH)`,
     );
-  const file = resolve(path);
+  // A variable's value is typed in a shell (from the working directory); a path in the file is from the file.
+  const file = fromEnv ? resolve(fromEnv) : resolve(dirname(exp.file), source.path!);
   const problem = await userImageProblem(file, role, exp.machine.arch);
   if (problem) throw new ImageError(`${exp.file}: images.${role}: ${problem}`);
   return { file, sha256: await sha256File(file) };
@@ -124,7 +125,7 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
     ([, a], [, b]) => Number(a.kind === "xen-toolstack-initrd") - Number(b.kind === "xen-toolstack-initrd"),
   );
   for (const [role, declared] of roles) {
-    const source: ImageSource = overrides[role] ? { kind: "file", path: overrides[role] } : declared;
+    const source: ImageSource = overrides[role] ? { kind: "file", path: resolve(overrides[role]) } : declared;
     const p = await sourcePackage(source, debArch);
     if (p) packages.push(p);
     if (p) rolePackages[role] = p;

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { expectationHash, gitCommit, reproduceCommand } from "../provenance.ts";
+import { expectationForm, expectationHash, gitCommit, reproduceCommand } from "../provenance.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import type { PreparedImages } from "../images/prepare.ts";
 import { UserImageMissing } from "../images/prepare.ts";
@@ -228,6 +228,7 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
     ...(prepared ? { images: imageRecords(prepared) } : {}),
     reproduce: reproduceCommand(binary, argv),
     expectationHash: expectationHash(c.exp),
+    expectation: expectationForm(c.exp),
     ...(commit ? { gitCommit: commit } : {}),
     dir: c.dir,
     serialLog: c.serialLog,

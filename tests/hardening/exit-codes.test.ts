@@ -381,6 +381,35 @@ const CASES: Record<string, Case[]> = {
   ],
   "list 2": [usage("a tag that matches nothing", ["list", "--expectations", E, "--tag", "nope"], /nothing selected/)],
   "list 125": [usage("a broken expectation", ["list", "--expectations", BROKEN], /silence: must be > 0/)],
+  "init 0": [
+    {
+      why: "a new project",
+      run: () => bootlog(["init", join(dir, "init-new")]),
+      check: (r) => expect(r.stdout).toContain("wrote   expectations/debian-arm64-linux.ts"),
+    },
+  ],
+  "init 2": [
+    {
+      why: "a package.json that is not JSON",
+      run: () => {
+        mkdirSync(join(dir, "init-broken"));
+        writeFileSync(join(dir, "init-broken", "package.json"), "{");
+        return bootlog(["init", join(dir, "init-broken")]);
+      },
+      check: (r) => {
+        expect(r.stderr).toMatch(/init-broken\/package\.json: not JSON/);
+        expect(readdirSync(join(dir, "init-broken"))).toEqual(["package.json"]);
+      },
+    },
+  ],
+  "setup-host 0": [
+    {
+      why: "--dry-run: what the expectations need",
+      run: () => bootlog(["setup-host", "--expectations", E, "--dry-run"]),
+      check: (r) => expect(r.stdout).toMatch(/needs qemu-system-arm /),
+    },
+  ],
+  "setup-host 2": [usage("a misspelled option", ["setup-host", "--dry-rn"], /unknown option `--dry-rn`/)],
   "prepare 0": [{ why: "a user image only", run: () => bootlog(["prepare", "pass-boot", "--expectations", E]) }],
   "prepare 2": [
     usage("a typo'd name", ["prepare", "pass-bot", "--expectations", E], /no expectation named "pass-bot"/),

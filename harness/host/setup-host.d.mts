@@ -1,0 +1,13 @@
+/** Types of setup-host.mjs (plain JavaScript: it runs before npm ci). */
+export interface HostNeeds {
+  arches: string[];
+  uboot: boolean;
+  chromium: boolean;
+  lava: boolean;
+  jdk: boolean;
+  packages?: string[];
+}
+export function hostPackages(needs: HostNeeds): string[];
+export function foreignArches(arches: string[], native: string): string[];
+export function setupHost(needs: HostNeeds, options?: { dryRun?: boolean; log?: (line: string) => void }): string[];
+export function parseArgs(argv: string[]): { needs: HostNeeds; dryRun: boolean };
