@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { BootResult } from "../../harness/result.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 
 const JOBS: { name: string; passed: RegExp }[] = [

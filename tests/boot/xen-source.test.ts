@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { prepareImages } from "../../harness/images/prepare.ts";
 import type { BootResult } from "../../harness/result.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 
 const exp = await expectationNamed("arm64-xen-source-dom0");
