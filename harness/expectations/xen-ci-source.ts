@@ -28,11 +28,11 @@ export function xenCiArm64(): ImageSource {
   });
 }
 
-/** Xen CI's BOOT_MSG, then the usual Xen milestones (the `(XEN) ` prefix taken off). */
+/** The Xen milestones with Xen CI's BOOT_MSG (printed right after the version line), the `(XEN) ` prefix taken off. */
 export function xenCiXenMilestones(domUs: number): Milestone[] {
   return [
-    { id: "boot-msg-changeset", match: /^Latest ChangeSet: /, within: "30s" },
-    { id: "xen-banner", match: /^Xen version 4\.17\.\d+ .* debug=y/ },
+    { id: "xen-banner", match: /^Xen version 4\.17\.\d+ .* debug=y/, within: "30s" },
+    { id: "boot-msg-changeset", match: /^Latest ChangeSet: / },
     { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "60s" },
     ...Array.from({ length: domUs }, (_, i) => ({
       id: `xen-domu${i + 1}-loading`,
