@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 
 const JOBS: { name: string; passed: RegExp }[] = [
@@ -21,7 +22,7 @@ for (const job of JOBS) {
   describe(job.name, () => {
     let result: BootResult | undefined;
     beforeAll(async () => {
-      result = await runBoot(exp, { runDir: testRunDir(exp.name) });
+      result = await runBoot(exp, { listeners: [bootFiles], runDir: testRunDir(exp.name) });
     }, 1_200_000);
     const r = () => {
       expect(result, "the boot did not run (see beforeAll)").toBeDefined();

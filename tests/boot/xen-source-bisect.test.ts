@@ -10,14 +10,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, test } from "vitest";
 import { BOOKWORM_XEN_SOURCE, debianSource } from "../../harness/expectations/xen-source.ts";
 import { resolveXenSource } from "../../harness/images/xen-source-tree.ts";
 import { GIT_ENV } from "../helpers/scratch-repo.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const work = join(tmpdir(), "bootlog-xen-bisect");
 const repo = join(work, "src");
 const artifacts = join(work, "artifacts");

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { prepareImages } from "../../harness/images/prepare.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 
 const exp = await expectationNamed("arm64-xen-source-dom0");
@@ -19,7 +20,7 @@ describe("arm64-xen-source-dom0: Xen from Debian's source package", () => {
   let result: BootResult | undefined;
   // A cold build on a loaded 2-core machine takes minutes; a warm cache, none.
   beforeAll(async () => {
-    result = await runBoot(exp, { runDir: testRunDir(exp.name) });
+    result = await runBoot(exp, { listeners: [bootFiles], runDir: testRunDir(exp.name) });
   }, 1_200_000);
   const r = () => {
     expect(result, "the boot did not run (see beforeAll)").toBeDefined();
