@@ -13,6 +13,7 @@ import { postMortemBench } from "./postmortem.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
 import { repeatWallTime } from "./repeat-wall-time.ts";
+import { xenBuildBench } from "./xen-build.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -23,6 +24,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["wall", wallTime],
   ["repeat", repeatWallTime],
   ["postmortem", postMortemBench],
+  ["xen-build", xenBuildBench],
   ["npm-test", npmTest],
 ];
 

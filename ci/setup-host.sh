@@ -7,6 +7,7 @@
 #   QEMU for arm64 and x86_64, U-Boot: bootlog's expectations boot both, one through U-Boot.
 #   chromium: the HTML report test. lava-dispatcher: the tests run every exported LAVA job in lava-run.
 #   a JDK + libsurefire-java: tests read repeated-boot JUnit with Maven Surefire's own report parser.
+#   --xen-source: a deb-src entry and the cross compiler, for the expectations that build Xen (xenFromSource).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,5 +16,5 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-exec node harness/host/setup-host.mjs --arch aarch64 --arch x86_64 --u-boot --chromium --lava --jdk \
+exec node harness/host/setup-host.mjs --arch aarch64 --arch x86_64 --u-boot --chromium --lava --jdk --xen-source \
   --package libsurefire-java --package busybox-static

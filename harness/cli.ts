@@ -60,6 +60,10 @@ cli
   .option("--tag <tag>", "Only expectations with this tag (arch, firmware, xen, or declared tags); repeatable")
   .option("--image <role=path>", "Boot this file for an image role (e.g. image=xen-system.axf); repeatable")
   .option(
+    "--xen-tree <dir>",
+    "Build Xen's hypervisor from this source tree and boot it in place of each expectation's Xen",
+  )
+  .option(
     "--pin <package=version>",
     "Boot this version of a package (the image it feeds: kernel, xen, busybox initramfs); repeatable",
   )
@@ -90,7 +94,11 @@ cli
     const runs: number = options.runs ?? 1;
     const { parsePin, pinPackages } = await import("./images/pins.ts");
     const pins = list(options.pin).map(parsePin);
-    const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
+    const picked = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
+    const { withXenTree } = await import("./expectations/xen-tree.ts");
+    const expectations = options.xenTree
+      ? withXenTree(picked, String(options.xenTree), (message) => new UsageError(message))
+      : picked;
     const { checkImageRoles } = await import("./cli-select.ts");
     const overrides = imageOverrides(options.image, (message) => new UsageError(message));
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));

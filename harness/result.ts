@@ -19,6 +19,8 @@ export interface ImageRecord {
   sha256: string;
   /** `name=version` of its Debian package; absent for a user's file. */
   package?: string;
+  /** A Xen built from source: where from (version or commit), its Kconfig options, the compiler. */
+  build?: { source: string; options: string; compiler: string };
 }
 
 export interface BootResult {
@@ -44,6 +46,8 @@ export interface BootResult {
   packages: PackageVersion[];
   /** Per image role, once the images were prepared. */
   images?: ImageRecord[];
+  /** Build logs to keep beside serial.log: artifact file name → the log (a source-built Xen, also when its build failed). */
+  buildLogs?: Record<string, string>;
   reproduce: string;
   expectationHash: string;
   /** The expectation as JSON (artifacts/provenance.ts expectationForm): compare diffs it field by field. */

@@ -118,6 +118,12 @@ export function suiteProperties(r: BootResult): [string, string][] {
   for (const i of r.images ?? []) {
     props.push([`image.${i.role}.sha256`, i.sha256]);
     if (i.package) props.push([`image.${i.role}.package`, i.package]);
+    if (i.build)
+      props.push(
+        [`image.${i.role}.build.source`, i.build.source],
+        [`image.${i.role}.build.options`, i.build.options],
+        [`image.${i.role}.build.compiler`, i.build.compiler],
+      );
   }
   if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
   if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);

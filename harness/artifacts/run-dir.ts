@@ -6,7 +6,7 @@
 import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { makeDirProblem } from "../make-dir.ts";
 import { currentProject } from "../project/current.ts";
-import { readdir, stat } from "node:fs/promises";
+import { copyFile, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { BootResult } from "../result.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
@@ -77,8 +77,9 @@ export function markLatest(root: string, runId: string): string | undefined {
   }
 }
 
-/** A boot's own artifacts next to its serial.log: r.dir/junit.xml and r.dir/timeline.json. */
+/** A boot's own artifacts next to its serial.log: r.dir/junit.xml, r.dir/timeline.json and any build logs. */
 export async function writeBootArtifacts(r: BootResult): Promise<void> {
+  for (const [name, log] of Object.entries(r.buildLogs ?? {})) await copyFile(log, join(r.dir, name));
   await writeFileAtomic(join(r.dir, "junit.xml"), junitForBoots([r]));
   await writeFileAtomic(join(r.dir, "timeline.json"), `${JSON.stringify(timelineJson(r), null, 2)}\n`);
 }

@@ -72,7 +72,17 @@ export const timelineSchema = z.object({
   postmortem: postMortemTimelineSchema.nullable().default(null),
   packages: z.array(z.object({ package: z.string(), version: z.string(), arch: z.string() })),
   /** Per image role: the file's sha256 and `name=version` of its package. Absent in timelines written before it existed. */
-  images: z.array(z.object({ role: z.string(), sha256: z.string(), package: z.string().optional() })).default([]),
+  images: z
+    .array(
+      z.object({
+        role: z.string(),
+        sha256: z.string(),
+        package: z.string().optional(),
+        /** A Xen built from source (absent for packaged and user files). */
+        build: z.object({ source: z.string(), options: z.string(), compiler: z.string() }).optional(),
+      }),
+    )
+    .default([]),
   qemu: z.object({ binary: z.string(), version: z.string().nullable(), argv: z.array(z.string()) }),
   reproduce: z.string(),
   expectationHash: z.string(),

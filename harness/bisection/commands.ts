@@ -46,6 +46,10 @@ export function registerBisectCommands(cli: CAC): void {
     )
     .option("--bad-if-line <pattern>", "Bad if a console line contains this text (or matches /regex/); repeatable")
     .option("--image <role=path>", "Boot this file for an image role; repeatable")
+    .option(
+      "--xen-tree <dir>",
+      "Build Xen from this tree (e.g. . inside a Xen checkout) and boot it as each expectation's Xen; a failed build is skip (125)",
+    )
     .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times (default 1)")
     .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
     .option("--verify-cache", "Hash every cached image in full before booting it")
@@ -86,6 +90,10 @@ export function registerBisectCommands(cli: CAC): void {
             `nothing selected: ${names.length ? names.join(" ") : "no expectation files"} in ${options.expectations ?? defaultExpectationsDir()}`,
           );
         checkImageRoles(expectations, overrides, (message) => new BisectUsageError(message));
+        if (options.xenTree) {
+          const { withXenTree } = await import("../expectations/xen-tree.ts");
+          expectations = withXenTree(expectations, String(options.xenTree), (message) => new BisectUsageError(message));
+        }
         // --runs is checked (a positive integer) with the other number options, before any action.
         const runs: number = options.runs ?? defaultRuns(expectations);
         const { bisectPlan } = await import("./bisect-runs.ts");

@@ -11,3 +11,5 @@ export {
   xlGuest,
   dom0ToolstackMilestones,
 } from "./domain-sets.ts";
+export { xenFromSource, debianSource, tree, BOOKWORM_XEN_SOURCE } from "./xen-source.ts";
+export { xenCiArm64, xenCiXenMilestones, xenCiGuestInitrd } from "./xen-ci-source.ts";

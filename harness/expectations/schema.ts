@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { MAX_RUNS, OUTCOMES } from "../vocabulary.ts";
 import { durationProblem } from "./duration.ts";
-import { domUSchema, missingDomURoles } from "./dom0less.ts";
+import { domUSchema, missingDomURoles, staticMemIssues } from "./dom0less.ts";
 import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
 import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
+import { xenSourceIssues, xenSourceSchema } from "./xen-source.ts";
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
 export interface PreparedImageInfo {
@@ -82,7 +83,13 @@ const fileImage = z.strictObject({
     .optional(),
 });
 
-const image = z.discriminatedUnion("kind", [debImage, busyboxInitrdImage, fileImage, toolstackInitrdSchema]);
+const image = z.discriminatedUnion("kind", [
+  debImage,
+  busyboxInitrdImage,
+  fileImage,
+  toolstackInitrdSchema,
+  xenSourceSchema,
+]);
 
 const memory = z.string().regex(/^\d+[MG]$/, 'write memory as e.g. "2G" or "512M"');
 
@@ -206,8 +213,10 @@ export const bootSchema = z
         message: "dom0less domUs need Xen on aarch64 with firmware direct",
       });
     for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of xenSourceIssues(spec.images, spec.machine.arch)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : [])
       ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of staticMemIssues(spec.boot?.domUs ?? [])) ctx.addIssue({ code: "custom", ...issue });
     if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
       ctx.addIssue({
         code: "custom",

@@ -14,6 +14,7 @@ export function hostNeeds(
     chromium: !!asked.chromium || !!project?.hostSetup.chromium,
     lava: !!asked.lava || !!project?.hostSetup.lava,
     jdk: !!asked.jdk || !!project?.hostSetup.jdk,
+    xenSource: expectations.some((e) => Object.values(e.images).some((i) => i.kind === "xen-source")),
     packages: [...new Set([...(project?.hostSetup.packages ?? []), ...(asked.packages ?? [])])],
   };
 }

@@ -5,6 +5,8 @@ export interface HostNeeds {
   chromium: boolean;
   lava: boolean;
   jdk: boolean;
+  /** An expectation builds Xen from source: the build's packages and a deb-src entry. */
+  xenSource?: boolean;
   packages?: string[];
 }
 export function hostPackages(needs: HostNeeds): string[];

@@ -5,15 +5,40 @@
  * `npm ci`. `bootlog setup-host` works out the needs from the project's expectations and calls it.
  *
  *   node harness/host/setup-host.mjs [--arch aarch64|x86_64]... [--u-boot] [--chromium] [--lava] [--jdk]
- *                                    [--package NAME]... [--dry-run]
+ *                                    [--xen-source] [--package NAME]... [--dry-run]
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 const QEMU = { aarch64: "qemu-system-arm", x86_64: "qemu-system-x86" };
 const DEB_ARCH = { aarch64: "arm64", x86_64: "amd64" };
 // fdtput (DTB patches), cpio (initramfs), readelf (image checks), apt's TLS.
 const BASE = ["device-tree-compiler", "cpio", "binutils", "ca-certificates"];
+const XEN_BUILD = ["gcc", "gcc-aarch64-linux-gnu", "make", "flex", "bison", "python3", "dpkg-dev", "xz-utils", "git"];
+const DEB822 = "/etc/apt/sources.list.d/debian.sources";
+const SOURCES_LIST = "/etc/apt/sources.list";
+
+/**
+ * A deb-src entry for the archive the machine already uses, the way sources.list(5) documents it:
+ * "deb-src" added to the Types of each Debian deb822 stanza, or a deb-src twin of each one-line
+ * "deb" entry. Returns whether it changed anything (apt-get update is then due).
+ */
+function enableSourcePackages(log) {
+  if (existsSync(DEB822) && /^Types: deb$/m.test(readFileSync(DEB822, "utf8"))) {
+    log(`setup-host: deb-src added to the Types of ${DEB822}`);
+    writeFileSync(DEB822, readFileSync(DEB822, "utf8").replace(/^Types: deb$/gm, "Types: deb deb-src"));
+    return true;
+  }
+  const list = existsSync(SOURCES_LIST) ? readFileSync(SOURCES_LIST, "utf8") : "";
+  if (/^deb /m.test(list) && !/^deb-src /m.test(list)) {
+    log(`setup-host: deb-src twins of the deb lines added to ${SOURCES_LIST}`);
+    const twins = list.split("\n").filter((l) => l.startsWith("deb ")).map((l) => l.replace(/^deb /, "deb-src "));
+    writeFileSync(SOURCES_LIST, `${list.replace(/\n?$/, "\n")}${twins.join("\n")}\n`);
+    return true;
+  }
+  return false;
+}
 
 /** Debian packages for these needs, in a stable order. */
 export function hostPackages(needs) {
@@ -29,6 +54,9 @@ export function hostPackages(needs) {
       // LAVA's own `lava-run`, which runs exported jobs.
       ...(needs.lava ? ["lava-dispatcher"] : []),
       ...(needs.jdk ? ["openjdk-17-jdk-headless"] : []),
+      // xenFromSource: the cross compiler per Xen arch, Kconfig's flex and bison, the build's python3,
+      // dpkg-source to unpack Debian's source package, git for a tree's identity.
+      ...(needs.xenSource ? XEN_BUILD : []),
       ...(needs.packages ?? []),
     ]),
   ];
@@ -56,7 +84,11 @@ export function setupHost(needs, { dryRun = false, log = console.log } = {}) {
   }
   const foreign = foreignArches(needs.arches, native);
   // apt-get download needs package lists that include the guests' architectures.
-  const stale = foreign.some((a) => spawnSync("apt-cache", ["show", `busybox-static:${a}`]).status !== 0);
+  const sourcesAdded = needs.xenSource && process.getuid?.() === 0 ? enableSourcePackages(log) : false;
+  const stale =
+    sourcesAdded ||
+    foreign.some((a) => spawnSync("apt-cache", ["show", `busybox-static:${a}`]).status !== 0) ||
+    (needs.xenSource && !/^Package: xen$/m.test(spawnSync("apt-cache", ["showsrc", "xen"], { encoding: "utf8" }).stdout ?? ""));
   if ((addArches.length || missing.length || stale) && process.getuid?.() !== 0)
     throw new Error(`run as root (apt-get install ${missing.join(" ")})`);
   for (const arch of addArches) execFileSync("dpkg", ["--add-architecture", arch], { stdio: "inherit" });
@@ -76,7 +108,7 @@ export function setupHost(needs, { dryRun = false, log = console.log } = {}) {
 
 /** The command line above as needs. */
 export function parseArgs(argv) {
-  const needs = { arches: [], uboot: false, chromium: false, lava: false, jdk: false, packages: [] };
+  const needs = { arches: [], uboot: false, chromium: false, lava: false, jdk: false, xenSource: false, packages: [] };
   let dryRun = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -88,6 +120,7 @@ export function parseArgs(argv) {
     else if (arg === "--chromium") needs.chromium = true;
     else if (arg === "--lava") needs.lava = true;
     else if (arg === "--jdk") needs.jdk = true;
+    else if (arg === "--xen-source") needs.xenSource = true;
     else if (arg === "--dry-run") dryRun = true;
     else throw new Error(`unknown argument ${arg}`);
   }

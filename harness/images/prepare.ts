@@ -9,11 +9,14 @@ import { cachedEntry, sha256File, writeEntry } from "./cache.ts";
 import { buildInitramfs, initScript } from "./initramfs.ts";
 import { toolstackInitrd } from "./toolstack-image.ts";
 import { userImageProblem } from "./user-image.ts";
+import { buildXen, XenBuildError, type XenBuild } from "./xen-build.ts";
 
 export interface PreparedImage extends PreparedImageInfo {
   sha256: string;
   /** The Debian package the image comes from (a user's file comes from none). */
   package?: PackageVersion;
+  /** A Xen built from source: what was built, and its log. */
+  build?: XenBuild;
 }
 
 export interface PreparedImages {
@@ -139,6 +142,18 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
       });
       packages.push(...made.packages);
       images[role] = await describe(made.file, made.sha256);
+      continue;
+    }
+    if (source.kind === "xen-source") {
+      const made = await buildXen(source, exp.machine.arch, `${exp.file}: images.${role}`).catch((error: unknown) => {
+        if (error instanceof XenBuildError) error.role = role;
+        throw error;
+      });
+      if (made.build.built)
+        built.push(
+          `Xen from ${made.build.source} (${made.build.options}) in ${made.build.seconds?.toFixed(1)} s${made.build.repaired ? ` (the cached copy was bad: ${made.build.repaired})` : ""}`,
+        );
+      images[role] = { ...(await describe(made.file, made.sha256)), build: made.build };
       continue;
     }
     const entry =

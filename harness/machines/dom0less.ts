@@ -21,6 +21,52 @@ function kib(memory: string): number {
   return memory.endsWith("G") ? n * 1024 * 1024 : n * 1024;
 }
 
+const cells = (n: number) => ["0", hex(n)];
+// Phandles of the cpupool nodes bootlog adds: far above the ones QEMU allocates (from 0x8000).
+const CPUPOOL_PHANDLE = 0xb0010;
+
+/** Static memory, shared memory regions and a boot-time cpupool of domU `i` (node `node`). */
+function domainFeaturePatches(node: string, d: DomUSpec, i: number): DtbPatch[] {
+  const patches: DtbPatch[] = [];
+  if (d.staticMem) {
+    // /chosen has no #address-cells of its own: Xen reads these with the root's 2 + 2 cells.
+    patches.push({
+      set: node,
+      property: "xen,static-mem",
+      type: "x",
+      values: [...cells(d.staticMem.base), ...cells(d.staticMem.size)],
+    });
+    if (d.staticMem.directMap !== false) patches.push({ set: node, property: "direct-map", type: "x", values: [] });
+  }
+  for (const shm of d.sharedMem ?? []) {
+    const child = `${node}/domU${i + 1}-shared-mem@${hex(shm.host)}`;
+    patches.push(
+      { create: [child] },
+      { set: child, property: "compatible", type: "s", values: ["xen,domain-shared-memory-v1"] },
+      { set: child, property: "xen,shm-id", type: "s", values: [shm.id] },
+      {
+        set: child,
+        property: "xen,shared-mem",
+        type: "x",
+        values: [...cells(shm.host), ...cells(shm.guest), ...cells(shm.size)],
+      },
+    );
+    if (shm.role) patches.push({ set: child, property: "role", type: "s", values: [shm.role] });
+  }
+  if (d.cpupool) {
+    const pool = `/chosen/cpupool-domU${i + 1}`;
+    patches.push(
+      { create: [pool] },
+      { set: pool, property: "compatible", type: "s", values: ["xen,cpupool"] },
+      { set: pool, property: "cpupool-cpus", phandlesOf: d.cpupool.cpus.map((c) => `/cpus/cpu@${hex(c)}`) },
+      { set: pool, property: "phandle", type: "x", values: [hex(CPUPOOL_PHANDLE + i)] },
+      { set: node, property: "domain-cpupool", type: "x", values: [hex(CPUPOOL_PHANDLE + i)] },
+    );
+    if (d.cpupool.sched) patches.push({ set: pool, property: "cpupool-sched", type: "s", values: [d.cpupool.sched] });
+  }
+  return patches;
+}
+
 /** `/chosen/domU<n>` nodes (compatible "xen,domain") with their kernel and ramdisk modules. */
 export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: string; sizeHex: string }>): DomUModules {
   const patches: DtbPatch[] = [];
@@ -57,6 +103,7 @@ export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: st
       { set: node, property: "cpus", type: "x", values: [hex(d.cpus ?? 1)] },
     );
     if (d.vpl011 !== false) patches.push({ set: node, property: "vpl011", type: "x", values: [] });
+    patches.push(...domainFeaturePatches(node, d, i));
     for (const m of modules) {
       const moduleNode = `${node}/module@${hex(m.addr)}`;
       patches.push(

@@ -3,6 +3,7 @@ import { expectationForm, expectationHash, gitCommit, reproduceCommand } from ".
 import type { Expectation } from "../expectations/loader.ts";
 import type { PreparedImages } from "../images/prepare.ts";
 import { UserImageMissing } from "../images/prepare.ts";
+import { XenBuildError } from "../images/xen-build.ts";
 import { planBoot, type BootPlan } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
 import { startMachine, type MachineExit } from "../machines/process.ts";
@@ -225,7 +226,7 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
     durationS: (Date.now() - c.startedAt.getTime()) / 1000,
     qemu: { binary, argv, ...(qemu ? { version: qemu.version } : {}) },
     packages,
-    ...(prepared ? { images: imageRecords(prepared) } : {}),
+    ...(prepared ? { images: imageRecords(prepared), buildLogs: buildLogs(prepared) } : {}),
     reproduce: reproduceCommand(binary, argv),
     expectationHash: expectationHash(c.exp),
     expectation: expectationForm(c.exp),
@@ -236,13 +237,23 @@ async function baseResult(c: Context): Promise<Omit<BootResult, "outcome" | "ok"
   };
 }
 
-/** Per image role: the file's sha256 and the package it came from. */
+/** Per image role: the file's sha256 and the package it came from (or the build that made it). */
 function imageRecords(prepared: PreparedImages): ImageRecord[] {
   return Object.entries(prepared.images).map(([role, i]) => ({
     role,
     sha256: i.sha256,
     ...(i.package ? { package: `${i.package.package}=${i.package.version}` } : {}),
+    ...(i.build ? { build: { source: i.build.source, options: i.build.options, compiler: i.build.compiler } } : {}),
   }));
+}
+
+/** `<role>-build.log` for each image built from source. */
+function buildLogs(prepared: PreparedImages): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(prepared.images)
+      .filter(([, i]) => i.build)
+      .map(([role, i]) => [`${role}-build.log`, i.build!.log]),
+  );
 }
 
 function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "outcome" | "ok" | "summary" | "error"> {
@@ -326,7 +337,12 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    result = { ...(await baseResult(c)), ...notBooted(error instanceof UserImageMissing ? "skip" : "infra", message) };
+    result = {
+      ...(await baseResult(c)),
+      ...notBooted(error instanceof UserImageMissing ? "skip" : "infra", message),
+      // A failed build's log goes with the boot that needed it.
+      ...(error instanceof XenBuildError ? { buildLogs: { [`${error.role}-build.log`]: error.build.log } } : {}),
+    };
   } finally {
     releasePostMortem(pmSetup);
   }
