@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the host packages bootlog needs (idempotent; safe to re-run).
-# Guest packages (Xen, Linux, busybox for arm64) are never installed: bootlog
-# downloads and unpacks them itself, but apt must know the arm64 architecture.
+# Guest packages (Xen, Linux, busybox for arm64 and armhf) are never installed: bootlog
+# downloads and unpacks them itself, but apt must know those architectures.
 set -euo pipefail
 
 # lava-dispatcher (with lava-common): LAVA's own `lava-run`, which the tests run every exported job in.
@@ -15,10 +15,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 need_update=0
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  dpkg --add-architecture arm64
-  need_update=1
-fi
+# arm64 and armhf guests (arm32 Xen, kernel, busybox and toolstack come from Debian's armhf packages).
+for arch in arm64 armhf; do
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    dpkg --add-architecture "$arch"
+    need_update=1
+  fi
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +30,8 @@ done
 
 # apt-get download needs package lists that include arm64
 if [ "$need_update" = 1 ] || [ ${#missing[@]} -gt 0 ] || \
-   ! apt-cache show xen-hypervisor-4.17-arm64:arm64 >/dev/null 2>&1; then
+   ! apt-cache show xen-hypervisor-4.17-arm64:arm64 >/dev/null 2>&1 || \
+   ! apt-cache show xen-hypervisor-4.17-armhf:armhf >/dev/null 2>&1; then
   apt-get update -q
 fi
 

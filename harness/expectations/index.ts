@@ -11,3 +11,5 @@ export {
   xlGuest,
   dom0ToolstackMilestones,
 } from "./domain-sets.ts";
+export { XEN_CI_PASSED, xenCiBusyBoxMilestones, xenCiGuestInitrd, xenCiGuestMilestones, withAfter } from "./xen-ci.ts";
+export type { UBootXenBoot } from "./milestone-sets.ts";
