@@ -43,7 +43,12 @@ export default defineBoot({
     linux: "console=hvc0 earlyprintk=xen rdinit=/init",
   },
   streams: {
-    xen: { milestones: xenStreamMilestones({ dom0: true, domUs: 0, arch: "amd64" }) },
+    xen: {
+      // Without dom0_mem Xen builds a PV dom0 of all 2 GiB: tens of seconds without a line under TCG.
+      milestones: xenStreamMilestones({ dom0: true, domUs: 0, arch: "amd64" }).map((m) =>
+        m.id === "xen-dom0-kernel" ? { ...m, within: "150s" } : m,
+      ),
+    },
     dom0: { after: "xen/xen-dom0-kernel", milestones: dom0ToolstackMilestones() },
     guest: {
       prefix: "[guest] ",
@@ -54,6 +59,6 @@ export default defineBoot({
     },
   },
   failOn: [...linuxPanics, ...xenPanics],
-  silence: "60s",
-  budget: "300s",
+  silence: "120s",
+  budget: "400s",
 });
