@@ -29,7 +29,7 @@ export default defineBoot({
   name: "xen-ci-qemu-alpine-x86_64",
   description:
     "Xen CI qemu-alpine-x86_64-gcc: Xen without dom0_mem → PV dom0 with xl; balloons dom0 to `xl create` a 512 MiB guest to BusyBox",
-  tags: ["xen-ci", "toolstack", "streams"],
+  tags: ["xen-ci", "toolstack", "streams", "nightly"],
   machine: { arch: "x86_64", memory: "2G", cpus: 2, cpu: "qemu64,+svm", firmware: "direct" },
   images: {
     xen: deb("xen-hypervisor-4.17-amd64", "boot/xen-4.17-amd64.gz"),

@@ -25,7 +25,7 @@ import {
 export default defineBoot({
   name: "xen-ci-qemu-smoke-dom0-arm32",
   description: "Xen CI qemu-smoke-dom0-arm32-gcc: U-Boot → arm32 Xen → dom0 with xl; `xl create` a guest to its shell",
-  tags: ["xen-ci", "toolstack", "streams"],
+  tags: ["xen-ci", "toolstack", "streams", "nightly"],
   machine: { arch: "arm", memory: "2G", cpus: 2, firmware: "u-boot" },
   images: {
     xen: deb("xen-hypervisor-4.17-armhf", "boot/xen-4.17-armhf"),

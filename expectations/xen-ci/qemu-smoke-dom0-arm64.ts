@@ -24,7 +24,7 @@ import {
 export default defineBoot({
   name: "xen-ci-qemu-smoke-dom0-arm64",
   description: "Xen CI qemu-smoke-dom0-arm64-gcc(-debug): U-Boot → Xen → dom0 with xl; `xl create` a guest to BusyBox",
-  tags: ["xen-ci", "toolstack", "streams"],
+  tags: ["xen-ci", "toolstack", "streams", "nightly"],
   machine: { arch: "aarch64", memory: "2G", cpus: 2, gic: 2, firmware: "u-boot" },
   images: {
     xen: deb("xen-hypervisor-4.17-arm64", "boot/xen-4.17-arm64"),
