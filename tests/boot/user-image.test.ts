@@ -9,6 +9,7 @@ import { qemuFor } from "../../harness/machines/qemu.ts";
 import type { Expectation } from "../../harness/expectations/loader.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
 
@@ -99,7 +100,7 @@ describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as kno
 describe("boot-wrapper-xen without an image", () => {
   test("is skipped with a message naming the variable and the flag", async () => {
     delete process.env.BOOTLOG_BOOTWRAPPER_IMAGE;
-    const r = await runBoot(example, { runDir: testRunDir("wrapper-unset") });
+    const r = await runBoot(example, { listeners: [bootFiles], runDir: testRunDir("wrapper-unset") });
     expect(r.outcome).toBe("skip");
     expect(r.ok).toBe(true);
     expect(r.error).toMatch(/BOOTLOG_BOOTWRAPPER_IMAGE.*not set.*--image image=PATH/);
@@ -110,6 +111,7 @@ describe("boot-wrapper-xen without an image", () => {
 
   test("a missing file is infra, named", async () => {
     const r = await runBoot(example, {
+      listeners: [bootFiles],
       runDir: testRunDir("wrapper-missing"),
       imageOverrides: { image: "/nonexistent/xen-system.axf" },
     });

@@ -10,6 +10,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { parseSelectors, verdict } from "../../harness/bisection/verdict.ts";
+import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { bootResult } from "../helpers/history-results.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");
@@ -144,4 +145,31 @@ describe("bootlog verdict", () => {
       expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
     },
   );
+});
+
+describe("a large JUnit (issue 26, defect 9)", () => {
+  // 150,000 testcases, about 7 MB, a failure in the very last one: spreading that many testcases
+  // into one push() overflowed the call stack ("unreadable", 125) instead of answering 1.
+  const CASES = 150_000;
+  const big = () => {
+    const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites><testsuite name="lab" tests="150000">'];
+    for (let i = 0; i < CASES - 1; i++) lines.push(`<testcase classname="lab.suite" name="case ${i}" time="0.001"/>`);
+    lines.push(
+      `<testcase classname="lab.suite" name="case ${CASES - 1}"><failure message="hang after linux-banner" type="hang"/></testcase>`,
+    );
+    lines.push("</testsuite></testsuites>");
+    return file("big.xml", lines.join("\n"));
+  };
+
+  test("bootlog verdict reads it and answers 1 (the failure at the end)", { timeout: 120_000 }, async () => {
+    const path = big();
+    expect(readFileSync(path).length).toBeGreaterThan(7_000_000);
+    const r = await verdict([path], none);
+    expect(r.lines.join("\n")).toContain(`${CASES} testcase(s)`);
+    expect(r.lines.join("\n")).toContain(`case ${CASES - 1}`);
+    expect(r.exitCode).toBe(1);
+    // compare, culprit and import read JUnit through recordsFromJunit: the same file is one failed boot there.
+    const boots = recordsFromJunit(readFileSync(path, "utf8"));
+    expect(boots.map((b) => [b.name, b.outcome, b.pending])).toEqual([["lab", "fail", `case ${CASES - 1}`]]);
+  });
 });
