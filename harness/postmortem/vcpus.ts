@@ -49,7 +49,9 @@ function arm64Owner(el: number, pc: string, ctx: VcpuContext): string {
   if (el === 3) return ctx.firmware ?? "firmware (EL3)";
   if (el === 2) return ctx.xen ? "Xen" : (ctx.firmware ?? "a hypervisor or firmware (EL2)");
   if (/^0+$/.test(pc)) return "nothing yet (PC 0: never started, or powered off)";
-  if (el === 1) return pc.startsWith("ffff") ? kernel : (ctx.firmware ?? "code outside any loaded image");
+  // A 64-bit kernel runs at ffff..., a 32-bit one above the 3 GiB user split.
+  const kernelAddress = pc.startsWith("ffff") || (pc.length === 8 && pc >= "c0000000");
+  if (el === 1) return kernelAddress ? kernel : (ctx.firmware ?? "code outside any loaded image");
   return ctx.xen ? "dom0 user space" : "user space";
 }
 

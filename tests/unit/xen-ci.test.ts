@@ -15,6 +15,7 @@ import { ubootDomUCommands } from "../../harness/expectations/uboot-dom0less.ts"
 import type { PreparedImages } from "../../harness/images/prepare.ts";
 import { planMachine } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
+import { parseVcpus } from "../../harness/postmortem/vcpus.ts";
 
 let dir: string;
 
@@ -124,5 +125,55 @@ describe("Xen CI milestone helpers", () => {
     );
     expect(ids).toEqual(["xen-banner", "x", "xen-dom0-loading", "xen-freed-init"]);
     expect(() => withAfter([], "nope", { id: "x", match: "x" })).toThrow(/no milestone "nope"/);
+  });
+});
+
+describe("arm32 machine kind", () => {
+  test("qemu-system-arm virt with the virtualization extensions, Debian's qemu_arm U-Boot, Xen loaded for bootz", async () => {
+    const exp = await loadExpectationFile(join(EXPECTATIONS_DIR, "xen-ci/qemu-smoke-dom0less-arm32-without-dom0.ts"));
+    const prepared = await fakeImages({ xen: 0x1000, "guest-kernel": 0x2000, "guest-initrd": 0x3000 });
+    const qemu = await qemuFor(exp.machine.arch);
+    expect(qemu.binary).toBe("qemu-system-arm");
+    const plan = await planMachine(exp, prepared, qemu);
+    expect(plan.machine).toEqual([
+      "-machine",
+      "virt,gic-version=2,virtualization=on",
+      "-cpu",
+      "cortex-a15",
+      "-m",
+      "2G",
+      "-smp",
+      "2",
+    ]);
+    expect(plan.argv).toContain("/usr/lib/u-boot/qemu_arm/u-boot.bin");
+    // No dom0: only Xen at its fixed address, the domU's kernel and initramfs in the first two slots.
+    expect(plan.argv.filter((a) => a.startsWith("loader,")).map((a) => a.replace(/file=[^,]*,/, ""))).toEqual([
+      "loader,addr=0x49000000",
+      "loader,addr=0x58000000",
+      "loader,addr=0x5c000000",
+    ]);
+    const commands = typed(exp, plan.sendContext);
+    expect(commands.some((c) => c.includes("xen,dom0-bootargs"))).toBe(false);
+    expect(commands).toContain("fdt set /chosen/domU1/module@0 reg <0x0 0x58000000 0x0 0x2000>");
+    expect(commands.at(-1)).toBe("bootz 0x49000000 - 0x40000000");
+    expect(exp.tags).toEqual(expect.arrayContaining(["arm", "armhf"]));
+  });
+
+  test("an arm32 vCPU's mode says whose code it runs: hyp is Xen, svc the kernel", () => {
+    const registers = [
+      "CPU#0",
+      "R00=00000000 R01=00000000 R02=00000000 R03=00000000",
+      "R12=00000000 R13=00000000 R14=00000000 R15=0022a4c8",
+      "PSR=600001da -ZC- A NS hyp32",
+      "CPU#1",
+      "R00=00000000 R01=00000000 R02=00000000 R03=00000000",
+      "R12=00000000 R13=c1601f58 R14=c010a2c4 R15=c0f0b5c8",
+      "PSR=600001d3 -ZC- A NS svc32",
+    ].join("\n");
+    const states = parseVcpus(registers, { arch: "arm", xen: true, loads: [] });
+    expect(states.map((s) => [s.level, s.owner])).toEqual([
+      ["EL2", "Xen"],
+      ["EL1", "the dom0 kernel"],
+    ]);
   });
 });
