@@ -27,7 +27,7 @@ export default defineBoot({
   name: "xen-ci-qemu-smoke-dom0less-arm32-gzip",
   description:
     "Xen CI qemu-smoke-dom0less-arm32-gcc(-debug): U-Boot → arm32 Xen → dom0 + a dom0less domU that echoes the pass line",
-  tags: ["xen-ci", "dom0less", "streams", "nightly"],
+  tags: ["xen-ci", "dom0less", "streams", "nightly", "known-bad"],
   machine: { arch: "arm", memory: "2G", cpus: 2, firmware: "u-boot" },
   images: {
     xen: deb("xen-hypervisor-4.17-armhf", "boot/xen-4.17-armhf"),
@@ -66,6 +66,13 @@ export default defineBoot({
     },
   },
   failOn: [...ubootErrors, ...linuxPanics, ...xenPanics],
+  knownBad: {
+    outcome: "fail",
+    after: "xen/xen-d1-kernel-module",
+    shows: /kernel_probe\+0x[0-9a-f]+\/0x[0-9a-f]+ \(PC\)/,
+    reason:
+      "Debian's arm32 Xen 4.17.7 takes a data abort in kernel_probe unpacking the gzip'd domU kernel (Panic on CPU 0: Unexpected Trap: Data Abort); Xen CI's job passes on its own Xen build",
+  },
   silence: "30s",
   budget: "300s",
 });
