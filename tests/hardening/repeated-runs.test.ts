@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, test } from "vitest";
-import { bootlog, fakeExpectationFile, startBootlog, type StartedCli } from "./fake-cli.ts";
+import { bootlog, startBootlog, type StartedCli } from "../helpers/cli.ts";
+import { fakeExpectationFile } from "./fake-cli.ts";
 import { fakeQemu, waitFor } from "./fake-qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-repeated-runs-"));
