@@ -51,6 +51,7 @@ export default defineBoot({
     },
   },
   failOn: [...ubootErrors, ...linuxPanics, ...xenPanics],
-  silence: "30s",
+  // Xen builds the domU silently (its RAM allocated and scrubbed) on a loaded host.
+  silence: "45s",
   budget: "300s",
 });
