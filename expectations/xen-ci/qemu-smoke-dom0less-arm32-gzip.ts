@@ -27,7 +27,7 @@ export default defineBoot({
   name: "xen-ci-qemu-smoke-dom0less-arm32-gzip",
   description:
     "Xen CI qemu-smoke-dom0less-arm32-gcc(-debug): U-Boot → arm32 Xen → dom0 + a dom0less domU that echoes the pass line",
-  tags: ["xen-ci", "dom0less", "streams", "nightly", "known-bad"],
+  tags: ["xen-ci", "dom0less", "streams", "known-bad"],
   machine: { arch: "arm", memory: "2G", cpus: 2, firmware: "u-boot" },
   images: {
     xen: deb("xen-hypervisor-4.17-armhf", "boot/xen-4.17-armhf"),

@@ -23,7 +23,7 @@ export default defineBoot({
   name: "xen-ci-qemu-smoke-dom0less-arm32-without-dom0",
   description:
     "Xen CI qemu-smoke-dom0less-arm32-gcc(-debug): U-Boot → arm32 Xen → dom0 + a dom0less domU that echoes the pass line",
-  tags: ["xen-ci", "dom0less", "streams", "nightly"],
+  tags: ["xen-ci", "dom0less", "streams"],
   machine: { arch: "arm", memory: "2G", cpus: 2, firmware: "u-boot" },
   images: {
     xen: deb("xen-hypervisor-4.17-armhf", "boot/xen-4.17-armhf"),
