@@ -16,6 +16,7 @@ import { readHistory } from "../../harness/artifacts/history.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
 import { recordRun } from "../../harness/artifacts/record-run.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
 const KILLED_ONCE = resolve("tests/fixtures/qemu-killed-once.sh");
 const work = mkdtempSync(join(tmpdir(), "bootlog-retries-"));
@@ -144,7 +145,7 @@ describe("--retries: infra only", () => {
       );
       const result = await execa(
         "node",
-        [resolve("bin/bootlog.mjs"), "bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")],
+        [BOOTLOG, "bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")],
         {
           reject: false,
           all: true,

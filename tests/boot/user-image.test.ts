@@ -12,6 +12,7 @@ import { runBoot } from "../../harness/runner/run-boot.ts";
 import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
 const example = await expectationNamed("boot-wrapper-xen");
 const dir = testRunDir("wrapper-image");
@@ -120,14 +121,10 @@ describe("boot-wrapper-xen without an image", () => {
   });
 
   test("bootlog run says so and exits 0", async () => {
-    const run = await execa(
-      "node",
-      ["bin/bootlog.mjs", "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")],
-      {
-        reject: false,
-        env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
-      },
-    );
+    const run = await execa("node", [BOOTLOG, "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
+      reject: false,
+      env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
+    });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/boot-wrapper-xen: SKIP: .*BOOTLOG_BOOTWRAPPER_IMAGE/);
   });

@@ -12,8 +12,8 @@ import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { parseSelectors, verdict } from "../../harness/bisection/verdict.ts";
 import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { bootResult } from "../helpers/history-results.ts";
+import { bootlog } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const work = mkdtempSync(join(tmpdir(), "bootlog-verdict-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
@@ -127,21 +127,19 @@ describe("bootlog verdict", () => {
     { timeout: 30_000 },
     async () => {
       const hang = file("cli-hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
-      const [bad, skip, usage, culpritUsage] = await Promise.all(
-        [
-          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-testcase", "linux-banner"], { reject: false }),
-          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-message", "/Kernel panic/"]),
-          execa("node", [BOOTLOG, "verdict"], { reject: false }),
-          execa("node", [BOOTLOG, "culprit", hang], { reject: false }),
-        ].map((p) => Promise.resolve(p).catch((e: { exitCode: number; stdout: string; stderr: string }) => e)),
-      );
-      expect(bad.exitCode, bad.stderr).toBe(1);
+      const [bad, skip, usage, culpritUsage] = await Promise.all([
+        bootlog(["verdict", hang, "--bad-if-testcase", "linux-banner"]),
+        bootlog(["verdict", hang, "--bad-if-message", "/Kernel panic/"]),
+        bootlog(["verdict"]),
+        bootlog(["culprit", hang]),
+      ]);
+      expect(bad.code, bad.stderr).toBe(1);
       expect(bad.stdout).toContain("verdict: bad (exit 1): 1 failing testcase(s) with the selected symptom");
-      expect(skip.exitCode, skip.stderr).toBe(125);
-      expect(usage.exitCode).toBe(128);
+      expect(skip.code, skip.stderr).toBe(125);
+      expect(usage.code).toBe(128);
       expect(usage.stderr).toContain("name at least one JUnit file");
       // culprit without NEW: a usage error (2), before anything is read.
-      expect(culpritUsage.exitCode).toBe(2);
+      expect(culpritUsage.code).toBe(2);
       expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
     },
   );
