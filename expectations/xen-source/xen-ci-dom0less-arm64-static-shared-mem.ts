@@ -6,7 +6,7 @@ import {
   guestMilestones,
   linuxPanics,
   xenCiArm64,
-  xenCiGuestInitrd,
+  xenCiCheckInitrd,
   xenCiXenMilestones,
   xenPanics,
 } from "../../harness/expectations/index.ts";
@@ -31,7 +31,7 @@ export default defineBoot({
     xen: xenCiArm64(),
     kernel: debianKernel("arm64"),
     initrd: busyboxInitrd(),
-    "guest-initrd": xenCiGuestInitrd([
+    "guest-initrd": xenCiCheckInitrd([
       `reg=$(hexdump -e '16/1 "%02x"' ${NODE}/reg 2>/dev/null)`,
       `id=$(cat ${NODE}/xen,id 2>/dev/null | tr -d '\\0')`,
       `if [ "$reg" = "${hex16(SHM.guest)}${hex16(SHM.size)}" ] && [ "$id" = "${SHM.id}" ]; then echo "static-shared-mem test passed"; fi`,

@@ -6,7 +6,7 @@ import {
   guestMilestones,
   linuxPanics,
   xenCiArm64,
-  xenCiGuestInitrd,
+  xenCiCheckInitrd,
   xenCiXenMilestones,
   xenPanics,
 } from "../../harness/expectations/index.ts";
@@ -30,7 +30,7 @@ export default defineBoot({
     xen: xenCiArm64(),
     kernel: debianKernel("arm64"),
     initrd: busyboxInitrd(),
-    "guest-initrd": xenCiGuestInitrd([
+    "guest-initrd": xenCiCheckInitrd([
       `if grep -q -x "${RANGE} : System RAM" /proc/iomem; then echo "static-mem test passed"; fi`,
     ]),
   },

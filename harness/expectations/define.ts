@@ -10,9 +10,16 @@ export function deb(pkg: string, path: string, options: { version?: string; foll
   return { kind: "deb", package: pkg, path, ...options };
 }
 
-/** Debian's current kernel for an architecture, through its metapackage (linux-image-arm64 → linux-image-6.1.0-N-arm64). */
-export function debianKernel(debArch: "arm64" | "amd64", options: { version?: string } = {}): ImageSource {
-  return { kind: "deb", package: `linux-image-${debArch}`, path: "boot/vmlinuz-*", follow: true, ...options };
+/**
+ * Debian's current kernel for an architecture, through its metapackage (linux-image-arm64 →
+ * linux-image-6.1.0-N-arm64). On armhf the LPAE flavour: Xen guests on arm32 need LPAE.
+ */
+export function debianKernel(
+  debArch: "arm64" | "amd64" | "armhf",
+  options: { version?: string; gzip?: boolean } = {},
+): ImageSource {
+  const flavour = debArch === "armhf" ? "armmp-lpae" : debArch;
+  return { kind: "deb", package: `linux-image-${flavour}`, path: "boot/vmlinuz-*", follow: true, ...options };
 }
 
 /** A busybox initramfs whose /init prints "dom0 init: <uname -r> xen: <hypervisor type>" and starts a shell. */
@@ -25,7 +32,7 @@ export function userImage(from: { path?: string; env?: string }): ImageSource {
   return { kind: "file", ...from };
 }
 
-type Command = string | ((ctx: SendContext) => string);
+export type Command = string | ((ctx: SendContext) => string);
 
 /**
  * Milestones that type one command at each U-Boot `=> ` prompt, in order. A command may be a

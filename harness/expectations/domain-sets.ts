@@ -1,6 +1,9 @@
 import { busyboxInitrd } from "./define.ts";
 import type { ImageSource, Milestone } from "./schema.ts";
 
+/** The flavour at the end of a Debian 6.1 kernel's `uname -r` (arm32 Xen guests need the LPAE one). */
+export type KernelFlavour = "arm64" | "amd64" | "armmp-lpae";
+
 /** What a guest's /init prints after the usual marker: the line that says this domain's own Linux reached userspace. */
 export const GUEST_MARKER = 'echo "guest up: $(uname -r)"';
 
@@ -14,7 +17,7 @@ export function guestInitrd(): ImageSource {
  * (prefix taken off). The banner, not the prompt: Xen's vpl011 prints a domU's output a whole
  * line at a time, so a prompt without newline never reaches the serial line.
  */
-export function guestMilestones(arch: "arm64" | "amd64"): Milestone[] {
+export function guestMilestones(arch: KernelFlavour): Milestone[] {
   return [
     { id: "linux-banner", match: /Linux version 6\.1/, within: "60s" },
     { id: "run-init", match: "Run /init as init process" },
@@ -27,19 +30,26 @@ export function guestMilestones(arch: "arm64" | "amd64"): Milestone[] {
  * Xen's own lines (the `(XEN) ` prefix taken off): dom0 (arm64 says LOADING DOMAIN 0, x86_64
  * describes the dom0 kernel) and, on arm64, `domUs` domains started from the device tree.
  */
-export function xenStreamMilestones(opts: { dom0: boolean; domUs: number; arch?: "arm64" | "amd64" }): Milestone[] {
+export function xenStreamMilestones(opts: {
+  dom0: boolean;
+  domUs: number;
+  arch?: "arm64" | "amd64" | "armhf";
+}): Milestone[] {
+  // With console_timestamps=boot (as Xen's CI boots) each line starts "[    1.234567] ", or on
+  // x86_64, before Xen has calibrated its clock, the raw TSC: "[000000003cf77d81] ".
+  const t = String.raw`^(?:\[(?:\s*\d+\.\d+|[0-9a-f]{16})\] )?`;
   const dom0: Milestone =
     opts.arch === "amd64"
-      ? { id: "xen-dom0-kernel", match: /^\s*Dom0 kernel: 64-bit/, within: "30s" }
+      ? { id: "xen-dom0-kernel", match: new RegExp(`${t}\\s*Dom0 kernel: 64-bit`), within: "30s" }
       : { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***", within: "30s" };
   return [
-    { id: "xen-banner", match: /^Xen version 4\.17/, within: "20s" },
+    { id: "xen-banner", match: new RegExp(`${t}Xen version 4\\.17`), within: "20s" },
     ...(opts.dom0 ? [dom0] : []),
     ...Array.from({ length: opts.domUs }, (_, i) => ({
       id: `xen-domu${i + 1}-loading`,
-      match: /^\*\*\* LOADING DOMU cpus=\d+ memory=[0-9a-f]+KB \*\*\*$/,
+      match: new RegExp(`${t}\\*\\*\\* LOADING DOMU cpus=\\d+ memory=[0-9a-f]+KB \\*\\*\\*$`),
     })),
-    { id: "xen-freed-init", match: /^Freed \d+kB init memory/ },
+    { id: "xen-freed-init", match: new RegExp(`${t}Freed \\d+kB init memory`) },
   ];
 }
 

@@ -12,4 +12,6 @@ export {
   dom0ToolstackMilestones,
 } from "./domain-sets.ts";
 export { xenFromSource, debianSource, tree, BOOKWORM_XEN_SOURCE } from "./xen-source.ts";
-export { xenCiArm64, xenCiXenMilestones, xenCiGuestInitrd } from "./xen-ci-source.ts";
+export { xenCiArm64, xenCiXenMilestones, xenCiCheckInitrd } from "./xen-ci-source.ts";
+export { XEN_CI_PASSED, xenCiBusyBoxMilestones, xenCiGuestInitrd, xenCiGuestMilestones, withAfter } from "./xen-ci.ts";
+export type { UBootXenBoot } from "./milestone-sets.ts";

@@ -11,6 +11,8 @@ export interface PreparedImageInfo {
   path: string;
   size: number;
   sizeHex: string;
+  /** Where the machine loaded it in guest memory ("0x50000000"), when the firmware finds it there (U-Boot). */
+  addr?: string;
 }
 export type SendContext = Record<string, PreparedImageInfo>;
 
@@ -63,6 +65,8 @@ const debImage = z.strictObject({
   version: z.string().min(1).optional(),
   /** The package is a metapackage: boot what it depends on (e.g. linux-image-arm64). */
   follow: z.boolean().optional(),
+  /** Boot the file gzip-compressed (a compressed domU kernel, which Xen must unpack itself). */
+  gzip: z.boolean().optional(),
 });
 
 const busyboxInitrdImage = z.strictObject({
@@ -94,7 +98,7 @@ const image = z.discriminatedUnion("kind", [
 const memory = z.string().regex(/^\d+[MG]$/, 'write memory as e.g. "2G" or "512M"');
 
 const machine = z.strictObject({
-  arch: z.enum(["aarch64", "x86_64"]),
+  arch: z.enum(["aarch64", "arm", "x86_64"]),
   memory,
   cpus: z.number().int().min(1).max(64),
   cpu: z.string().min(1).optional(),
@@ -206,22 +210,22 @@ export const bootSchema = z
         path: ["knownBad", "rate"],
         message: `a ${spec.knownBad.outcome} after "start" cannot be intermittent: nothing of the guest ran before it (name the milestone after which it goes wrong, or drop rate)`,
       });
-    if (spec.boot?.domUs && (spec.machine.arch !== "aarch64" || spec.machine.firmware !== "direct" || !spec.images.xen))
+    if (spec.boot?.domUs && (spec.machine.arch === "x86_64" || spec.machine.firmware === "image" || !spec.images.xen))
       ctx.addIssue({
         code: "custom",
         path: ["boot", "domUs"],
-        message: "dom0less domUs need Xen on aarch64 with firmware direct",
+        message: "dom0less domUs need Xen on arm (aarch64 or arm) with firmware direct or u-boot",
       });
     for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of xenSourceIssues(spec.images, spec.machine.arch)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : [])
       ctx.addIssue({ code: "custom", ...issue });
     for (const issue of staticMemIssues(spec.boot?.domUs ?? [])) ctx.addIssue({ code: "custom", ...issue });
-    if (spec.machine.virtualization !== undefined && spec.machine.arch !== "aarch64")
+    if (spec.machine.virtualization !== undefined && spec.machine.arch === "x86_64")
       ctx.addIssue({
         code: "custom",
         path: ["machine", "virtualization"],
-        message: "only aarch64 has a virtualization switch",
+        message: "only aarch64 and arm have a virtualization switch",
       });
     const needed = spec.machine.firmware === "image" ? ["image"] : spec.images.xen ? ["xen"] : ["kernel"];
     for (const key of needed)
@@ -241,4 +245,4 @@ export type KnownBad = z.output<typeof knownBad>;
 export type Pattern = z.output<typeof pattern>;
 
 /** Debian's name for each QEMU architecture (guest packages, tags). */
-export const DEB_ARCH = { aarch64: "arm64", x86_64: "amd64" } as const;
+export const DEB_ARCH = { aarch64: "arm64", arm: "armhf", x86_64: "amd64" } as const;

@@ -43,6 +43,6 @@ export function xenCiXenMilestones(domUs: number): Milestone[] {
 }
 
 /** A domU initramfs whose /init runs `check` (a Xen CI test's domU_check) before the guest marker. */
-export function xenCiGuestInitrd(check: string[]): ImageSource {
+export function xenCiCheckInitrd(check: string[]): ImageSource {
   return busyboxInitrd([...check, GUEST_MARKER]);
 }

@@ -70,8 +70,12 @@ export function xenSourceIssues(
   images: Record<string, { kind: string }>,
   arch: string,
 ): { path: (string | number)[]; message: string }[] {
-  return Object.entries(images)
-    .filter(([, s]) => s.kind === "xen-source" && (s as XenSource).arch && (s as XenSource).arch !== arch)
+  const sources = Object.entries(images).filter(([, s]) => s.kind === "xen-source");
+  // The cross compilers set up are aarch64's and the host's: arm32 Xen is Debian's binary only.
+  if (arch === "arm")
+    return sources.map(([role]) => ({ path: ["images", role], message: "xenFromSource builds Xen for aarch64 or x86_64, not arm" }));
+  return sources
+    .filter(([, s]) => (s as XenSource).arch && (s as XenSource).arch !== arch)
     .map(([role, s]) => ({
       path: ["images", role, "arch"],
       message: `is ${(s as XenSource).arch}, but machine.arch is ${arch}: a Xen is built for the machine it boots on`,

@@ -22,7 +22,7 @@ export function withXenTree(
         : {};
     return {
       ...e,
-      images: { ...e.images, xen: xenFromSource({ source: tree(path), arch: e.machine.arch, ...options }) },
+      images: { ...e.images, xen: xenFromSource({ source: tree(path), ...options }) },
     };
   });
 }

@@ -240,11 +240,17 @@ async function mapMachine(input: LavaInput): Promise<MachineMapping> {
   const machine = plan.machine;
   const get = (flag: string) => machine[machine.indexOf(flag) + 1]!;
   const extra: string[] = [`-smp ${get("-smp")}`];
-  const context: MachineMapping["context"] =
-    exp.machine.arch === "aarch64"
-      ? { arch: "arm64", machine: get("-machine"), cpu: get("-cpu"), memory: memoryMb(exp.machine.memory) }
-      : { arch: "amd64", no_kvm: true, memory: memoryMb(exp.machine.memory) };
-  if (exp.machine.arch !== "aarch64") extra.unshift(`-machine ${get("-machine")}`, `-cpu ${get("-cpu")}`);
+  const arm = exp.machine.arch !== "x86_64";
+  const context: MachineMapping["context"] = arm
+    ? {
+        // LAVA's qemu template runs qemu-system-aarch64 for arm64, qemu-system-arm for arm.
+        arch: exp.machine.arch === "arm" ? "arm" : "arm64",
+        machine: get("-machine"),
+        cpu: get("-cpu"),
+        memory: memoryMb(exp.machine.memory),
+      }
+    : { arch: "amd64", no_kvm: true, memory: memoryMb(exp.machine.memory) };
+  if (!arm) extra.unshift(`-machine ${get("-machine")}`, `-cpu ${get("-cpu")}`);
 
   // Files QEMU loads: the prepared images, then any other file named on the command line (the DTB, U-Boot).
   const labelOf = new Map<string, string>();

@@ -4,15 +4,15 @@
  * JavaScript with no imports outside Node: ci/setup-host.sh runs it on a fresh machine, before
  * `npm ci`. `bootlog setup-host` works out the needs from the project's expectations and calls it.
  *
- *   node harness/host/setup-host.mjs [--arch aarch64|x86_64]... [--u-boot] [--chromium] [--lava] [--jdk]
+ *   node harness/host/setup-host.mjs [--arch aarch64|arm|x86_64]... [--u-boot] [--chromium] [--lava] [--jdk]
  *                                    [--xen-source] [--package NAME]... [--dry-run]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-const QEMU = { aarch64: "qemu-system-arm", x86_64: "qemu-system-x86" };
-const DEB_ARCH = { aarch64: "arm64", x86_64: "amd64" };
+const QEMU = { aarch64: "qemu-system-arm", arm: "qemu-system-arm", x86_64: "qemu-system-x86" };
+const DEB_ARCH = { aarch64: "arm64", arm: "armhf", x86_64: "amd64" };
 // fdtput (DTB patches), cpio (initramfs), readelf (image checks), apt's TLS.
 const BASE = ["device-tree-compiler", "cpio", "binutils", "ca-certificates"];
 const XEN_BUILD = ["gcc", "gcc-aarch64-linux-gnu", "make", "flex", "bison", "python3", "dpkg-dev", "xz-utils", "git"];
@@ -43,7 +43,7 @@ function enableSourcePackages(log) {
 /** Debian packages for these needs, in a stable order. */
 export function hostPackages(needs) {
   const unknown = needs.arches.filter((a) => !(a in QEMU));
-  if (unknown.length) throw new Error(`unknown architecture ${unknown.join(", ")} (aarch64, x86_64)`);
+  if (unknown.length) throw new Error(`unknown architecture ${unknown.join(", ")} (aarch64, arm, x86_64)`);
   return [
     ...new Set([
       ...[...needs.arches].sort().map((a) => QEMU[a]),

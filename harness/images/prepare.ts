@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { Expectation } from "../expectations/loader.ts";
 import { DEB_ARCH, type ImageSource, type PreparedImageInfo } from "../expectations/schema.ts";
 import type { PackageVersion } from "../result.ts";
@@ -41,9 +41,9 @@ async function describe(path: string, sha256: string): Promise<PreparedImage> {
   return { path, size, sizeHex: size.toString(16), sha256 };
 }
 
-/** One file out of one Debian package, gunzipped if it ships compressed (x86_64 Xen). */
-async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Promise<Entry> {
-  const entry = await cachedEntry("deb-file", { ...p, path }, async (tmp) => {
+/** One file out of one Debian package, gunzipped if it ships compressed (x86_64 Xen), or gzipped when asked. */
+async function fileFromDeb(p: PackageVersion, path: string, built: string[], gzip = false): Promise<Entry> {
+  const entry = await cachedEntry("deb-file", { ...p, path, ...(gzip ? { gzip } : {}) }, async (tmp) => {
     const debDir = join(tmp, "deb");
     const unpacked = join(tmp, "unpacked");
     await mkdir(debDir);
@@ -52,9 +52,10 @@ async function fileFromDeb(p: PackageVersion, path: string, built: string[]): Pr
     if (files.length !== 1)
       throw new ImageError(`${p.package} ${p.version}: "${path}" matches ${files.length} files, expected one`);
     const name = basename(files[0]!).replace(/\.gz$/, "");
-    const data = await readFile(files[0]!);
-    await writeFile(join(tmp, name), files[0]!.endsWith(".gz") ? gunzipSync(data) : data);
-    await writeEntry(tmp, name);
+    const raw = await readFile(files[0]!);
+    const data = files[0]!.endsWith(".gz") ? gunzipSync(raw) : raw;
+    await writeFile(join(tmp, gzip ? `${name}.gz` : name), gzip ? gzipSync(data) : data);
+    await writeEntry(tmp, gzip ? `${name}.gz` : name);
     await Promise.all([rm(debDir, { recursive: true }), rm(unpacked, { recursive: true })]);
   });
   if (entry.built)
@@ -145,6 +146,7 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
       continue;
     }
     if (source.kind === "xen-source") {
+      if (exp.machine.arch === "arm") throw new ImageError(`${exp.file}: images.${role}: xenFromSource does not build arm32 Xen`);
       const made = await buildXen(source, exp.machine.arch, `${exp.file}: images.${role}`).catch((error: unknown) => {
         if (error instanceof XenBuildError) error.role = role;
         throw error;
@@ -158,7 +160,7 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
     }
     const entry =
       source.kind === "deb"
-        ? await fileFromDeb(p!, source.path, built)
+        ? await fileFromDeb(p!, source.path, built, source.gzip)
         : source.kind === "busybox-initrd"
           ? await busyboxInitrd(p!, source.initLines, built)
           : await userFile(role, source, exp);

@@ -14,7 +14,7 @@ import {
 } from "./toolstack.ts";
 
 export interface ToolstackInputs {
-  debArch: "arm64" | "amd64";
+  debArch: "arm64" | "armhf" | "amd64";
   busybox: { file: string; sha256: string };
   /** Images prepared so far (the toolstack initramfs comes last). */
   images: Record<string, PreparedImageInfo & { sha256: string }>;

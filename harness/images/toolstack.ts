@@ -19,7 +19,7 @@ const PROGRAMS = ["xl", "xenstored", "xenconsoled", "xen-init-dom0"];
 const DLOPENED = ["libgcc_s.so.1"];
 /** Debian builds the Xen devices as modules; xenfs needs xen-privcmd loaded first. */
 export const XEN_MODULES = ["xen-evtchn", "xen-gntdev", "xen-privcmd", "xenfs"];
-const TRIPLET = { arm64: "aarch64-linux-gnu", amd64: "x86_64-linux-gnu" } as const;
+const TRIPLET = { arm64: "aarch64-linux-gnu", armhf: "arm-linux-gnueabihf", amd64: "x86_64-linux-gnu" } as const;
 
 /** One package unpacked whole (dpkg-deb -x), cached by name, version and architecture. */
 async function unpacked(p: PackageVersion, built: string[]): Promise<string> {
@@ -92,7 +92,7 @@ export interface ToolstackFiles {
  * provides a library some kept ELF file needs. Fails naming what no package provides.
  */
 export async function toolstackFiles(
-  debArch: "arm64" | "amd64",
+  debArch: keyof typeof TRIPLET,
   xenVersion: string | undefined,
   built: string[],
 ): Promise<ToolstackFiles> {
@@ -200,7 +200,7 @@ export async function xenModules(kernel: PackageVersion, built: string[]): Promi
 }
 
 /** dom0's /init: the usual marker, the Xen devices and xenstore up, Domain-0 named, then the declared commands. */
-export function toolstackInitScript(debArch: "arm64" | "amd64", commands: string[]): string {
+export function toolstackInitScript(debArch: keyof typeof TRIPLET, commands: string[]): string {
   const triplet = TRIPLET[debArch];
   return [
     "#!/bin/busybox sh",

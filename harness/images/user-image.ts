@@ -4,7 +4,7 @@
  */
 import { open, stat } from "node:fs/promises";
 
-type Arch = "aarch64" | "x86_64";
+type Arch = "aarch64" | "arm" | "x86_64";
 
 const HEAD_BYTES = 8192;
 
@@ -14,6 +14,8 @@ const at = (head: Buffer, offset: number, bytes: number[]) => bytes.every((b, i)
 const FORMATS: Record<string, (head: Buffer) => boolean> = {
   ELF: (h) => at(h, 0, [0x7f, 0x45, 0x4c, 0x46]),
   "arm64 Image": (h) => at(h, 0x38, [0x41, 0x52, 0x4d, 0x64]),
+  // arm32 zImage: the magic 0x016f2818 at 0x24 (Xen for arm32 carries the same header).
+  zImage: (h) => at(h, 0x24, [0x18, 0x28, 0x6f, 0x01]),
   uImage: (h) => at(h, 0, [0x27, 0x05, 0x19, 0x56]),
   gzip: (h) => at(h, 0, [0x1f, 0x8b]),
   bzImage: (h) => at(h, 0x202, [0x48, 0x64, 0x72, 0x53]),
@@ -32,6 +34,7 @@ const FORMATS: Record<string, (head: Buffer) => boolean> = {
 
 const KERNEL_FORMATS: Record<Arch, string[]> = {
   aarch64: ["ELF", "arm64 Image", "uImage", "gzip"],
+  arm: ["ELF", "zImage", "uImage", "gzip"],
   x86_64: ["ELF", "bzImage", "multiboot", "gzip"],
 };
 

@@ -6,6 +6,7 @@ import { memoryBytes } from "../postmortem/guest-ram.ts";
 import type { QemuInfo } from "./qemu.ts";
 import type { LoadRange } from "../postmortem/vcpus.ts";
 import { domUPatches } from "./dom0less.ts";
+import { UBOOT_FIXED, ubootLoads } from "./uboot-loads.ts";
 
 /** Image roles a machine can load (the keys of an expectation's `images`). */
 export type ImageRole = keyof PreparedImages["images"];
@@ -74,10 +75,11 @@ export function planArgv(plan: Pick<MachinePlan, "machine" | "console" | "boot" 
 }
 
 // Load addresses for the arm64 virt machine (RAM starts at 0x40000000; U-Boot keeps its DTB there).
-export const XEN_ADDR = "0x49000000";
-export const KERNEL_ADDR = "0x50000000";
-export const INITRD_ADDR = "0x54000000";
+export const XEN_ADDR = `0x${UBOOT_FIXED.xen.toString(16)}`;
+export const KERNEL_ADDR = `0x${UBOOT_FIXED.kernel.toString(16)}`;
+export const INITRD_ADDR = `0x${UBOOT_FIXED.initrd.toString(16)}`;
 export const UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
+export const UBOOT_ARM = "/usr/lib/u-boot/qemu_arm/u-boot.bin";
 
 export const DEFAULT_XEN_ARGS = {
   aarch64: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
@@ -95,6 +97,11 @@ export function machineArgs(exp: Expectation): string[] {
   if (m.arch === "aarch64") {
     const virt = `virt,gic-version=${m.gic ?? 3},virtualization=${m.virtualization === false ? "off" : "on"}`;
     return ["-machine", virt, "-cpu", m.cpu ?? "cortex-a57", "-m", m.memory, "-smp", String(m.cpus)];
+  }
+  if (m.arch === "arm") {
+    // arm32 Xen needs the virtualization extensions (hyp mode); Cortex-A15 has them and LPAE.
+    const virt = `virt,gic-version=${m.gic ?? 2},virtualization=${m.virtualization === false ? "off" : "on"}`;
+    return ["-machine", virt, "-cpu", m.cpu ?? "cortex-a15", "-m", m.memory, "-smp", String(m.cpus)];
   }
   return ["-machine", "pc", "-cpu", m.cpu ?? "qemu64", "-m", m.memory, "-smp", String(m.cpus)];
 }
@@ -125,7 +132,7 @@ export function xenChosenPatches(
   return patches;
 }
 
-async function arm64Direct(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<BootArgs[]> {
+async function armDirect(exp: Expectation, images: PreparedImages["images"], qemu: QemuInfo): Promise<BootArgs[]> {
   const { xen, kernel, initrd } = images;
   if (!xen) {
     const args: BootArgs[] = [
@@ -144,15 +151,23 @@ async function arm64Direct(exp: Expectation, images: PreparedImages["images"], q
   ];
 }
 
-/** U-Boot as firmware; the images wait in RAM and the expectation types the boot commands. */
-function arm64UBoot(images: PreparedImages["images"]): BootArgs[] {
-  const { xen, kernel, initrd } = images;
+/** U-Boot as firmware; the images wait in RAM (dom0less domUs' too) and the expectation types the boot commands. */
+function armUBoot(exp: Expectation, images: PreparedImages["images"]): BootArgs[] {
   return [
-    { images: [], args: ["-bios", UBOOT_ARM64] },
-    ...(xen ? [loader("xen", xen.path, XEN_ADDR)] : []),
-    ...(kernel ? [loader("kernel", kernel.path, KERNEL_ADDR)] : []),
-    ...(initrd ? [loader("initrd", initrd.path, INITRD_ADDR)] : []),
+    { images: [], args: ["-bios", exp.machine.arch === "arm" ? UBOOT_ARM : UBOOT_ARM64] },
+    ...ubootLoads(Object.keys(images), exp.boot?.domUs ?? []).map((l) =>
+      loader(l.role, images[l.role]!.path, `0x${l.addr.toString(16)}`),
+    ),
   ];
+}
+
+/** What a `send` may read: each image's size, and behind U-Boot where it was loaded. */
+function sendContext(exp: Expectation, images: PreparedImages["images"]): SendContext {
+  if (exp.machine.firmware !== "u-boot") return images;
+  const context: SendContext = { ...images };
+  for (const l of ubootLoads(Object.keys(images), exp.boot?.domUs ?? []))
+    context[l.role] = { ...images[l.role]!, addr: `0x${l.addr.toString(16)}` };
+  return context;
 }
 
 /** x86_64: QEMU loads Xen as a multiboot kernel; `-initrd` lists the modules, each with its command line. */
@@ -196,10 +211,10 @@ async function firmwareArgs(exp: Expectation, prepared: PreparedImages, qemu: Qe
   const { firmware, arch } = exp.machine;
   if (firmware === "image") return userImageArgs(exp, prepared.images);
   if (firmware === "u-boot") {
-    if (arch !== "aarch64") throw new Error(`${exp.file}: machine.firmware: u-boot is only wired for aarch64`);
-    return arm64UBoot(prepared.images);
+    if (arch === "x86_64") throw new Error(`${exp.file}: machine.firmware: u-boot is only wired for aarch64 and arm`);
+    return armUBoot(exp, prepared.images);
   }
-  return arch === "aarch64" ? arm64Direct(exp, prepared.images, qemu) : x86Direct(exp, prepared.images);
+  return arch === "x86_64" ? x86Direct(exp, prepared.images) : armDirect(exp, prepared.images, qemu);
 }
 
 /** The QEMU command line: serial console on stdio, no reboot (a reset becomes an exit). */
@@ -214,7 +229,7 @@ export async function planMachine(exp: Expectation, prepared: PreparedImages, qe
     binary: qemu.binary,
     ...parts,
     argv: planArgv(parts),
-    sendContext: prepared.images,
+    sendContext: sendContext(exp, prepared.images),
     loads: plannedLoads(exp, prepared.images, memoryBytes(exp.machine.memory)),
   };
 }

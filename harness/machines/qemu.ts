@@ -10,7 +10,11 @@ export class QemuMissing extends Error {
   override name = "QemuMissing";
 }
 
-export const QEMU_BINARY = { aarch64: "qemu-system-aarch64", x86_64: "qemu-system-x86_64" } as const;
+export const QEMU_BINARY = {
+  aarch64: "qemu-system-aarch64",
+  arm: "qemu-system-arm",
+  x86_64: "qemu-system-x86_64",
+} as const;
 
 const versions = new Map<string, Promise<QemuInfo>>();
 

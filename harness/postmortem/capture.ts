@@ -63,7 +63,7 @@ export function setUpPostMortem(opts: {
   if (opts.mode === "off") return undefined;
   const ram = placeRam(opts.bytes, opts.name, opts.dir, opts.shmDir);
   const qmpSocket = qmpSocketPath(opts.dir);
-  const base = opts.vcpuContext.arch === "aarch64" ? 0x4000_0000 : 0;
+  const base = opts.vcpuContext.arch === "x86_64" ? 0 : 0x4000_0000;
   return {
     mode: opts.mode,
     keepRam: opts.keepRam,

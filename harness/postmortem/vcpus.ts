@@ -14,7 +14,7 @@ export interface LoadRange {
 }
 
 export interface VcpuContext {
-  arch: "aarch64" | "x86_64";
+  arch: "aarch64" | "arm" | "x86_64";
   xen: boolean;
   /** The firmware bootlog started (U-Boot, a user image), if any. */
   firmware?: string;
@@ -49,8 +49,17 @@ function arm64Owner(el: number, pc: string, ctx: VcpuContext): string {
   if (el === 3) return ctx.firmware ?? "firmware (EL3)";
   if (el === 2) return ctx.xen ? "Xen" : (ctx.firmware ?? "a hypervisor or firmware (EL2)");
   if (/^0+$/.test(pc)) return "nothing yet (PC 0: never started, or powered off)";
-  if (el === 1) return pc.startsWith("ffff") ? kernel : (ctx.firmware ?? "code outside any loaded image");
+  // A 64-bit kernel runs at ffff..., a 32-bit one above the 3 GiB user split.
+  const kernelAddress = pc.startsWith("ffff") || (pc.length === 8 && pc >= "c0000000");
+  if (el === 1) return kernelAddress ? kernel : (ctx.firmware ?? "code outside any loaded image");
   return ctx.xen ? "dom0 user space" : "user space";
+}
+
+/** arm32 has modes, not ELs: hyp is EL2 (Xen), mon EL3, usr EL0, the rest (svc, irq...) EL1. */
+function arm32Level(body: string): string | undefined {
+  const mode = /^PSR=[0-9a-f]+ .* (usr|fiq|irq|svc|mon|abt|hyp|und|sys)32$/m.exec(body)?.[1];
+  if (!mode) return undefined;
+  return mode === "hyp" ? "2" : mode === "mon" ? "3" : mode === "usr" ? "0" : "1";
 }
 
 function x86Owner(cpl: number, cs: string, rip: string, ctx: VcpuContext): string {
@@ -71,9 +80,9 @@ export function parseVcpus(registers: string, ctx: VcpuContext): VcpuState[] {
   for (let i = 1; i + 1 < sections.length; i += 2) {
     const index = Number(sections[i]);
     const body = sections[i + 1]!;
-    if (ctx.arch === "aarch64") {
-      const pc = /\bPC=([0-9a-f]+)/.exec(body)?.[1];
-      const el = /PSTATE=[0-9a-f]+ \S+ EL(\d)/.exec(body)?.[1];
+    if (ctx.arch !== "x86_64") {
+      const pc = ctx.arch === "arm" ? /\bR15=([0-9a-f]+)/.exec(body)?.[1] : /\bPC=([0-9a-f]+)/.exec(body)?.[1];
+      const el = ctx.arch === "arm" ? arm32Level(body) : /PSTATE=[0-9a-f]+ \S+ EL(\d)/.exec(body)?.[1];
       if (!pc || el === undefined) continue;
       const owner = arm64Owner(Number(el), pc, ctx);
       states.push({ index, level: `EL${el}`, pc, owner, text: `vCPU${index}: EL${el}, in ${owner} (PC ${pc})` });

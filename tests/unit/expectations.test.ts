@@ -135,7 +135,7 @@ const cases: Case[] = [
   ['silence "0s"', "silence", (b) => (b.silence = "0s"), /must be > 0/],
   ["budget as a number", "budget", (b) => (b.budget = 120)],
   ["budget missing", "budget", (b) => delete b.budget],
-  ["unknown arch", "machine.arch", (b) => (b.machine.arch = "riscv64"), /"aarch64"\|"x86_64"/],
+  ["unknown arch", "machine.arch", (b) => (b.machine.arch = "riscv64"), /"aarch64"\|"arm"\|"x86_64"/],
   ["Debian's arch name instead of QEMU's", "machine.arch", (b) => (b.machine.arch = "arm64")],
   [
     "virtualization on x86_64",
