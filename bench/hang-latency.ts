@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBoot } from "../harness/run-boot.ts";
+import { runBoot } from "../harness/runner/run-boot.ts";
 import { fakeExpectation, fakeQemu } from "../tests/hardening/fake-qemu.ts";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";
 

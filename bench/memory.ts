@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { runBoot } from "../harness/run-boot.ts";
+import { runBoot } from "../harness/runner/run-boot.ts";
 import { fakeExpectation, playingQemu, type Step } from "../tests/hardening/fake-qemu.ts";
 import { fmt, MiB, runIfMain, type BenchResult } from "./lib.ts";
 

@@ -16,7 +16,7 @@ import { scanRam } from "../harness/postmortem/ram-scan.ts";
 import { XenRingPass } from "../harness/postmortem/xen-ring.ts";
 import { PrintkPass } from "../harness/postmortem/printk-ring.ts";
 import type { PostMortemOptions } from "../harness/postmortem/capture.ts";
-import { runBoot } from "../harness/run-boot.ts";
+import { runBoot } from "../harness/runner/run-boot.ts";
 import type { BootResult } from "../harness/result.ts";
 import { fmt, median, MiB, runIfMain, type BenchResult } from "./lib.ts";
 

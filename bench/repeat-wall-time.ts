@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAllExpectations, selectExpectations } from "../harness/expectations/loader.ts";
-import { runBoot } from "../harness/run-boot.ts";
-import { runMany } from "../harness/run.ts";
+import { runBoot } from "../harness/runner/run-boot.ts";
+import { runMany } from "../harness/runner/run.ts";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";
 
 const BOOT = "arm64-xen-dom0";

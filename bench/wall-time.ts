@@ -17,7 +17,7 @@ import { loadAllExpectations, selectExpectations } from "../harness/expectations
 import { prepareImages } from "../harness/images/prepare.ts";
 import { planMachine } from "../harness/machines/plan.ts";
 import { qemuFor } from "../harness/machines/qemu.ts";
-import { runBoot } from "../harness/run-boot.ts";
+import { runBoot } from "../harness/runner/run-boot.ts";
 import { freshBuild } from "../bin/fresh-build.mjs";
 import { buildCli } from "../scripts/build-cli.mjs";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";

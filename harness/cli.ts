@@ -8,8 +8,9 @@ import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-option
 import type { BootResult } from "./result.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
-import { registerHistoryCommands } from "./history/commands.ts";
-import { registerCulpritCommands } from "./history/culprit-commands.ts";
+import { registerBisectCommands } from "./bisection/commands.ts";
+import { registerCompareCommands } from "./compare/commands.ts";
+import { registerCulpritCommands } from "./bisection/culprit-commands.ts";
 import { registerImportCommands } from "./import/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { formatRepeat } from "./repeat/format.ts";
@@ -81,13 +82,13 @@ cli
       throw new UsageError(`--postmortem: expected on, always or off, got ${JSON.stringify(options.postmortem)}`);
     await verifyCache(options.verifyCache);
     const runs: number = options.runs ?? 1;
-    const { parsePin, pinPackages } = await import("./history/pins.ts");
+    const { parsePin, pinPackages } = await import("./images/pins.ts");
     const pins = list(options.pin).map(parsePin);
     const expectations = (await pick(names, options.tag, options.expectations)).map((e) => pinPackages(e, pins));
     const { checkImageRoles } = await import("./cli-select.ts");
     const overrides = imageOverrides(options.image, (message) => new UsageError(message));
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));
-    const { runMany } = await import("./run.ts");
+    const { runMany } = await import("./runner/run.ts");
     const summary = await runMany(expectations, {
       runs,
       artifactsDir: options.artifacts,
@@ -183,7 +184,8 @@ cli
 
 registerReportCommands(cli);
 registerExportCommands(cli);
-registerHistoryCommands(cli);
+registerCompareCommands(cli);
+registerBisectCommands(cli);
 registerCulpritCommands(cli);
 registerImportCommands(cli);
 cli.help();

@@ -66,8 +66,15 @@ export function historyEntry(runId: string, r: BootResult, attempts: number): Hi
  * appending, so concurrent runs never interleave inside a line. A history that cannot be
  * written is a warning, never a failed run.
  */
-export function appendHistory(artifactsRoot: string, runId: string, finals: BootResult[], allAttempts: BootResult[] = finals): void {
-  const lines = finals.map((r) => JSON.stringify(historyEntry(runId, r, allAttempts.filter((a) => a.name === r.name).length || 1)));
+export function appendHistory(
+  artifactsRoot: string,
+  runId: string,
+  finals: BootResult[],
+  allAttempts: BootResult[] = finals,
+): void {
+  const lines = finals.map((r) =>
+    JSON.stringify(historyEntry(runId, r, allAttempts.filter((a) => a.name === r.name).length || 1)),
+  );
   if (!lines.length) return;
   try {
     appendFileSync(historyPath(artifactsRoot), `${lines.join("\n")}\n`);
@@ -94,4 +101,3 @@ export function readHistory(artifactsRoot: string): HistoryEntry[] {
     }
   });
 }
-

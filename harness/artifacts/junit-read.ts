@@ -90,14 +90,21 @@ function recordFromSuite(suite: Node): BootRecord {
   return {
     name,
     outcome,
-    ok: kbStatus ? kbStatus === "reproduced" || kbStatus === "clean" : props.outcome ? outcome === "pass" || outcome === "skip" : !states.some((s) => s.kind === "failure" || s.kind === "error"),
+    ok: kbStatus
+      ? kbStatus === "reproduced" || kbStatus === "clean"
+      : props.outcome
+        ? outcome === "pass" || outcome === "skip"
+        : !states.some((s) => s.kind === "failure" || s.kind === "error"),
     summary: props.summary ?? outcome,
     after: judged ? (lastReached >= 0 ? ids[lastReached]! : "start") : null,
     pending: judged ? pending : null,
     knownBad: knownBadText
       ? {
           ...knownBadText,
-          status: kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" || kbStatus === "clean" ? kbStatus : null,
+          status:
+            kbStatus === "reproduced" || kbStatus === "xpass" || kbStatus === "different" || kbStatus === "clean"
+              ? kbStatus
+              : null,
         }
       : null,
     cause: props["postmortem.cause"] ?? null,
@@ -132,7 +139,9 @@ function repeatFromProperties(props: Record<string, string>): RepeatFacts {
     failures: Number(props.failures ?? 0),
     rate: props.rate === undefined ? null : Number(props.rate),
     interval: low === undefined || high === undefined || Number.isNaN(low) || Number.isNaN(high) ? null : { low, high },
-    class: (["pass", "fail", "flaky", "infra"].includes(props.class ?? "") ? props.class : "pass") as RepeatFacts["class"],
+    class: (["pass", "fail", "flaky", "infra"].includes(props.class ?? "")
+      ? props.class
+      : "pass") as RepeatFacts["class"],
     counts,
   };
 }
@@ -147,7 +156,7 @@ export function recordsFromJunit(xml: string): BootRecord[] {
   }
   const root = (doc.testsuites as Node | undefined) ?? doc;
   const suites = (root.testsuite as Node[] | undefined) ?? [];
-  if (!doc.testsuites && !doc.testsuite) throw new RunReadError("no <testsuites> or <testsuite> element: not a JUnit file");
+  if (!doc.testsuites && !doc.testsuite)
+    throw new RunReadError("no <testsuites> or <testsuite> element: not a JUnit file");
   return lastAttempts(suites.map(recordFromSuite));
 }
-

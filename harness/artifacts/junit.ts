@@ -18,7 +18,8 @@ export const attemptSuiteName = (name: string, attempt: number) => `${name} (att
 export const bootOfSuiteName = (suiteName: string) => suiteName.replace(/ \(attempt \d+\)$/, "");
 
 /** The knownBad property: "OUTCOME after MILESTONE: reason". */
-export const knownBadProperty = (kb: { outcome: string; after: string; reason: string }) => `${outcomeAfter(kb.outcome, kb.after)}: ${kb.reason}`;
+export const knownBadProperty = (kb: { outcome: string; after: string; reason: string }) =>
+  `${outcomeAfter(kb.outcome, kb.after)}: ${kb.reason}`;
 export function parseKnownBadProperty(text: string): { outcome: string; after: string; reason: string } | null {
   const m = /^(\S+) after (\S+): (.*)$/s.exec(text);
   return m ? { outcome: m[1]!, after: m[2]!, reason: m[3]! } : null;
@@ -56,26 +57,41 @@ function rootBuilder(): Builder {
 export function junitForBoots(results: BootResult[]): string {
   const report = rootBuilder().newBuilder();
   // A boot retried for infra appears once per attempt; the last one is its result.
-  results.forEach((r, i) => addBootSuite(report.testSuite(), r, results.slice(i + 1).find((later) => later.name === r.name)?.attempt));
+  results.forEach((r, i) =>
+    addBootSuite(report.testSuite(), r, results.slice(i + 1).find((later) => later.name === r.name)?.attempt),
+  );
   return report.build();
 }
 
 /** An attempt that was retried is reported as "<boot> (attempt N)" with skipped testcases: the retry decides, and CI stays as green as the retry. */
 function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void {
-  suite.name(xmlSafe(retriedAs === undefined ? r.name : attemptSuiteName(r.name, r.attempt))).timestamp(xmlSafe(r.startedAt)).time(roundSeconds(r.durationS));
+  suite
+    .name(xmlSafe(retriedAs === undefined ? r.name : attemptSuiteName(r.name, r.attempt)))
+    .timestamp(xmlSafe(r.startedAt))
+    .time(roundSeconds(r.durationS));
   for (const [name, value] of suiteProperties(r)) suite.property(xmlSafe(name), xmlSafe(value));
   const ids = testcaseIds(r);
   const verdicts: CaseVerdict[] =
-    retriedAs === undefined ? caseVerdicts(r) : ids.map(() => ({ kind: "skipped", message: `attempt ${r.attempt} ${r.outcome}, retried as attempt ${retriedAs}: ${r.summary}` }));
+    retriedAs === undefined
+      ? caseVerdicts(r)
+      : ids.map(() => ({
+          kind: "skipped",
+          message: `attempt ${r.attempt} ${r.outcome}, retried as attempt ${retriedAs}: ${r.summary}`,
+        }));
   const times = secondsSincePrevious(r);
   const end = endedAtIndex(r);
   ids.forEach((id, i) => {
-    const testCase = suite.testCase().className(xmlSafe(r.name)).name(xmlSafe(id)).time(times[i] ?? 0);
+    const testCase = suite
+      .testCase()
+      .className(xmlSafe(r.name))
+      .name(xmlSafe(id))
+      .time(times[i] ?? 0);
     applyVerdict(testCase, verdicts[i] ?? PASS);
     const out = systemOut(r, id, i === end);
     if (out) addTextElement(testCase, "system-out", xmlSafe(out));
     // What the machine said after the verdict goes with the testcase where the boot ended.
-    if (i === end && r.postmortem && retriedAs === undefined) addTextElement(testCase, "system-err", xmlSafe(postMortemText(r.postmortem)));
+    if (i === end && r.postmortem && retriedAs === undefined)
+      addTextElement(testCase, "system-err", xmlSafe(postMortemText(r.postmortem)));
   });
 }
 
@@ -90,7 +106,12 @@ export function suiteProperties(r: BootResult): [string, string][] {
     ["expectation.hash", r.expectationHash],
   );
   if (r.gitCommit) props.push(["git.commit", r.gitCommit]);
-  props.push(["outcome", r.outcome], ["summary", r.summary], ["reproduce", r.reproduce], ["attempt", String(r.attempt)]);
+  props.push(
+    ["outcome", r.outcome],
+    ["summary", r.summary],
+    ["reproduce", r.reproduce],
+    ["attempt", String(r.attempt)],
+  );
   if (r.knownBad) props.push(["knownBad", knownBadProperty(r.knownBad)]);
   if (r.knownBad?.judgement) props.push(["knownBad.status", r.knownBad.judgement.status]);
   for (const p of r.packages) props.push([`${PACKAGE_PREFIX}${p.package}`, packagePropertyValue(p)]);
@@ -100,7 +121,8 @@ export function suiteProperties(r: BootResult): [string, string][] {
   }
   if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
   if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);
-  if (r.postmortem?.telling.length) props.push(["postmortem.cause", r.postmortem.telling.map((t) => t.line).join(" | ")]);
+  if (r.postmortem?.telling.length)
+    props.push(["postmortem.cause", r.postmortem.telling.map((t) => t.line).join(" | ")]);
   return props;
 }
 
@@ -112,7 +134,12 @@ function testcaseIds(r: BootResult): string[] {
 export function caseVerdicts(r: BootResult): CaseVerdict[] {
   const ids = testcaseIds(r);
   if (r.outcome === "infra") {
-    const error: CaseVerdict = { kind: "error", message: r.error ?? r.summary, type: "infra", content: r.error ? r.summary : undefined };
+    const error: CaseVerdict = {
+      kind: "error",
+      message: r.error ?? r.summary,
+      type: "infra",
+      content: r.error ? r.summary : undefined,
+    };
     return ids.map(() => error);
   }
   if (r.outcome === "skip") return ids.map(() => ({ kind: "skipped", message: r.error ?? r.summary }));
@@ -129,7 +156,11 @@ export function caseVerdicts(r: BootResult): CaseVerdict[] {
   const atEnd: CaseVerdict =
     judgement?.status === "reproduced"
       ? { kind: "skipped", message: judgement.message }
-      : { kind: "failure", message: judgement?.status === "different" ? judgement.message : r.summary, type: r.outcome };
+      : {
+          kind: "failure",
+          message: judgement?.status === "different" ? judgement.message : r.summary,
+          type: r.outcome,
+        };
   // Reached is a pass: with one ordered list those are exactly the ones before the end; with streams, any stream's.
   return ids.map((_, i) => (i === end ? atEnd : r.milestones[i]?.at !== undefined ? PASS : notReached));
 }
@@ -202,7 +233,8 @@ function skipWithMessage(testCase: TestCase, message: string): void {
   const build = testCase.build.bind(testCase);
   testCase.build = (parent: XmlElement) => {
     const element = build(parent);
-    const skipped = element.children.find((child) => "name" in child && child.name === "skipped") as XmlElement | undefined;
+    const skipped = element.children.find((child) => "name" in child && child.name === "skipped") as
+      XmlElement | undefined;
     skipped?.att("message", message);
     return element;
   };

@@ -10,7 +10,7 @@ import { recordsFromJunit, RunReadError } from "./junit-read.ts";
 import { recordFromTimeline, type BootRecord } from "./records.ts";
 import { parseTimeline } from "./timeline.ts";
 import { subdirs } from "./run-dir.ts";
-import { REPEAT_FILE, repeatFacts, type RepeatFile } from "../repeat/run-repeated.ts";
+import { REPEAT_FILE, repeatFacts, type RepeatFile } from "./repeat-file.ts";
 
 export { RunReadError };
 
@@ -56,7 +56,12 @@ const RUN_ID = /^\d{4}-\d\d-\d\dT[\d-]+Z-\d+$/;
 
 /** The run id in a path (artifacts/<run-id>/<boot>/timeline.json, or latest → <run-id>). */
 function runIdOf(path: string): string | null {
-  return path.split(sep).reverse().find((part) => RUN_ID.test(part)) ?? null;
+  return (
+    path
+      .split(sep)
+      .reverse()
+      .find((part) => RUN_ID.test(part)) ?? null
+  );
 }
 
 /**
@@ -67,7 +72,10 @@ export async function readRun(path: string): Promise<RunRecord> {
   const run = await readAnyRun(path);
   if (!run.boots.length) throw new RunReadError(`${path}: no boot in it (an empty run): nothing to compare`);
   const foreign = run.boots.find((b) => b.expectationHash === null);
-  if (foreign) throw new RunReadError(`${path}: testsuite "${foreign.name}" was not written by bootlog (no expectation.hash property): compare reads bootlog's junit.xml, timeline.json or run directories`);
+  if (foreign)
+    throw new RunReadError(
+      `${path}: testsuite "${foreign.name}" was not written by bootlog (no expectation.hash property): compare reads bootlog's junit.xml, timeline.json or run directories`,
+    );
   return run;
 }
 
@@ -88,10 +96,15 @@ async function readAnyRun(path: string): Promise<RunRecord> {
   if (info.isFile()) return { source: path, runId, boots: await parse(path) };
   const timelines = await timelineFiles(path);
   const runs = new Set(timelines.map((t) => runIdOf(t)).filter((id) => id !== null && id !== runId));
-  if (runs.size > 1) throw new RunReadError(`${path} holds ${runs.size} runs (${[...runs].slice(0, 3).join(", ")}…): name one run directory`);
+  if (runs.size > 1)
+    throw new RunReadError(
+      `${path} holds ${runs.size} runs (${[...runs].slice(0, 3).join(", ")}…): name one run directory`,
+    );
   if (timelines.length) {
     const repeats = await repeatFiles(path);
-    const boots = lastAttempts((await Promise.all(timelines.map(parse))).flat()).map((b) => withRepeat(b, repeats.get(b.name)));
+    const boots = lastAttempts((await Promise.all(timelines.map(parse))).flat()).map((b) =>
+      withRepeat(b, repeats.get(b.name)),
+    );
     return { source: path, runId: runId ?? [...runs][0] ?? null, boots };
   }
   const junit = join(path, "junit.xml");

@@ -79,9 +79,9 @@ export function milestoneStatuses(outcome: ResultOutcome, reached: boolean[], en
   });
 }
 
-
 /** The post-mortem's telling lines as one comparable text; null when it found none. */
-export const causeOf = (telling: { line: string }[]): string | null => (telling.length ? telling.map((t) => t.line).join(" | ") : null);
+export const causeOf = (telling: { line: string }[]): string | null =>
+  telling.length ? telling.map((t) => t.line).join(" | ") : null;
 
 /** A finished boot as history keeps it: the same record whether read live or back from its timeline.json. */
 export function recordFromResult(r: BootResult): BootRecord {
@@ -101,10 +101,19 @@ export function recordFromTimeline(t: Timeline): BootRecord {
     after: t.verdict?.after ?? null,
     pending,
     knownBad: t.knownBad
-      ? { outcome: t.knownBad.outcome, after: t.knownBad.after, reason: t.knownBad.reason, status: t.knownBad.judgement?.status ?? null }
+      ? {
+          outcome: t.knownBad.outcome,
+          after: t.knownBad.after,
+          reason: t.knownBad.reason,
+          status: t.knownBad.judgement?.status ?? null,
+        }
       : null,
     cause: t.postmortem ? causeOf(t.postmortem.telling) : null,
-    milestones: t.milestones.map((m, i) => ({ id: m.id, at: m.at === null ? null : round(m.at), status: statuses[i]! })),
+    milestones: t.milestones.map((m, i) => ({
+      id: m.id,
+      at: m.at === null ? null : round(m.at),
+      status: statuses[i]!,
+    })),
     packages: Object.fromEntries(t.packages.map((p) => [p.package, p.version])),
     images: Object.fromEntries(t.images.map((i) => [i.role, { sha256: i.sha256, package: i.package ?? null }])),
     file: t.file ?? null,

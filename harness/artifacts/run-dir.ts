@@ -49,7 +49,8 @@ export function markLatest(root: string, runId: string): string | undefined {
       return undefined; // no latest yet
     }
   })();
-  if (current === null) return `${latest} is not a symbolic link (a directory or file put there by hand?): left as it is, not pointed at ${runId}`;
+  if (current === null)
+    return `${latest} is not a symbolic link (a directory or file put there by hand?): left as it is, not pointed at ${runId}`;
   if (current !== undefined && current > runId) return undefined;
   const tmp = join(root, `.latest-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
@@ -80,7 +81,15 @@ export async function subdirs(dir: string): Promise<string[]> {
   for (const e of entries) {
     if (e.name.startsWith(".")) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)))) dirs.push(path);
+    if (
+      e.isDirectory() ||
+      (e.isSymbolicLink() &&
+        (await stat(path).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )))
+    )
+      dirs.push(path);
   }
   return dirs.sort();
 }
@@ -100,7 +109,8 @@ export async function runBoots(runDir: string): Promise<FoundBoot[]> {
   for (const dir of await subdirs(runDir)) {
     const timeline = await readTimeline(join(dir, "timeline.json"));
     if (timeline) found.push({ dir, timeline });
-    else if (/^run-\d+$/.test(basename(dir))) repeated.push(...(await runBoots(dir)).map((f) => ({ ...f, run: Number(basename(dir).slice(4)) })));
+    else if (/^run-\d+$/.test(basename(dir)))
+      repeated.push(...(await runBoots(dir)).map((f) => ({ ...f, run: Number(basename(dir).slice(4)) })));
     else if (/^retry-\d+$/.test(basename(dir)))
       for (const inner of await subdirs(dir)) {
         const retried = await readTimeline(join(inner, "timeline.json"));
@@ -111,9 +121,11 @@ export async function runBoots(runDir: string): Promise<FoundBoot[]> {
   for (const f of found) {
     const seen = byName.get(f.timeline.name);
     if (!seen) byName.set(f.timeline.name, { ...f, attempts: 1 });
-    else if (f.timeline.attempt > seen.timeline.attempt) byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
+    else if (f.timeline.attempt > seen.timeline.attempt)
+      byName.set(f.timeline.name, { ...f, attempts: seen.attempts + 1 });
     else seen.attempts += 1;
   }
-  for (const r of repeated.sort((x, y) => x.run - y.run)) byName.set(r.timeline.name, { dir: r.dir, timeline: r.timeline, attempts: r.attempts });
+  for (const r of repeated.sort((x, y) => x.run - y.run))
+    byName.set(r.timeline.name, { dir: r.dir, timeline: r.timeline, attempts: r.attempts });
   return [...byName.values()];
 }

@@ -40,7 +40,9 @@ const knownBad = z.object({
   shows: z.string().optional(),
   tracking: z.string().optional(),
   rate: z.number().optional(),
-  judgement: z.object({ status: z.enum(["reproduced", "xpass", "different", "clean"]), message: z.string() }).optional(),
+  judgement: z
+    .object({ status: z.enum(["reproduced", "xpass", "different", "clean"]), message: z.string() })
+    .optional(),
 });
 
 const milestone = z.object({
@@ -97,10 +99,18 @@ export function timelineJson(r: BootResult): Timeline {
     milestones: r.milestones.map((m, i) => {
       const reached = m.at !== undefined;
       const stream = streamOf(m.id);
-      return { id: m.id, at: m.at ?? null, sincePrevious: reached ? (sincePrevious[i] ?? null) : null, reached, ...(stream ? { stream } : {}) };
+      return {
+        id: m.id,
+        at: m.at ?? null,
+        sincePrevious: reached ? (sincePrevious[i] ?? null) : null,
+        reached,
+        ...(stream ? { stream } : {}),
+      };
     }),
     verdict: r.verdict ?? null,
-    knownBad: r.knownBad ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) } : null,
+    knownBad: r.knownBad
+      ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) }
+      : null,
     postmortem: r.postmortem ? postMortemSummary(r.postmortem) : null,
     packages: r.packages,
     images: r.images ?? [],

@@ -54,7 +54,7 @@ import type { Expectation } from "../expectations/loader.ts";
 import type { Milestone, Pattern, SendContext } from "../expectations/schema.ts";
 import { sha256File } from "../images/cache.ts";
 import type { PackageVersion } from "../result.ts";
-import { expectationHash } from "../artifacts/provenance.ts";
+import { expectationHash } from "../provenance.ts";
 import { planBoot } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
 import { lavaStreamView } from "./lava-streams.ts";

@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { runBoots, subdirs, type FoundBoot } from "../artifacts/run-dir.ts";
 import type { Timeline } from "../artifacts/timeline.ts";
 import { cleanLine } from "../console/lines.ts";
-import { REPEAT_FILE, type RepeatFile } from "../repeat/run-repeated.ts";
+import { REPEAT_FILE, type RepeatFile } from "../artifacts/repeat-file.ts";
 import { isInterruption } from "../interrupt.ts";
 
 export interface BootView {

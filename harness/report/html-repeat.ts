@@ -3,7 +3,7 @@
  * 95 % interval, and per milestone a strip of every run's time (a dot per run) over its
  * min–max range, with the median and p95 marked.
  */
-import type { RepeatFile } from "../repeat/run-repeated.ts";
+import type { RepeatFile } from "../artifacts/repeat-file.ts";
 import { intervalText, percent } from "../repeat/summary.ts";
 import { outcomeColor, seriesColor } from "./html-style.ts";
 import { escapeHtml as esc, fmtSeconds } from "./html-timeline.ts";

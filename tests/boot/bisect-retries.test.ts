@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { readHistory } from "../../harness/artifacts/history.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
-import { runMany } from "../../harness/run.ts";
+import { runMany } from "../../harness/runner/run.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
 
 const KILLED_ONCE = resolve("tests/fixtures/qemu-killed-once.sh");

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { VersionBisectReport } from "../../harness/history/bisect-versions.ts";
+import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
 import { newestKernelAbis, newestXenPair } from "../helpers/apt-versions.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { VersionBisectReport } from "../../harness/history/bisect-versions.ts";
-import { compareDebianVersions } from "../../harness/history/debian-version.ts";
+import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
+import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { findCulprit, type CulpritOptions, type CulpritReport } from "../../harness/history/culprit.ts";
+import { findCulprit, type CulpritOptions, type CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, type AptKernel } from "../helpers/apt-versions.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { CulpritReport } from "../../harness/history/culprit.ts";
+import type { CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, newestXenPair, type AptKernel } from "../helpers/apt-versions.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

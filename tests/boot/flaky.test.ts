@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { execa, type Result } from "execa";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RepeatFile } from "../../harness/repeat/run-repeated.ts";
+import type { RepeatFile } from "../../harness/artifacts/repeat-file.ts";
 import { binomialPmf, binomialTwoSided } from "../../harness/stats/binomial.ts";
 import { readWithSurefire } from "../helpers/surefire.ts";
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { compareExitCode, compareRuns } from "../../harness/history/compare.ts";
+import { compareExitCode, compareRuns } from "../../harness/compare/compare.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
 import { importLava } from "../../harness/import/lava.ts";
 import { outcomeAfter } from "../../harness/vocabulary.ts";

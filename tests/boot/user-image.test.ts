@@ -8,7 +8,7 @@ import { machineArgs } from "../../harness/machines/plan.ts";
 import { qemuFor } from "../../harness/machines/qemu.ts";
 import type { Expectation } from "../../harness/expectations/loader.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
 

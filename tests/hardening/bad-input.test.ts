@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
-import { oneKernelFlavour } from "../../harness/history/bisect-versions.ts";
+import { oneKernelFlavour } from "../../harness/images/package-versions.ts";
 import { userImageProblem } from "../../harness/images/user-image.ts";
 import { markLatest } from "../../harness/artifacts/run-dir.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import {
   expectedOutput,
   fakeExpectation,

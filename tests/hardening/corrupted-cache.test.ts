@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { cachedEntry, cacheRoot, setVerifyCache, sha256File, writeEntry } from "../../harness/images/cache.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import { resolvePackage } from "../../harness/images/apt.ts";
 import { fakeApt } from "./fake-cli.ts";
 import { fakeExpectation, fakeQemu } from "./fake-qemu.ts";

@@ -17,7 +17,7 @@ import type { Expectation } from "../../harness/expectations/loader.ts";
 import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import {
   expectedOutput,
   fakeExpectation,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { BootResult } from "../../harness/result.ts";
-import { runBoot } from "../../harness/run-boot.ts";
+import { runBoot } from "../../harness/runner/run-boot.ts";
 import { fakeExpectation, fakePids, fakeQemu, running, waitFor } from "./fake-qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-qemu-failures-"));

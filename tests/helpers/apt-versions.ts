@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { compareDebianVersions } from "../../harness/history/debian-version.ts";
+import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 
 /** The newest `count` Debian 6.1 kernel ABIs apt offers for arm64 (each ABI is its own package), oldest first. */
 export async function newestKernelAbis(count: number): Promise<number[]> {

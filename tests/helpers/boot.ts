@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { loadAllExpectations, selectExpectations, type Expectation } from "../../harness/expectations/loader.ts";
 import type { BootResult } from "../../harness/result.ts";
-import { runBoot, type RunOptions } from "../../harness/run-boot.ts";
+import { runBoot, type RunOptions } from "../../harness/runner/run-boot.ts";
 
 /** Boot tests write under artifacts/tests/ so a failed CI run keeps its serial logs. */
 export function testRunDir(label: string): string {

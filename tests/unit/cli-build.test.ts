@@ -79,7 +79,7 @@ describe("start-up chunk", () => {
     const bundled = [...new Set(sources.filter((s) => s.includes("node_modules/")).map(packageOf))].sort();
     expect(bundled).toEqual(["cac"]);
     for (const heavy of [
-      "harness/run.ts",
+      "harness/runner/run.ts",
       "harness/expectations/loader.ts",
       "harness/report/html.ts",
       "harness/export/lava.ts",

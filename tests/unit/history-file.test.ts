@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
 import { appendHistory, historyPath, readHistory } from "../../harness/artifacts/history.ts";
-import { formatHistory, historyOf, stoppedAt } from "../../harness/history/history-file.ts";
+import { formatHistory, historyOf, stoppedAt } from "../../harness/compare/history-file.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { recordFromResult } from "../../harness/artifacts/records.ts";
 import { timelineJson } from "../../harness/artifacts/timeline.ts";
-import { compareRuns } from "../../harness/history/compare.ts";
+import { compareRuns } from "../../harness/compare/compare.ts";
 import { postMortemPanel } from "../../harness/report/html-postmortem.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import type { BootResult } from "../../harness/result.ts";

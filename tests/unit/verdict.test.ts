@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
-import { parseSelectors, verdict } from "../../harness/history/verdict.ts";
+import { parseSelectors, verdict } from "../../harness/bisection/verdict.ts";
 import { bootResult } from "../helpers/history-results.ts";
 
 const BOOTLOG = resolve("bin/bootlog.mjs");

@@ -10,15 +10,10 @@ import {
   judgeForBisect,
   parseBadIf,
   parseSymptom,
-} from "../../harness/history/bisect.ts";
-import {
-  findCandidate,
-  roleFor,
-  walkVersions,
-  withPackage,
-  type Candidate,
-} from "../../harness/history/bisect-versions.ts";
-import { compareDebianVersions } from "../../harness/history/debian-version.ts";
+} from "../../harness/bisection/bisect.ts";
+import { walkVersions } from "../../harness/bisection/bisect-versions.ts";
+import { findCandidate, roleFor, withPackage, type Candidate } from "../../harness/images/package-versions.ts";
+import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-bisect-unit-"));

@@ -1,8 +1,8 @@
 /** A culprit report for people: Markdown for a CI job summary (and culprit.md), plain text for a terminal. */
-import { candidateName } from "./bisect-versions.ts";
+import { candidateName } from "../images/package-versions.ts";
 import type { BootCulprit, CulpritReport } from "./culprit.ts";
-import { describeDifferences } from "./changes.ts";
-import { markdownText } from "./markdown-text.ts";
+import { describeDifferences } from "../compare/changes.ts";
+import { markdownText } from "../compare/markdown-text.ts";
 
 /** Console lines and file names are untrusted: escaped wherever they are not in a code span. */
 const cell = markdownText;

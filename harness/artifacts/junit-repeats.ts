@@ -7,17 +7,11 @@
  * run's log slice as <system-out>. Elements follow the order of surefire-test-report-3.0.xsd.
  */
 import { XMLBuilder } from "fast-xml-parser";
-import {
-  caseVerdicts,
-  endedAtIndex,
-  secondsSincePrevious,
-  suiteProperties,
-  type CaseVerdict,
-} from "../artifacts/junit.ts";
-import { xmlSafe } from "../artifacts/xml-text.ts";
+import { caseVerdicts, endedAtIndex, secondsSincePrevious, suiteProperties, type CaseVerdict } from "./junit.ts";
+import { xmlSafe } from "./xml-text.ts";
 import type { BootResult } from "../result.ts";
 import { spreadOf } from "../stats/spread.ts";
-import { countsText, type RepeatSummary } from "./summary.ts";
+import { countsText, type RepeatSummary } from "../repeat/summary.ts";
 
 type Node = Record<string, unknown>;
 

@@ -9,7 +9,7 @@ import type { BootResult } from "../result.ts";
 import { wilson } from "../stats/binomial.ts";
 import { badThreshold, looksGoodProbability, runsForRate } from "../stats/bisect-rule.ts";
 import { intervalText, percent } from "../repeat/summary.ts";
-import { runMany } from "../run.ts";
+import { runMany } from "../runner/run.ts";
 import { artifactsRoot } from "../artifacts/run-dir.ts";
 import { readHistory } from "../artifacts/history.ts";
 import {

@@ -42,7 +42,7 @@ export function registerCulpritCommands(cli: CAC): void {
       const { writeFileAtomic } = await import("../artifacts/atomic-write.ts");
       const { artifactsRoot } = await import("../artifacts/run-dir.ts");
       const { RunReadError } = await import("../artifacts/read-run.ts");
-      const { BisectUsageError } = await import("./bisect.ts");
+      const { isBisectUsageError } = await import("./bisect-usage-error.ts");
       const { CulpritUsageError, findCulprit } = await import("./culprit.ts");
       const { culpritMarkdown, culpritText } = await import("./culprit-format.ts");
       try {
@@ -76,7 +76,7 @@ export function registerCulpritCommands(cli: CAC): void {
         const usage =
           error instanceof CulpritUsageError ||
           error instanceof RunReadError ||
-          error instanceof BisectUsageError ||
+          isBisectUsageError(error) ||
           error instanceof ExpectationError;
         console.error(`bootlog culprit: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode = usage ? EXIT_USAGE : EXIT_INFRA;

@@ -5,10 +5,9 @@
  * pinned run and a plain one of the same file compare as the same expectation.
  */
 import type { Expectation } from "../expectations/loader.ts";
-import { expectationHash } from "../artifacts/provenance.ts";
+import { expectationHash } from "../provenance.ts";
 import { UsageError } from "../cli-options.ts";
-import { BisectUsageError } from "./bisect.ts";
-import { roleFor, withPackage, type Candidate } from "./bisect-versions.ts";
+import { PackageChoiceError, roleFor, withPackage, type Candidate } from "./package-versions.ts";
 
 /** `PACKAGE=VERSION`. */
 export function parsePin(spec: string): Candidate {
@@ -49,7 +48,7 @@ export function pinPackages(exp: Expectation, pins: Candidate[]): Expectation {
     try {
       return pinRole(exp, pkg);
     } catch (error) {
-      throw error instanceof BisectUsageError ? new UsageError(`--pin ${pkg}: ${error.message}`) : error;
+      throw error instanceof PackageChoiceError ? new UsageError(`--pin ${pkg}: ${error.message}`) : error;
     }
   };
   return pinRoles(exp, new Map(pins.map((c) => [role(c.package), c])));

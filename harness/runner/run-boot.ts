@@ -1,20 +1,20 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { writeBootArtifacts, bootDir, serialLogPath } from "./artifacts/run-dir.ts";
-import { expectationHash, gitCommit, reproduceCommand } from "./artifacts/provenance.ts";
-import type { Expectation } from "./expectations/loader.ts";
-import type { PreparedImages } from "./images/prepare.ts";
-import { UserImageMissing } from "./images/prepare.ts";
-import { planBoot, type BootPlan } from "./machines/plan-boot.ts";
-import type { MachinePlan } from "./machines/plan.ts";
-import { startMachine, type MachineExit } from "./machines/process.ts";
-import { THREAD_NAMES_ARGV } from "./machines/threads.ts";
-import { HostClock } from "./runner/host-clock.ts";
-import { hostBusyNote, hostStarved } from "./runner/host-starved.ts";
-import type { ClockMark } from "./runner/counted-clock.ts";
-import { ConsoleJudge, type JudgeStep } from "./milestones/judge.ts";
-import { interruptedBy, interruptionReason, onInterrupt } from "./interrupt.ts";
-import { judgedVerdict } from "./milestones/known-bad.ts";
-import type { MatcherVerdict, MilestoneRecord } from "./milestones/matcher.ts";
+import { writeBootArtifacts, bootDir, serialLogPath } from "../artifacts/run-dir.ts";
+import { expectationHash, gitCommit, reproduceCommand } from "../provenance.ts";
+import type { Expectation } from "../expectations/loader.ts";
+import type { PreparedImages } from "../images/prepare.ts";
+import { UserImageMissing } from "../images/prepare.ts";
+import { planBoot, type BootPlan } from "../machines/plan-boot.ts";
+import type { MachinePlan } from "../machines/plan.ts";
+import { startMachine, type MachineExit } from "../machines/process.ts";
+import { THREAD_NAMES_ARGV } from "../machines/threads.ts";
+import { HostClock } from "./host-clock.ts";
+import { hostBusyNote, hostStarved } from "./host-starved.ts";
+import type { ClockMark } from "./counted-clock.ts";
+import { ConsoleJudge, type JudgeStep } from "../milestones/judge.ts";
+import { interruptedBy, interruptionReason, onInterrupt } from "../interrupt.ts";
+import { judgedVerdict } from "../milestones/known-bad.ts";
+import type { MatcherVerdict, MilestoneRecord } from "../milestones/matcher.ts";
 import {
   adoptRamFileSoon,
   captureAlive,
@@ -27,10 +27,10 @@ import {
   type PostMortem,
   type PostMortemOptions,
   type PostMortemSetup,
-} from "./postmortem/index.ts";
-import type { LiveCapture } from "./postmortem/capture.ts";
-import { missingPostMortem } from "./postmortem/summary.ts";
-import type { BootResult, HostShare, ImageRecord, PackageVersion, ResultOutcome } from "./result.ts";
+} from "../postmortem/index.ts";
+import type { LiveCapture } from "../postmortem/capture.ts";
+import { missingPostMortem } from "../postmortem/summary.ts";
+import type { BootResult, HostShare, ImageRecord, PackageVersion, ResultOutcome } from "../result.ts";
 
 export interface RunOptions {
   /** artifacts/<run-id> (or its retry-N/): this boot writes to <runDir>/<name>/. */

@@ -4,7 +4,7 @@
  * QEMU version, expectation hash and bootlog's git commit. compare prints it next to a
  * regression; culprit narrows a regression down to one of these changes.
  */
-import { compareDebianVersions } from "./debian-version.ts";
+import { compareDebianVersions } from "../images/debian-version.ts";
 import type { BootRecord } from "../artifacts/records.ts";
 
 export interface PackageRef {

@@ -1,13 +1,10 @@
 /**
- * The CLI of history/: compare, history, bisect, bisect-versions. Only the definitions load at
+ * The CLI of bisection/: bisect, bisect-versions. Only the definitions load at
  * start-up; each action imports what it runs.
  */
 import type { CAC } from "cac";
-import type { RunRecord } from "../artifacts/read-run.ts";
-import { BisectUsageError } from "./bisect-usage-error.ts";
-import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
+import { BisectUsageError, isBisectUsageError } from "./bisect-usage-error.ts";
 import { imageOverrides, list, UsageError } from "../cli-options.ts";
-import { existsSync } from "node:fs";
 import { EXIT_ABORT, EXIT_INFRA as EXIT_SKIP, EXIT_USAGE } from "../vocabulary.ts";
 
 /**
@@ -44,83 +41,18 @@ function number(value: unknown, flag: string, fallback: number): number {
 function bisectGuard(): void {
   const bail = (error: unknown) => {
     console.error(`bootlog bisect: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(error instanceof BisectUsageError ? EXIT_ABORT : EXIT_SKIP);
+    process.exit(isBisectUsageError(error) ? EXIT_ABORT : EXIT_SKIP);
   };
   process.on("uncaughtException", bail);
   process.on("unhandledRejection", bail);
 }
 
 function bisectExitForError(error: unknown): number {
-  if (error instanceof BisectUsageError) return EXIT_ABORT;
+  if (isBisectUsageError(error)) return EXIT_ABORT;
   return EXIT_SKIP; // expectation errors, apt, anything else: not a verdict on this commit
 }
 
-export function registerHistoryCommands(cli: CAC): void {
-  cli
-    .command(
-      "compare <old> <new>",
-      "Compare two runs (JUnit files, timeline.json files or run directories): regressions, fixes, known-bad changes, timing drift; exit 1 on a regression",
-    )
-    .option("--json", "Machine-readable output")
-    .option("--markdown", "Markdown (for a CI job summary)")
-    .option(
-      "--drift-percent <n>",
-      `A milestone drifted when reached more than n % later... (default ${DEFAULT_DRIFT.percent})`,
-    )
-    .option("--drift-seconds <s>", `...and more than s seconds later (default ${DEFAULT_DRIFT.seconds})`)
-    .option("--fail-on-drift", "Exit 1 on timing drift too")
-    .action(async (oldPath: string, newPath: string, options) => {
-      const { readRun, RunReadError } = await import("../artifacts/read-run.ts");
-      const { compareExitCode, compareRuns } = await import("./compare.ts");
-      const { formatJson, formatMarkdown, formatText } = await import("./compare-format.ts");
-      let thresholds: DriftThresholds;
-      let runs: [RunRecord, RunRecord];
-      try {
-        thresholds = {
-          percent: number(options.driftPercent, "--drift-percent", DEFAULT_DRIFT.percent),
-          seconds: number(options.driftSeconds, "--drift-seconds", DEFAULT_DRIFT.seconds),
-        };
-        runs = [await readRun(String(oldPath)), await readRun(String(newPath))];
-      } catch (error) {
-        if (!(error instanceof RunReadError || error instanceof BisectUsageError)) throw error;
-        console.error(`bootlog compare: ${error.message}`);
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
-      const comparison = compareRuns(...runs, thresholds);
-      const exitCode = compareExitCode(comparison, { failOnDrift: !!options.failOnDrift });
-      const format = options.json ? formatJson : options.markdown ? formatMarkdown : formatText;
-      console.log(format(comparison, exitCode));
-      process.exitCode = exitCode;
-    });
-
-  cli
-    .command(
-      "history <boot>",
-      "The last runs of a boot (name or glob) from artifacts/history.jsonl, with the milestone where each stopped",
-    )
-    .option("--last <n>", "How many runs (default 20)")
-    .option("--json", "The history records, one JSON array")
-    .option("--artifacts <dir>", "Where history.jsonl is (default: artifacts/)")
-    .action(async (boot: string, options) => {
-      const { artifactsRoot } = await import("../artifacts/run-dir.ts");
-      const { historyPath, readHistory } = await import("../artifacts/history.ts");
-      const { formatHistory, historyOf } = await import("./history-file.ts");
-      const root = artifactsRoot(options.artifacts);
-      const all = readHistory(root);
-      const entries = historyOf(all, String(boot), number(options.last, "--last", 20));
-      if (!entries.length) {
-        const file = historyPath(root);
-        const known = [...new Set(all.map((e) => e.boot))].sort();
-        throw new UsageError(
-          !existsSync(file)
-            ? `no history: ${file} does not exist (every run appends to the history.jsonl of its artifacts directory; --artifacts DIR to read another)`
-            : `no runs of "${boot}" in ${file} (it has: ${known.join(", ") || "nothing"})`,
-        );
-      }
-      console.log(options.json ? JSON.stringify(entries, null, 2) : formatHistory(entries));
-    });
-
+export function registerBisectCommands(cli: CAC): void {
   cli
     .command(
       "bisect [...expectations]",
@@ -145,7 +77,7 @@ export function registerHistoryCommands(cli: CAC): void {
       const { bisectBoots, loadForBisect, parseBadIf } = await import("./bisect.ts");
       const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
-      const { gitCommit } = await import("../artifacts/provenance.ts");
+      const { gitCommit } = await import("../provenance.ts");
       const { setVerifyCache } = await import("../images/cache.ts");
       const { checkImageRoles } = await import("../cli-select.ts");
       try {
@@ -217,7 +149,8 @@ export function registerHistoryCommands(cli: CAC): void {
     )
     .action(async (name: string, options) => {
       const { loadForBisect, parseBadIf } = await import("./bisect.ts");
-      const { bisectVersions, candidateName, findCandidate, listCandidates } = await import("./bisect-versions.ts");
+      const { bisectVersions } = await import("./bisect-versions.ts");
+      const { candidateName, findCandidate, listCandidates } = await import("../images/package-versions.ts");
       const { defaultRuns } = await import("./bisect-runs.ts");
       const { ExpectationError } = await import("../expectations/loader.ts");
       const { DEB_ARCH } = await import("../expectations/schema.ts");
@@ -229,7 +162,7 @@ export function registerHistoryCommands(cli: CAC): void {
           throw new BisectUsageError(
             `"${name}" names ${picked.length} expectations (${picked.map((e) => e.name).join(", ")}): name one`,
           );
-        const { parsePin, pinPackages } = await import("./pins.ts");
+        const { parsePin, pinPackages } = await import("../images/pins.ts");
         const exp = pinPackages(picked[0]!, typed("pin", options.pin).map(parsePin));
         const [good, bad] = [typedOne("good", options.good), typedOne("bad", options.bad)];
         if (options.list) {
@@ -259,7 +192,7 @@ export function registerHistoryCommands(cli: CAC): void {
       } catch (error) {
         console.error(`bootlog bisect-versions: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode =
-          error instanceof BisectUsageError || error instanceof UsageError || error instanceof ExpectationError
+          isBisectUsageError(error) || error instanceof UsageError || error instanceof ExpectationError
             ? EXIT_USAGE
             : EXIT_SKIP;
       }

@@ -15,10 +15,10 @@ import {
   type Expectation,
 } from "../expectations/loader.ts";
 import type { BootResult } from "../result.ts";
-import { gitCommit } from "../artifacts/provenance.ts";
+import { gitCommit } from "../provenance.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { BisectUsageError } from "./bisect-usage-error.ts";
-import { runMany, type RunSummary } from "../run.ts";
+import { runMany, type RunSummary } from "../runner/run.ts";
 import { bisectRepeated } from "./bisect-runs.ts";
 
 // git bisect run's words for the shared exit codes.

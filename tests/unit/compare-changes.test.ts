@@ -1,6 +1,6 @@
 /** What changed between two runs of a boot: package pairing across kernel ABIs, Debian order, image hashes, and the JUnit properties they come from. */
 import { describe, expect, test } from "vitest";
-import { bootDifferences, differencesLine, packageChanges, pairPattern } from "../../harness/history/changes.ts";
+import { bootDifferences, differencesLine, packageChanges, pairPattern } from "../../harness/compare/changes.ts";
 import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { bootResult } from "../helpers/history-results.ts";

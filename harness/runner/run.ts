@@ -1,15 +1,15 @@
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
-import { appendHistory } from "./artifacts/history.ts";
-import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "./artifacts/run-dir.ts";
-import type { Expectation } from "./expectations/loader.ts";
-import type { BootResult } from "./result.ts";
+import { appendHistory } from "../artifacts/history.ts";
+import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "../artifacts/run-dir.ts";
+import type { Expectation } from "../expectations/loader.ts";
+import type { BootResult } from "../result.ts";
 import { runBoot, type RunOptions } from "./run-boot.ts";
-import { runRepeated } from "./repeat/run-repeated.ts";
-import type { RepeatSummary } from "./repeat/summary.ts";
-import { interruptedBy, isInterruption, onInterrupt } from "./interrupt.ts";
-import { installExitHandlers } from "./machines/process.ts";
-import { exitCodeFor } from "./vocabulary.ts";
+import { runRepeated } from "./run-repeated.ts";
+import type { RepeatSummary } from "../repeat/summary.ts";
+import { interruptedBy, isInterruption, onInterrupt } from "../interrupt.ts";
+import { installExitHandlers } from "../machines/process.ts";
+import { exitCodeFor } from "../vocabulary.ts";
 
 export interface RunManyOptions {
   artifactsDir?: string;

@@ -10,25 +10,14 @@ import type { Expectation } from "../expectations/loader.ts";
 import { prepareImages, type PreparedImages } from "../images/prepare.ts";
 import { historyEntry, historyPath } from "../artifacts/history.ts";
 import { writeFileAtomic } from "../artifacts/atomic-write.ts";
-import type { RepeatFacts } from "../artifacts/records.ts";
+import { REPEAT_FILE, repeatFacts, type RepeatFile } from "../artifacts/repeat-file.ts";
 import { artifactsRoot, makeRunDir, markLatest, newRunId } from "../artifacts/run-dir.ts";
 import type { BootResult } from "../result.ts";
-import { runWithRetries, type RunManyOptions, type RunSummary } from "../run.ts";
+import { runWithRetries, type RunManyOptions, type RunSummary } from "./run.ts";
 import { installExitHandlers } from "../machines/process.ts";
 import { isInterruption } from "../interrupt.ts";
-import { junitForRepeats } from "./junit-repeats.ts";
-import { repeatExitCode, summarizeRuns, type RepeatSummary } from "./summary.ts";
-
-export const REPEAT_FILE = "repeat.json";
-
-/** What repeat.json holds: the verdict, and where each run's artifacts are. */
-export interface RepeatFile extends RepeatSummary {
-  v: 1;
-  runId: string;
-  /** Per run (1-based order): the directory of its final attempt. */
-  runDirs: string[];
-  startedAt: string;
-}
+import { junitForRepeats } from "../artifacts/junit-repeats.ts";
+import { repeatExitCode, summarizeRuns, type RepeatSummary } from "../repeat/summary.ts";
 
 export async function runRepeated(expectations: Expectation[], opts: RunManyOptions): Promise<RunSummary> {
   const runs = opts.runs ?? 1;
@@ -119,17 +108,4 @@ function appendRepeatHistory(
   } catch (error) {
     process.stderr.write(`bootlog: could not append to ${historyPath(root)}: ${(error as Error).message}\n`);
   }
-}
-
-/** The part of a repeat verdict that history and compare keep. */
-export function repeatFacts(s: RepeatSummary): RepeatFacts {
-  return {
-    runs: s.runs,
-    judged: s.judged,
-    failures: s.failures,
-    rate: s.rate,
-    interval: s.interval,
-    class: s.class,
-    counts: s.counts.map((c) => ({ symptom: c.symptom, count: c.count })),
-  };
 }

@@ -19,21 +19,22 @@ import {
   loadExpectationFile,
   type Expectation,
 } from "../expectations/loader.ts";
-import { runMany } from "../run.ts";
-import { expectationHash } from "../artifacts/provenance.ts";
+import { runMany } from "../runner/run.ts";
+import { expectationHash } from "../provenance.ts";
 import { judgeForBisect, parseBadIf, type BadIf, type BisectKind } from "./bisect.ts";
-import { candidateName, listCandidates, madison, walkVersions, type Candidate } from "./bisect-versions.ts";
+import { walkVersions } from "./bisect-versions.ts";
+import { candidateName, listCandidates, madison, type Candidate } from "../images/package-versions.ts";
 import {
   bootDifferences,
   describeDifferences,
   describePackageChange,
   type BootDifferences,
   type PackageChange,
-} from "./changes.ts";
-import { compareRuns } from "./compare.ts";
+} from "../compare/changes.ts";
+import { compareRuns } from "../compare/compare.ts";
 import { readRun, type RunRecord } from "../artifacts/read-run.ts";
 import type { BootRecord } from "../artifacts/records.ts";
-import { pinArgs, pinRole, pinRoles } from "./pins.ts";
+import { pinArgs, pinRole, pinRoles } from "../images/pins.ts";
 
 /** 0: a culprit named; 1: not reproducible or not named; 2: usage; 125: infra. */
 export const EXIT_NAMED = EXIT_OK;

@@ -11,13 +11,8 @@ import { prepareImages } from "../images/prepare.ts";
 import { percent } from "../repeat/summary.ts";
 import { looksGoodProbability } from "../stats/bisect-rule.ts";
 import type { BisectVerdict } from "./bisect.ts";
-import {
-  candidateName,
-  withPackage,
-  type Candidate,
-  type VersionBisectReport,
-  type WalkResult,
-} from "./bisect-versions.ts";
+import type { VersionBisectReport, WalkResult } from "./bisect-versions.ts";
+import { candidateName, withPackage, type Candidate } from "../images/package-versions.ts";
 
 export interface Verification {
   runs: number;
