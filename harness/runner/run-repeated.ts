@@ -4,9 +4,9 @@
  * the verdict over the runs, and <run>/junit.xml reports each boot once with its reruns.
  */
 import { appendFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Expectation } from "../expectations/loader.ts";
+import { defaultLanes } from "./lanes.ts";
 import { prepareImages, type PreparedImages } from "../images/prepare.ts";
 import { historyEntry, historyPath } from "../artifacts/history.ts";
 import { writeFileAtomic } from "../artifacts/atomic-write.ts";
@@ -50,7 +50,7 @@ export async function runRepeated(expectations: Expectation[], opts: RunManyOpti
       attemptsOf.get(exp.name)![k - 1] = await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult);
     }
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), queue.length));
+  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultLanes(expectations.map((e) => e.machine.cpus)), queue.length));
   await Promise.all(Array.from({ length: jobs }, worker));
 
   const finals = expectations.map((e) => attemptsOf.get(e.name)!.map((attempts) => attempts.at(-1)!));

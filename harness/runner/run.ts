@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { availableParallelism } from "node:os";
 import { appendHistory } from "../artifacts/history.ts";
 import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "../artifacts/run-dir.ts";
 import type { Expectation } from "../expectations/loader.ts";
@@ -9,6 +8,7 @@ import { runRepeated } from "./run-repeated.ts";
 import type { RepeatSummary } from "../repeat/summary.ts";
 import { interruptedBy, isInterruption, onInterrupt } from "../interrupt.ts";
 import { installExitHandlers } from "../machines/process.ts";
+import { defaultLanes } from "./lanes.ts";
 import { exitCodeFor } from "../vocabulary.ts";
 
 export interface RunManyOptions {
@@ -79,7 +79,10 @@ export async function runMany(expectations: Expectation[], opts: RunManyOptions 
       attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
     }
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), expectations.length));
+  const jobs = Math.max(
+    1,
+    Math.min(opts.jobs ?? defaultLanes(expectations.map((e) => e.machine.cpus)), expectations.length),
+  );
   await Promise.all(Array.from({ length: jobs }, worker));
   // Every attempt goes into the combined JUnit (earlier ones as "<boot> (attempt N)"), in expectation order.
   const attempts = expectations.flatMap((e) => attemptsOf.get(e.name)!);
