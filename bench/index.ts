@@ -13,6 +13,7 @@ import { postMortemBench } from "./postmortem.ts";
 import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
 import { repeatWallTime } from "./repeat-wall-time.ts";
+import { busyHost } from "./busy-host.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -22,6 +23,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["prepare", prepareWarm],
   ["wall", wallTime],
   ["repeat", repeatWallTime],
+  ["busy", busyHost],
   ["postmortem", postMortemBench],
   ["npm-test", npmTest],
 ];
