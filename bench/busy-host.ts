@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAllExpectations, selectExpectations } from "../harness/expectations/loader.ts";
-import { runMany } from "../harness/runner/run.ts";
+import { recordRun } from "../harness/artifacts/record-run.ts";
 import { startBusyHost } from "../tests/helpers/busy-host.ts";
 import { fmt, runIfMain, type BenchResult } from "./lib.ts";
 
@@ -27,7 +27,7 @@ export async function busyHost(): Promise<BenchResult[]> {
       const load = busy ? startBusyHost({ spinners: 2, groupNice: -5, cpus: "1", maxSeconds: 60 * RUNS }) : undefined;
       const t0 = performance.now();
       try {
-        const run = await runMany([exp!], { runs: RUNS, artifactsDir: join(work, busy ? "busy" : "idle") });
+        const run = await recordRun([exp!], { runs: RUNS, artifactsDir: join(work, busy ? "busy" : "idle") });
         const results = run.runResults![0]!;
         return {
           wall: (performance.now() - t0) / 1000,

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBoot } from "../harness/runner/run-boot.ts";
+import { bootFiles } from "../harness/artifacts/writers.ts";
 import { fakeExpectation, fakeQemu } from "../tests/hardening/fake-qemu.ts";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";
 
@@ -31,6 +32,7 @@ await forever();`,
       );
       process.env.BOOTLOG_QEMU_AARCH64 = script;
       const r = await runBoot(fakeExpectation(script, { name: `hang-${round}`, silence: `${SILENCE_S}s` }), {
+        listeners: [bootFiles],
         runDir: join(dir, "runs"),
       });
       const verdictAt = Date.now();

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { runBoot } from "../harness/runner/run-boot.ts";
+import { bootFiles } from "../harness/artifacts/writers.ts";
 import { fakeExpectation, playingQemu, type Step } from "../tests/hardening/fake-qemu.ts";
 import { fmt, MiB, runIfMain, type BenchResult } from "./lib.ts";
 
@@ -45,7 +46,7 @@ async function child(kind: string): Promise<void> {
       { text: "FAKE-PROMPT # " },
     ]);
     process.env.BOOTLOG_QEMU_AARCH64 = warm;
-    await runBoot(fakeExpectation(warm, { name: "warm" }), { runDir: join(dir, "runs") });
+    await runBoot(fakeExpectation(warm, { name: "warm" }), { listeners: [bootFiles], runDir: join(dir, "runs") });
     const script = playingQemu(dir, kind, CASES[kind]!.steps);
     process.env.BOOTLOG_QEMU_AARCH64 = script;
     (globalThis as { gc?: () => void }).gc?.();
@@ -53,7 +54,10 @@ async function child(kind: string): Promise<void> {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
     const t0 = performance.now();
-    const r = await runBoot(fakeExpectation(script, { name: kind }), { runDir: join(dir, "runs") });
+    const r = await runBoot(fakeExpectation(script, { name: kind }), {
+      listeners: [bootFiles],
+      runDir: join(dir, "runs"),
+    });
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage.rss());

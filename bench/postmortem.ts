@@ -17,6 +17,7 @@ import { XenRingPass } from "../harness/postmortem/xen-ring.ts";
 import { PrintkPass } from "../harness/postmortem/printk-ring.ts";
 import type { PostMortemOptions } from "../harness/postmortem/capture.ts";
 import { runBoot } from "../harness/runner/run-boot.ts";
+import { bootFiles } from "../harness/artifacts/writers.ts";
 import type { BootResult } from "../harness/result.ts";
 import { fmt, median, MiB, runIfMain, type BenchResult } from "./lib.ts";
 
@@ -25,7 +26,7 @@ const ROUNDS = 3;
 
 async function boot(runDir: string, postmortem: PostMortemOptions): Promise<BootResult> {
   const exp = selectExpectations(await loadAllExpectations(), [BOOT])[0]!;
-  const r = await runBoot(exp, { runDir, postmortem });
+  const r = await runBoot(exp, { listeners: [bootFiles], runDir, postmortem });
   if (r.outcome !== "pass") throw new Error(`${BOOT} did not pass: ${r.summary}`);
   return r;
 }

@@ -3,7 +3,7 @@
  * perfectly over the lanes. Goal: wall <= 1.1 × (20 × one boot ÷ lanes).
  *
  * - one boot: runBoot() of the same expectation alone (images already in the cache), median of 2.
- * - repeated: runMany(..., { runs: 20, jobs: lanes }) from the call to its return (images prepared
+ * - repeated: recordRun(..., { runs: 20, jobs: lanes }) from the call to its return (images prepared
  *   once, JUnit, repeat.json and history written).
  * - also: the same ratio against the runs' own mean boot time, which isolates the scheduling
  *   overhead from two QEMUs sharing the cores.
@@ -13,7 +13,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAllExpectations, selectExpectations } from "../harness/expectations/loader.ts";
 import { runBoot } from "../harness/runner/run-boot.ts";
-import { runMany } from "../harness/runner/run.ts";
+import { bootFiles } from "../harness/artifacts/writers.ts";
+import { recordRun } from "../harness/artifacts/record-run.ts";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";
 
 const BOOT = "arm64-xen-dom0";
@@ -28,13 +29,13 @@ export async function repeatWallTime(): Promise<BenchResult[]> {
     const singles: number[] = [];
     for (let i = 0; i < 2; i++) {
       const t0 = performance.now();
-      const r = await runBoot(exp!, { runDir: join(work, `single-${i}`) });
+      const r = await runBoot(exp!, { listeners: [bootFiles], runDir: join(work, `single-${i}`) });
       if (r.outcome !== "pass") throw new Error(`single boot did not pass: ${r.summary}`);
       singles.push((performance.now() - t0) / 1000);
     }
     const one = median(singles);
     const t0 = performance.now();
-    const run = await runMany([exp!], { runs: RUNS, jobs: lanes, artifactsDir: join(work, "artifacts") });
+    const run = await recordRun([exp!], { runs: RUNS, jobs: lanes, artifactsDir: join(work, "artifacts") });
     const wall = (performance.now() - t0) / 1000;
     const s = run.repeats![0]!;
     const meanBoot = run.runResults![0]!.reduce((sum, r) => sum + r.durationS, 0) / RUNS;

@@ -18,6 +18,7 @@ import { prepareImages } from "../harness/images/prepare.ts";
 import { planMachine } from "../harness/machines/plan.ts";
 import { qemuFor } from "../harness/machines/qemu.ts";
 import { runBoot } from "../harness/runner/run-boot.ts";
+import { bootFiles } from "../harness/artifacts/writers.ts";
 import { freshBuild } from "../bin/fresh-build.mjs";
 import { buildCli } from "../scripts/build-cli.mjs";
 import { fmt, median, runIfMain, type BenchResult } from "./lib.ts";
@@ -89,11 +90,16 @@ export async function wallTime(): Promise<BenchResult[]> {
       let atS: number | undefined;
       const r = await runBoot(exp, {
         runDir: join(dir, `harness-${round}`),
-        onMilestone: (id, at) => {
-          if (id !== PROMPT_ID) return;
-          promptAt = (performance.now() - t0) / 1000;
-          atS = at;
-        },
+        listeners: [
+          bootFiles,
+          {
+            milestone: (_boot, id, at) => {
+              if (id !== PROMPT_ID) return;
+              promptAt = (performance.now() - t0) / 1000;
+              atS = at;
+            },
+          },
+        ],
       });
       if (promptAt === undefined || atS === undefined)
         throw new Error(`harness run did not reach ${PROMPT_ID}: ${r.summary}`);

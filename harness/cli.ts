@@ -6,6 +6,7 @@ import { cac } from "cac";
 import type { Expectation } from "./expectations/loader.ts";
 import { imageOverrides, list, normalizeOptions, UsageError } from "./cli-options.ts";
 import type { BootResult } from "./result.ts";
+import type { BootRef, RunListener } from "./run-events.ts";
 import { registerReportCommands } from "./report/commands.ts";
 import { registerExportCommands } from "./export/commands.ts";
 import { registerBisectCommands } from "./bisection/commands.ts";
@@ -90,23 +91,26 @@ cli
     const { checkImageRoles } = await import("./cli-select.ts");
     const overrides = imageOverrides(options.image, (message) => new UsageError(message));
     checkImageRoles(expectations, overrides, (message) => new UsageError(message));
-    const { runMany } = await import("./runner/run.ts");
-    const summary = await runMany(expectations, {
+    const { recordRun } = await import("./artifacts/record-run.ts");
+    const label = (b: BootRef) => (b.runs > 1 && b.run > 0 ? `${b.name} run ${b.run}/${b.runs}` : b.name);
+    const terminal: RunListener = {
+      milestone: (b, id, at) => printMilestone(label(b), id, at),
+      status: (b, text) => console.log(paint("2", `[${label(b)}] ${text}`)),
+      bootEnded: (b, r) =>
+        b.runs > 1
+          ? console.log(
+              `${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} run-${b.run}: ${r.summary}`,
+            )
+          : printResult(r),
+    };
+    const summary = await recordRun(expectations, {
       runs,
       artifactsDir: options.artifacts,
       jobs: options.jobs,
       retries: options.retries,
       imageOverrides: overrides,
-      onMilestone: printMilestone,
-      onStatus: (boot, text) => console.log(paint("2", `[${boot}] ${text}`)),
-      onResult:
-        runs > 1
-          ? (r) =>
-              console.log(
-                `${r.ok ? "ok  " : r.outcome === "infra" ? "INFRA" : "BAD "} ${r.name} ${/\/(run-\d+)\//.exec(r.dir)?.[1] ?? ""}: ${r.summary}`,
-              )
-          : printResult,
       postmortem: { mode: options.postmortem, keepRam: !!options.keepRam },
+      listeners: [terminal],
     });
     for (const r of summary.repeats ?? []) {
       const mark = r.ok ? paint("32", "ok  ") : r.class === "infra" ? paint("33", "INFRA") : paint("31", "BAD ");

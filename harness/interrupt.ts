@@ -34,3 +34,13 @@ export function interrupt(signal: StopSignal): void {
   received = signal;
   for (const listener of [...listeners]) listener(signal);
 }
+
+/** A run cut short by a stop signal: nothing after it may start (bisect steps, culprit probes). */
+export class Interrupted extends Error {
+  override name = "Interrupted";
+}
+
+/** Throws once a stop signal arrived: loops over runs call it before starting the next one. */
+export function throwIfInterrupted(): void {
+  if (received) throw new Interrupted(interruptionReason(received));
+}

@@ -72,12 +72,17 @@ export function appendHistory(
   finals: BootResult[],
   allAttempts: BootResult[] = finals,
 ): void {
-  const lines = finals.map((r) =>
-    JSON.stringify(historyEntry(runId, r, allAttempts.filter((a) => a.name === r.name).length || 1)),
+  appendHistoryLines(
+    artifactsRoot,
+    finals.map((r) => historyEntry(runId, r, allAttempts.filter((a) => a.name === r.name).length || 1)),
   );
-  if (!lines.length) return;
+}
+
+/** Entries appended in one write (see appendHistory); a history that cannot be written is a warning. */
+export function appendHistoryLines(artifactsRoot: string, entries: HistoryEntry[]): void {
+  if (!entries.length) return;
   try {
-    appendFileSync(historyPath(artifactsRoot), `${lines.join("\n")}\n`);
+    appendFileSync(historyPath(artifactsRoot), `${entries.map((e) => JSON.stringify(e)).join("\n")}\n`);
   } catch (error) {
     process.stderr.write(`bootlog: could not append to ${historyPath(artifactsRoot)}: ${(error as Error).message}\n`);
   }

@@ -101,7 +101,10 @@ function testcase(
   if (good.length) {
     // Passed in some runs: the others are flaky. Not ok (undeclared flaky, rate moved...): a failure too, so CI sees red.
     for (const c of bad) (c.kind === "error" ? flakyErrors : flakies).push(rerunElement(c, id));
-    if (bad.length && !s.ok)
+    // Infra (runs cut short by a signal) is an error, even if every run so far passed: the verdict was not seen through.
+    if (!s.ok && s.class === "infra")
+      error = { "@_message": verdictText, "@_type": "infra", "#text": xmlSafe(countsText(s.counts)) };
+    else if (bad.length && !s.ok)
       failures.push({
         "@_message": verdictText,
         "@_type": s.knownBad?.status ?? s.class,

@@ -1,7 +1,7 @@
 /**
- * The artifacts directory: artifacts/<run-id>/ per run, <run-id>/<boot>/ per boot (retries in
- * <run-id>/retry-N/<boot>/), each with serial.log, junit.xml and timeline.json; the run's own
- * junit.xml; artifacts/latest → the newest run; artifacts/history.jsonl.
+ * The artifacts directory: artifacts/<run-id>/ per run, a directory per boot inside it
+ * (run-layout.ts), each with serial.log, junit.xml and timeline.json; the run's own junit.xml;
+ * artifacts/latest → the newest run; artifacts/history.jsonl.
  */
 import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { makeDirProblem } from "../make-dir.ts";
@@ -19,15 +19,6 @@ export function artifactsRoot(dir?: string): string {
 export function newRunId(): string {
   return `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
 }
-
-/** Where attempt N of the run's boots writes: the run directory, retries in retry-N/. */
-export function attemptDir(runDir: string, attempt: number): string {
-  return attempt === 1 ? runDir : join(runDir, `retry-${attempt}`);
-}
-
-/** A boot's own directory inside an attempt directory. */
-export const bootDir = (attemptRunDir: string, name: string) => join(attemptRunDir, name);
-export const serialLogPath = (dir: string) => join(dir, "serial.log");
 
 /** mkdir -p with the real reason on failure: a recursive mkdir says ENOENT where a read-only or full disk is the cause. */
 export function makeRunDir(runDir: string): void {

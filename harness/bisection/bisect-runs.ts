@@ -9,20 +9,10 @@ import type { BootResult } from "../result.ts";
 import { wilson } from "../stats/binomial.ts";
 import { badThreshold, looksGoodProbability, runsForRate } from "../stats/bisect-rule.ts";
 import { intervalText, percent } from "../repeat/summary.ts";
-import { runMany } from "../runner/run.ts";
+import type { RecordedRun } from "../artifacts/record-run.ts";
 import { artifactsRoot } from "../artifacts/run-dir.ts";
 import { readHistory } from "../artifacts/history.ts";
-import {
-  bisectExitCode,
-  EXIT_BAD,
-  EXIT_GOOD,
-  judgeForBisect,
-  type BadIf,
-  type BisectKind,
-  type BisectOptions,
-  type BisectOutcome,
-  type BisectVerdict,
-} from "./bisect.ts";
+import { judgeForBisect, type BadIf, type BisectKind, type BisectOptions, type BisectVerdict } from "./bisect.ts";
 
 export interface RunsVerdict {
   kind: BisectKind;
@@ -101,32 +91,13 @@ export function estimatedRate(exp: Expectation, artifactsDir: string | undefined
   return exp.knownBad?.rate ?? null;
 }
 
-/** `bootlog bisect --runs N`: N boots of each expectation, each judged by the rule above; bad if any is bad, skip if any is skipped. */
-export async function bisectRepeated(
-  expectations: Expectation[],
-  opts: BisectOptions,
-  log: (line: string) => void,
-): Promise<BisectOutcome> {
-  const runs = opts.runs ?? 1;
-  const run = await runMany(expectations, {
-    artifactsDir: opts.artifactsDir,
-    retries: opts.retries ?? 1,
-    imageOverrides: opts.imageOverrides,
-    runs,
-    onResult: (r) =>
-      r.outcome === "infra" && log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`),
-  });
-  const verdicts: BisectVerdict[] = expectations.map((exp, i) => {
-    const step = judgeRuns(run.runResults![i]!, opts.badIf);
+/** `bootlog bisect --runs N`: each expectation's runs judged by the rule above, with the risk this step carries. */
+export function repeatedVerdicts(run: RecordedRun, opts: BisectOptions, log: (line: string) => void): BisectVerdict[] {
+  return run.expectations.map((exp, i) => {
+    const step = judgeRuns(run.runResults[i]!, opts.badIf);
     const rate = estimatedRate(exp, opts.artifactsDir, step);
     log(`bisect: ${step.kind.toUpperCase().padEnd(4)} ${exp.name}: ${step.reason}`);
-    log(`bisect: risk at this step: ${goodRiskText(rate, runs)}`);
+    log(`bisect: risk at this step: ${goodRiskText(rate, run.runs)}`);
     return { boot: exp.name, kind: step.kind, reason: step.reason };
   });
-  const exitCode = bisectExitCode(verdicts);
-  const commit = run.results.find((r) => r.gitCommit)?.gitCommit;
-  log(
-    `bisect: ${exitCode === EXIT_GOOD ? "good" : exitCode === EXIT_BAD ? "bad" : "skip"} (exit ${exitCode})${commit ? ` at ${commit}` : ""}; ${runs} runs per boot; artifacts ${run.runDir}`,
-  );
-  return { exitCode, verdicts, run };
 }

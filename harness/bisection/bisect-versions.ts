@@ -8,7 +8,8 @@ import { DEB_ARCH } from "../expectations/schema.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import type { BootResult } from "../result.ts";
-import { runMany } from "../runner/run.ts";
+import { recordRun } from "../artifacts/record-run.ts";
+import { throwIfInterrupted } from "../interrupt.ts";
 import { judgeRuns, type RunsVerdict } from "./bisect-runs.ts";
 import { verifyCulprit, type Verification } from "./bisect-versions-verify.ts";
 import {
@@ -146,11 +147,12 @@ export async function bisectVersions(exp: Expectation, opts: VersionBisectOption
   const runs = opts.runs ?? 1;
   const judge = async (index: number, stepRole?: VersionBisectReport["boots"][number]["role"]) => {
     const candidate = candidates[index]!;
-    const run = await runMany([withPackage(exp, role, candidate, opts.path)], {
+    const run = await recordRun([withPackage(exp, role, candidate, opts.path)], {
       artifactsDir: opts.artifactsDir,
       retries: opts.retries ?? 1,
       runs,
     });
+    throwIfInterrupted();
     const r = run.results[0]!;
     const steps = runs > 1 ? judgeRuns(run.runResults![0]!, opts.badIf) : undefined;
     const verdict: BisectVerdict = steps

@@ -18,8 +18,10 @@ import type { BootResult } from "../result.ts";
 import { gitCommit } from "../provenance.ts";
 import { EXIT_FAIL, EXIT_INFRA, EXIT_OK } from "../vocabulary.ts";
 import { BisectUsageError } from "./bisect-usage-error.ts";
-import { runMany, type RunSummary } from "../runner/run.ts";
-import { bisectRepeated } from "./bisect-runs.ts";
+import { recordRun, type RecordedRun } from "../artifacts/record-run.ts";
+import type { RunListener } from "../run-events.ts";
+import { throwIfInterrupted } from "../interrupt.ts";
+import { repeatedVerdicts } from "./bisect-runs.ts";
 
 // git bisect run's words for the shared exit codes.
 export const EXIT_GOOD = EXIT_OK;
@@ -183,7 +185,7 @@ export interface BisectOptions {
 export interface BisectOutcome {
   exitCode: number;
   verdicts: BisectVerdict[];
-  run?: RunSummary;
+  run?: RecordedRun;
 }
 
 /** Boot the expectations and turn the results into one git-bisect exit code. */
@@ -197,20 +199,28 @@ export async function bisectBoots(expectations: Expectation[], opts: BisectOptio
     log(`bisect: skip (exit ${EXIT_SKIP})${commit ? ` at ${commit}` : ""}`);
     return { exitCode: EXIT_SKIP, verdicts };
   }
-  if ((opts.runs ?? 1) > 1) return bisectRepeated(expectations, opts, log);
-  const run = await runMany(expectations, {
+  const runs = opts.runs ?? 1;
+  const run = await recordRun(expectations, {
     artifactsDir: opts.artifactsDir,
     retries: opts.retries ?? 1,
     imageOverrides: opts.imageOverrides,
-    onResult: (r) =>
-      r.outcome === "infra" && log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`),
+    runs,
+    listeners: [infraAttempts(log)],
   });
-  const verdicts = run.results.map((r) => judgeForBisect(r, opts.badIf));
-  for (const v of verdicts) log(`bisect: ${v.kind.toUpperCase().padEnd(4)} ${v.boot}: ${v.reason}`);
+  throwIfInterrupted(); // a stop signal is no verdict on this commit
+  const verdicts = runs > 1 ? repeatedVerdicts(run, opts, log) : run.results.map((r) => judgeForBisect(r, opts.badIf));
+  if (runs === 1) for (const v of verdicts) log(`bisect: ${v.kind.toUpperCase().padEnd(4)} ${v.boot}: ${v.reason}`);
   const exitCode = bisectExitCode(verdicts);
   const commit = run.results.find((r) => r.gitCommit)?.gitCommit;
   log(
-    `bisect: ${exitCode === EXIT_GOOD ? "good" : exitCode === EXIT_BAD ? "bad" : "skip"} (exit ${exitCode})${commit ? ` at ${commit}` : ""}; artifacts ${run.runDir}`,
+    `bisect: ${exitCode === EXIT_GOOD ? "good" : exitCode === EXIT_BAD ? "bad" : "skip"} (exit ${exitCode})${commit ? ` at ${commit}` : ""}; ${runs > 1 ? `${runs} runs per boot; ` : ""}artifacts ${run.runDir}`,
   );
   return { exitCode, verdicts, run };
 }
+
+/** Each attempt that was infra, as it ends: the retry that follows is why bisect took longer. */
+export const infraAttempts = (log: (line: string) => void): RunListener => ({
+  bootEnded: (_boot, r) => {
+    if (r.outcome === "infra") log(`bisect: attempt ${r.attempt} of ${r.name} was infra: ${r.error ?? r.summary}`);
+  },
+});

@@ -19,7 +19,8 @@ import {
   loadExpectationFile,
   type Expectation,
 } from "../expectations/loader.ts";
-import { runMany } from "../runner/run.ts";
+import { recordRun } from "../artifacts/record-run.ts";
+import { throwIfInterrupted } from "../interrupt.ts";
 import { expectationHash } from "../provenance.ts";
 import { judgeForBisect, parseBadIf, type BadIf, type BisectKind } from "./bisect.ts";
 import { walkVersions } from "./bisect-versions.ts";
@@ -298,7 +299,8 @@ async function hunt(
   const probe = async (step: CulpritStep["step"], what: string, pins: Map<string, Candidate>): Promise<BisectKind> => {
     if (budget.used >= opts.maxBoots) throw new OutOfBoots(`--max-boots ${opts.maxBoots} reached`);
     budget.used++;
-    const run = await runMany([pinRoles(exp, pins)], { artifactsDir: opts.artifactsDir, retries: 1 });
+    const run = await recordRun([pinRoles(exp, pins)], { artifactsDir: opts.artifactsDir, retries: 1 });
+    throwIfInterrupted();
     const r = run.results[0]!;
     const verdict = judgeForBisect(r, badIf);
     result.steps.push({

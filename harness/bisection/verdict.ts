@@ -99,7 +99,7 @@ export async function verdict(files: string[], selectors: VerdictSelectors): Pro
   for (const file of files) {
     try {
       const found = junitCases(file, await readFile(file, "utf8"));
-      cases.push(...found);
+      for (const c of found) cases.push(c); // not push(...found): 150,000 arguments overflow the stack
       const count = (status: JunitCase["status"]) => found.filter((c) => c.status === status).length;
       lines.push(
         `${file}: ${found.length} testcase(s): ${count("pass")} passed, ${count("failure")} failed, ${count("error")} error(s), ${count("skipped")} skipped`,

@@ -6,7 +6,7 @@ import { EXIT_FAIL, EXIT_OK, outcomeAfter } from "../vocabulary.ts";
 import { judged, symptomOf, type BootRecord, type MilestoneStatus } from "../artifacts/records.ts";
 import type { RunRecord } from "../artifacts/read-run.ts";
 import { bootDifferences, type BootDifferences } from "./changes.ts";
-import { rateChange, rateOf, rateText } from "../repeat/rates.ts";
+import { rateChange, rateOf, rateText } from "./rates.ts";
 
 import { DEFAULT_DRIFT, type DriftThresholds } from "./drift.ts";
 

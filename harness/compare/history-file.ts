@@ -1,7 +1,7 @@
 /** `bootlog history`: the trend of a boot over runs, read from artifacts/history.jsonl (artifacts/history.ts). */
 import picomatch from "picomatch";
 import type { HistoryEntry } from "../artifacts/history.ts";
-import { rateChange, rateOf, rateText } from "../repeat/rates.ts";
+import { rateChange, rateOf, rateText } from "./rates.ts";
 
 /** The last `last` entries of boots matching `boot` (a name or a glob), oldest first. */
 export function historyOf(entries: HistoryEntry[], boot: string, last: number): HistoryEntry[] {

@@ -26,14 +26,13 @@ import { appendHistory } from "../artifacts/history.ts";
 import { parseKnownBadProperty } from "../artifacts/junit.ts";
 import {
   artifactsRoot,
-  bootDir,
   makeRunDir,
   markLatest,
   newRunId,
-  serialLogPath,
   writeBootArtifacts,
   writeRunJunit,
 } from "../artifacts/run-dir.ts";
+import { bootDir, serialLogPath } from "../run-layout.ts";
 import { parseDuration } from "../expectations/duration.ts";
 import type { KnownBad } from "../expectations/schema.ts";
 import { judgedVerdict } from "../milestones/known-bad.ts";

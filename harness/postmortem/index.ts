@@ -22,6 +22,7 @@ export {
   type PostMortemSetup,
 } from "./capture.ts";
 export { memoryShows, recoveredLines, type PostMortem } from "./summary.ts";
+export { liveKeysWatch } from "./live-keys.ts";
 
 /** Decide where RAM goes and add QEMU's options for it to the plan; a problem here only costs the post-mortem. */
 export function planPostMortem(

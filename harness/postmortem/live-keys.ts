@@ -79,3 +79,25 @@ export async function typeLiveKeys(console: LiveConsole, keys: Key[], budgetMs =
   const text = Buffer.concat(chunks).toString("utf8").replace(/\r/g, "");
   return { sent: sent.join(", "), text, ms: performance.now() - started, answered: received > 0 };
 }
+
+/**
+ * Which keys a boot's console may be sent after its verdict, decided from what it printed: only
+ * after a hang or timeout (something may still listen), and only where Xen was heard ("(XEN)"),
+ * with Linux's SysRq over hvc when the kernel command line enables it. The runner feeds it every
+ * read and asks once; it knows nothing of Xen.
+ */
+export function liveKeysWatch(linuxCommandLine: string | undefined): {
+  heard(bytes: Buffer): void;
+  keysAfter(outcome: string): { xen: boolean; hvcSysrq: boolean } | undefined;
+} {
+  let xenSpoke = false;
+  return {
+    heard(bytes) {
+      if (!xenSpoke && bytes.includes("(XEN)")) xenSpoke = true;
+    },
+    keysAfter(outcome) {
+      if (!((outcome === "hang" || outcome === "timeout") && xenSpoke)) return undefined;
+      return { xen: true, hvcSysrq: /\bsysrq_always_enabled\b/.test(linuxCommandLine ?? "") };
+    },
+  };
+}

@@ -140,20 +140,30 @@ function judgeKnownBadRuns(kb: KnownBad, judged: BootResult[]): NonNullable<Repe
   );
 }
 
-/** The verdict over the runs of one expectation (each run's final attempt, in run order). */
-export function summarizeRuns(results: BootResult[]): RepeatSummary {
+/** A repeated run cut short by a stop signal: `runs` were asked for. */
+export interface CutShort {
+  signal: string;
+  runs: number;
+}
+
+/**
+ * The verdict over the runs of one expectation (each run's final attempt, in run order). Runs cut
+ * short by a signal are infra whatever the runs before showed: the verdict was not seen through.
+ */
+export function summarizeRuns(results: BootResult[], cutShort?: CutShort | false): RepeatSummary {
   const name = results[0]?.name ?? "";
   const judged = results.filter((r) => r.outcome !== "infra" && r.outcome !== "skip");
   const failed = judged.filter((r) => r.outcome !== "pass");
   const counts = countSymptoms(results);
   const failedSymptoms = new Set(failed.map(symptomOfResult));
-  const cls: RepeatClass = !judged.length
-    ? "infra"
-    : !failed.length
-      ? "pass"
-      : failed.length === judged.length && failedSymptoms.size === 1
-        ? "fail"
-        : "flaky";
+  const cls: RepeatClass =
+    cutShort || !judged.length
+      ? "infra"
+      : !failed.length
+        ? "pass"
+        : failed.length === judged.length && failedSymptoms.size === 1
+          ? "fail"
+          : "flaky";
   const declared = results.find((r) => r.knownBad)?.knownBad;
   const knownBad =
     declared && judged.length
@@ -168,11 +178,13 @@ export function summarizeRuns(results: BootResult[]): RepeatSummary {
           judged,
         )
       : null;
-  const ok = !judged.length
-    ? results.every((r) => r.outcome === "skip")
-    : knownBad
-      ? knownBad.status === "reproduced" || knownBad.status === "clean"
-      : cls === "pass";
+  const ok = cutShort
+    ? false
+    : !judged.length
+      ? results.every((r) => r.outcome === "skip")
+      : knownBad
+        ? knownBad.status === "reproduced" || knownBad.status === "clean"
+        : cls === "pass";
   const rate = judged.length ? failed.length / judged.length : null;
   const interval = judged.length ? wilson(failed.length, judged.length) : null;
   const verdictWord = knownBad
@@ -189,7 +201,10 @@ export function summarizeRuns(results: BootResult[]): RepeatSummary {
     rate === null || interval === null
       ? "nothing judged"
       : `failure rate ${percent(rate)} (${failed.length}/${judged.length}, ${intervalText(interval)})`;
-  const summary = `${verdictWord} ${countsText(counts)}; ${rateText}${knownBad ? ` — ${knownBad.message}` : cls === "flaky" ? " — flaky: not declared intermittent (knownBad.rate)" : ""}`;
+  const stopped = cutShort
+    ? `INTERRUPTED by ${cutShort.signal} after ${results.length} of ${cutShort.runs} runs; before it: `
+    : "";
+  const summary = `${stopped}${verdictWord} ${countsText(counts)}; ${rateText}${knownBad ? ` — ${knownBad.message}` : cls === "flaky" ? " — flaky: not declared intermittent (knownBad.rate)" : ""}`;
   return {
     name,
     runs: results.length,

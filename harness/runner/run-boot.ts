@@ -1,5 +1,4 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { writeBootArtifacts, bootDir, serialLogPath } from "../artifacts/run-dir.ts";
 import { expectationHash, gitCommit, reproduceCommand } from "../provenance.ts";
 import type { Expectation } from "../expectations/loader.ts";
 import type { PreparedImages } from "../images/prepare.ts";
@@ -17,6 +16,7 @@ import { judgedVerdict } from "../milestones/known-bad.ts";
 import type { MatcherVerdict, MilestoneRecord } from "../milestones/matcher.ts";
 import {
   adoptRamFileSoon,
+  liveKeysWatch,
   captureAlive,
   concludePostMortem,
   memoryShows,
@@ -31,15 +31,20 @@ import {
 import type { LiveCapture } from "../postmortem/capture.ts";
 import { missingPostMortem } from "../postmortem/summary.ts";
 import type { BootResult, HostShare, ImageRecord, PackageVersion, ResultOutcome } from "../result.ts";
+import { bootDir, serialLogPath } from "../run-layout.ts";
+import type { BootRef, RunListener } from "../run-events.ts";
 
 export interface RunOptions {
-  /** artifacts/<run-id> (or its retry-N/): this boot writes to <runDir>/<name>/. */
+  /** artifacts/<run-id> (or its retry-N/): this boot keeps serial.log in <runDir>/<name>/. */
   runDir: string;
   /** Files that replace declared images by role (`--image image=path`). */
   imageOverrides?: Record<string, string>;
-  onMilestone?: (id: string, atS: number) => void;
-  onStatus?: (text: string) => void;
+  /** Who hears of this boot (milestones, status, its result): writers and the terminal. */
+  listeners?: RunListener[];
   attempt?: number;
+  /** Run K of N (`--runs`); 1 of 1 by default. */
+  run?: number;
+  runs?: number;
   /** Images already prepared for this expectation (repeated runs prepare them once). */
   prepared?: PreparedImages;
   /** --postmortem and --keep-ram. */
@@ -81,7 +86,7 @@ async function watchConsole(
   exp: Expectation,
   plan: MachinePlan,
   serialLog: string,
-  opts: RunOptions,
+  announce: Announce,
   pm?: PostMortemSetup,
 ): Promise<ConsoleRun> {
   const log = openSync(serialLog, "w");
@@ -97,7 +102,7 @@ async function watchConsole(
   const stopAdopting = pm ? adoptRamFileSoon(pm) : () => {};
   // After the verdict the console belongs to the post-mortem's live keys.
   let tap: ((bytes: Buffer) => void) | undefined;
-  let xenSpoke = false;
+  const keys = liveKeysWatch(exp.boot?.linux);
 
   return new Promise<ConsoleRun>((resolveRun) => {
     let finished = false;
@@ -117,14 +122,11 @@ async function watchConsole(
       stopAdopting();
       let live: LiveCapture | undefined;
       if (verdict && verdict.outcome !== "exited" && wantsPostMortem(pm, verdict.outcome)) {
-        // Keys only where a console answered and something may still listen: a hang or timeout with Xen's voice heard.
-        const keys = (verdict.outcome === "hang" || verdict.outcome === "timeout") && xenSpoke;
-        const hvcSysrq = keys && /\bsysrq_always_enabled\b/.test(exp.boot?.linux ?? "");
         const console = {
           write: (text: string) => machine.write(text),
           listen: (l: (b: Buffer) => void) => ((tap = l), () => (tap = undefined)),
         };
-        live = await captureAlive(pm, console, keys ? { xen: true, hvcSysrq } : undefined);
+        live = await captureAlive(pm, console, keys.keysAfter(verdict.outcome));
       }
       stopWatchingSignals();
       const exit = await machine.stop().catch((error: Error): MachineExit => {
@@ -157,7 +159,7 @@ async function watchConsole(
       timer = setTimeout(wake, ms);
     };
     const apply = (step: JudgeStep) => {
-      for (const r of step.reached) opts.onMilestone?.(r.id, r.at!);
+      for (const r of step.reached) announce.milestone(r.id, r.at!);
       for (const text of step.sends) machine.write(text);
       if (step.verdict) void finish(step.verdict);
       else if (step.reached.length) arm(); // the next milestone may have a nearer `within`
@@ -193,7 +195,7 @@ async function watchConsole(
     });
     machine.onData((bytes) => {
       if (!logOpen || logError) return;
-      if (!xenSpoke && bytes.includes("(XEN)")) xenSpoke = true;
+      keys.heard(bytes);
       try {
         // Every byte QEMU wrote until it is gone, even after the verdict: serial.log is the record.
         writeAll(log, bytes);
@@ -285,9 +287,30 @@ function notBooted(outcome: ResultOutcome, error: string): Pick<BootResult, "out
   return { outcome, ok: outcome === "skip", summary: `${outcome.toUpperCase()}: ${error}`, error };
 }
 
-/** One boot, start to verdict, artifacts written. Never throws for a boot problem: infra is a result too. */
+/** What a boot tells its listeners while it runs. */
+interface Announce {
+  status(text: string): void;
+  milestone(id: string, atS: number): void;
+}
+
+function announcer(ref: BootRef, listeners: RunListener[]): Announce {
+  return {
+    status: (text) => listeners.forEach((l) => l.status?.(ref, text)),
+    milestone: (id, atS) => listeners.forEach((l) => l.milestone?.(ref, id, atS)),
+  };
+}
+
+/**
+ * One boot, start to verdict. It writes serial.log (every byte as it arrives) and the
+ * post-mortem's files; the rest is the listeners' (bootEnded). Never throws for a boot problem:
+ * infra is a result too, and so is a listener that cannot write the boot's report.
+ */
 export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootResult> {
   const dir = bootDir(opts.runDir, exp.name);
+  const listeners = opts.listeners ?? [];
+  const ref: BootRef = { name: exp.name, run: opts.run ?? 1, runs: opts.runs ?? 1, attempt: opts.attempt ?? 1, dir };
+  for (const l of listeners) l.bootStarted?.(ref);
+  const announce = announcer(ref, listeners);
   const c: Context = {
     exp,
     dir,
@@ -302,14 +325,14 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     mkdirSync(dir, { recursive: true });
     const stopped = interruptedBy();
     if (stopped) throw new Error(interruptionReason(stopped));
-    opts.onStatus?.("preparing images");
+    announce.status("preparing images");
     const { plan } = await planBoot(exp, opts.imageOverrides, c.found, opts.prepared);
     const stoppedWhilePreparing = interruptedBy();
     if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     const pm = planPostMortem(exp, plan, dir, opts.postmortem);
     pmSetup = pm.setup;
-    opts.onStatus?.("booting");
-    const run = await watchConsole(exp, plan, c.serialLog, opts, pm.setup);
+    announce.status("booting");
+    const run = await watchConsole(exp, plan, c.serialLog, announce, pm.setup);
     c.startedAt = run.startedAt;
     const infra = infraExit(run);
     const wanted =
@@ -318,7 +341,7 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
       (pm.problem
         ? opts.postmortem?.mode !== "off" && run.verdict.outcome !== "pass"
         : wantsPostMortem(pm.setup, run.verdict.outcome));
-    if (wanted) opts.onStatus?.("post-mortem");
+    if (wanted) announce.status("post-mortem");
     const postmortem = !wanted
       ? undefined
       : pm.setup
@@ -349,12 +372,14 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
   } finally {
     releasePostMortem(pmSetup);
   }
-  try {
-    await writeBootArtifacts(result);
-  } catch (error) {
-    // Disk full or unwritable: the boot's report is lost, so it cannot count as judged.
-    const message = `cannot write artifacts to ${dir}: ${error instanceof Error ? error.message : String(error)}`;
-    result = { ...result, ...notBooted("infra", result.error ? `${result.error}; ${message}` : message) };
+  for (const l of listeners) {
+    try {
+      await l.bootEnded?.(ref, result);
+    } catch (error) {
+      // Disk full or unwritable: the boot's report is lost, so it cannot count as judged.
+      const message = `cannot write artifacts to ${dir}: ${error instanceof Error ? error.message : String(error)}`;
+      result = { ...result, ...notBooted("infra", result.error ? `${result.error}; ${message}` : message) };
+    }
   }
   return result;
 }

@@ -1,105 +1,109 @@
-import { join } from "node:path";
-import { appendHistory } from "../artifacts/history.ts";
-import { artifactsRoot, attemptDir, makeRunDir, markLatest, newRunId, writeRunJunit } from "../artifacts/run-dir.ts";
+/**
+ * The runner: one queue of boots over the lanes, in which `--runs` repeats and retries after
+ * infra are two dimensions of the same loop. It returns what happened and writes nothing but
+ * each boot's serial.log (and post-mortem files); writers and the terminal subscribe to its
+ * events (run-events.ts). Every option reaches every boot, whatever the mode.
+ */
 import type { Expectation } from "../expectations/loader.ts";
-import type { BootResult } from "../result.ts";
-import { runBoot, type RunOptions } from "./run-boot.ts";
-import { runRepeated } from "./run-repeated.ts";
-import type { RepeatSummary } from "../repeat/summary.ts";
-import { interruptedBy, isInterruption, onInterrupt } from "../interrupt.ts";
+import { prepareImages, type PreparedImages } from "../images/prepare.ts";
+import { interruptedBy, onInterrupt } from "../interrupt.ts";
 import { installExitHandlers } from "../machines/process.ts";
-import { defaultLanes } from "./lanes.ts";
+import type { PostMortemOptions } from "../postmortem/index.ts";
+import { repeatExitCode, summarizeRuns } from "../repeat/summary.ts";
+import type { BootResult } from "../result.ts";
+import type { RunListener, RunResults } from "../run-events.ts";
+import { attemptDir, repeatDir } from "../run-layout.ts";
 import { exitCodeFor } from "../vocabulary.ts";
+import { defaultLanes } from "./lanes.ts";
+import { runBoot, type RunOptions as BootOptions } from "./run-boot.ts";
 
-export interface RunManyOptions {
-  artifactsDir?: string;
+export interface RunOptions {
+  /** The run directory (it exists): boots keep their serial.log below it (run-layout.ts). */
+  runDir: string;
+  /** Boots at once (default: cores / the machines' vCPUs, lanes.ts). */
   jobs?: number;
-  imageOverrides?: Record<string, string>;
   /** Re-run a boot whose outcome was infra, up to this many more times. */
   retries?: number;
-  onMilestone?: (boot: string, id: string, atS: number) => void;
-  onStatus?: (boot: string, text: string) => void;
-  onResult?: (result: BootResult) => void;
-  /** Boot each expectation this many times (default 1); more than 1 gives a rate per boot (repeat/). */
+  /** Boot each expectation this many times (default 1); more than 1 gives a verdict over the runs (repeat/). */
   runs?: number;
-  postmortem?: RunOptions["postmortem"];
+  imageOverrides?: Record<string, string>;
+  /** --postmortem and --keep-ram. */
+  postmortem?: PostMortemOptions;
+  listeners?: RunListener[];
 }
 
-export interface RunSummary {
-  runId: string;
-  runDir: string;
-  results: BootResult[];
-  exitCode: number;
-  /** With runs > 1: one verdict per expectation over its runs. */
-  repeats?: RepeatSummary[];
-  /** With runs > 1: every run's final result, per expectation in order. */
-  runResults?: BootResult[][];
-}
-
-export async function runWithRetries(
-  exp: Expectation,
-  opts: RunOptions,
-  retries: number,
-  onResult?: (r: BootResult) => void,
-): Promise<BootResult[]> {
+/** One run of one expectation: its first attempt, then one more per infra, up to `retries`. */
+async function bootWithRetries(exp: Expectation, opts: BootOptions, retries: number): Promise<BootResult[]> {
   const attempts: BootResult[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
-    const dir = attemptDir(opts.runDir, attempt);
-    const result = await runBoot(exp, { ...opts, runDir: dir, attempt });
-    attempts.push(result);
-    onResult?.(result);
-    if (result.outcome !== "infra" || interruptedBy()) break;
+    attempts.push(await runBoot(exp, { ...opts, runDir: attemptDir(opts.runDir, attempt), attempt }));
+    if (attempts.at(-1)!.outcome !== "infra" || interruptedBy()) break;
   }
   return attempts;
 }
 
-/** Run boots, up to `jobs` at once, into a new artifacts/<run-id>/, and write the combined JUnit. */
-export async function runMany(expectations: Expectation[], opts: RunManyOptions = {}): Promise<RunSummary> {
-  if ((opts.runs ?? 1) > 1) return runRepeated(expectations, opts);
-  const root = artifactsRoot(opts.artifactsDir);
-  const runId = newRunId();
-  const runDir = join(root, runId);
-  makeRunDir(runDir);
-  installExitHandlers(); // Ctrl-C from here on is recorded as an interrupted boot
+/** Boot every expectation `runs` times, up to `jobs` at once, and say what happened to every listener. */
+export async function runBoots(expectations: Expectation[], opts: RunOptions): Promise<RunResults> {
+  const runs = opts.runs ?? 1;
+  const listeners = opts.listeners ?? [];
+  installExitHandlers(); // a stop signal from here on is recorded in each boot in progress
   const stopRecording = onInterrupt(() => {});
-  const queue = [...expectations];
-  const attemptsOf = new Map<string, BootResult[]>();
+  for (const l of listeners) await l.runStarted?.({ runDir: opts.runDir, expectations, runs });
+  // Repeated runs prepare each expectation's images once: every run then boots the same files
+  // (an image that cannot be prepared is each run's infra).
+  const prepared = new Map<Expectation, PreparedImages | undefined>();
+  if (runs > 1)
+    for (const exp of expectations) {
+      for (const l of listeners)
+        l.status?.({ name: exp.name, run: 0, runs, attempt: 0, dir: opts.runDir }, "preparing images");
+      prepared.set(exp, await prepareImages(exp, opts.imageOverrides).catch(() => undefined));
+    }
+  const queue = expectations.flatMap((exp, e) => Array.from({ length: runs }, (_, k) => ({ exp, e, run: k + 1 })));
+  const attempts: BootResult[][][] = expectations.map(() => []);
   const worker = async () => {
-    for (let exp = queue.shift(); exp; exp = queue.shift()) {
-      const name = exp.name;
-      const onMilestone = (id: string, at: number) => opts.onMilestone?.(name, id, at);
-      const onStatus = (text: string) => opts.onStatus?.(name, text);
-      const runOptions = {
-        runDir,
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const { exp, e, run } = item;
+      // Once stopped, nothing new starts; an expectation that never started is still reported (as interrupted).
+      if (interruptedBy() && attempts[e]!.length) continue;
+      const boot: BootOptions = {
+        runDir: repeatDir(opts.runDir, run, runs),
+        run,
+        runs,
         imageOverrides: opts.imageOverrides,
-        onMilestone,
-        onStatus,
         postmortem: opts.postmortem,
+        listeners,
+        ...(prepared.get(exp) ? { prepared: prepared.get(exp) } : {}),
       };
-      attemptsOf.set(name, await runWithRetries(exp, runOptions, opts.retries ?? 0, opts.onResult));
+      const slot = attempts[e]!.length;
+      attempts[e]![slot] = []; // started: its place in run order is kept while it boots
+      attempts[e]![slot] = await bootWithRetries(exp, boot, opts.retries ?? 0);
     }
   };
-  const jobs = Math.max(
-    1,
-    Math.min(opts.jobs ?? defaultLanes(expectations.map((e) => e.machine.cpus)), expectations.length),
-  );
+  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultLanes(expectations.map((e) => e.machine.cpus)), queue.length));
   await Promise.all(Array.from({ length: jobs }, worker));
-  // Every attempt goes into the combined JUnit (earlier ones as "<boot> (attempt N)"), in expectation order.
-  const attempts = expectations.flatMap((e) => attemptsOf.get(e.name)!);
-  const results = expectations.map((e) => attemptsOf.get(e.name)!.at(-1)!);
-  await writeRunJunit(runDir, attempts).catch((error: Error) => {
-    throw new Error(`cannot write ${join(runDir, "junit.xml")}: ${error.message}`);
-  });
-  const warning = markLatest(root, runId);
-  if (warning) process.stderr.write(`bootlog: warning: ${warning}\n`);
-  // An interrupted boot says nothing about the guest: kept in its run directory, left out of the trend.
-  const judged = results.filter((r) => !isInterruption(r.error));
-  appendHistory(
-    root,
-    runId,
-    judged,
-    attempts.filter((a) => judged.some((r) => r.name === a.name)),
-  );
   stopRecording();
-  return { runId, runDir, results, exitCode: exitCodeFor(results) };
+
+  const interrupted = interruptedBy();
+  const results = attempts.map((byRun) => byRun.at(-1)!.at(-1)!);
+  const repeats =
+    runs > 1
+      ? attempts.map((byRun) =>
+          summarizeRuns(
+            byRun.map((a) => a.at(-1)!),
+            interrupted && { signal: interrupted, runs },
+          ),
+        )
+      : undefined;
+  const done: RunResults = {
+    runDir: opts.runDir,
+    expectations,
+    runs,
+    attempts,
+    results,
+    ...(repeats ? { repeats } : {}),
+    ...(interrupted ? { interrupted } : {}),
+    exitCode: repeats ? repeatExitCode(repeats) : exitCodeFor(results),
+  };
+  for (const l of listeners) await l.runEnded?.(done);
+  return done;
 }

@@ -16,8 +16,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
 import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
 import { missProbability } from "../../harness/stats/bisect-rule.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const RUNS = 6;
 const Q = 7 / 8;

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
 import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
 import { arm64XenImages } from "../helpers/arm64-images.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const GOOD_UART = "console=dtuart dtuart=/pl011@9000000";
 // As in an old guide: Xen cannot find this console and says nothing at all.

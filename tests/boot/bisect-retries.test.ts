@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
 import { readHistory } from "../../harness/artifacts/history.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
-import { runMany } from "../../harness/runner/run.ts";
+import { recordRun } from "../../harness/artifacts/record-run.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
 const KILLED_ONCE = resolve("tests/fixtures/qemu-killed-once.sh");
 const work = mkdtempSync(join(tmpdir(), "bootlog-retries-"));
@@ -91,7 +92,7 @@ describe("--retries: infra only", () => {
     async () => {
       const artifacts = join(work, "killed");
       const marker = join(work, "killed.marker");
-      const run = await withKilledOnce(marker, () => runMany([good], { artifactsDir: artifacts, retries: 2 }));
+      const run = await withKilledOnce(marker, () => recordRun([good], { artifactsDir: artifacts, retries: 2 }));
       expect(existsSync(marker), "the stand-in QEMU never killed itself").toBe(true);
       const final = run.results[0]!;
       expect(final, final.summary).toMatchObject({ name: "retry-probe", outcome: "pass", attempt: 2 });
@@ -125,7 +126,7 @@ describe("--retries: infra only", () => {
   );
 
   test("a real failure (a hang) is never retried", { timeout: 120_000 }, async () => {
-    const run = await runMany([hanging], { artifactsDir: join(work, "hang"), retries: 2 });
+    const run = await recordRun([hanging], { artifactsDir: join(work, "hang"), retries: 2 });
     expect(run.results[0]).toMatchObject({ outcome: "hang", attempt: 1 });
     expect(run.exitCode).toBe(1);
     expect(existsSync(join(run.runDir, "retry-2"))).toBe(false);
@@ -144,7 +145,7 @@ describe("--retries: infra only", () => {
       );
       const result = await execa(
         "node",
-        [resolve("bin/bootlog.mjs"), "bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")],
+        [BOOTLOG, "bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")],
         {
           reject: false,
           all: true,

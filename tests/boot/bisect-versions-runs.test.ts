@@ -13,8 +13,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
 import { newestKernelAbis, newestXenPair } from "../helpers/apt-versions.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const RUNS = 2;
 const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-versions-runs-"));

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
 import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-versions-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

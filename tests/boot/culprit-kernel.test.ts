@@ -14,8 +14,8 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findCulprit, type CulpritOptions, type CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, type AptKernel } from "../helpers/apt-versions.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-culprit-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

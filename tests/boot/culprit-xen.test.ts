@@ -11,8 +11,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, newestXenPair, type AptKernel } from "../helpers/apt-versions.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-culprit-xen-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

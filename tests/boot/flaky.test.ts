@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RepeatFile } from "../../harness/artifacts/repeat-file.ts";
 import { binomialPmf, binomialTwoSided } from "../../harness/stats/binomial.ts";
 import { readWithSurefire } from "../helpers/surefire.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const HARNESS = resolve("harness/expectations/index.ts");
 const Q = 85 / 256;
 const RUNS = 20;

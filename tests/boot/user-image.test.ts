@@ -9,8 +9,10 @@ import { qemuFor } from "../../harness/machines/qemu.ts";
 import type { Expectation } from "../../harness/expectations/loader.ts";
 import { judgeKnownBad } from "../../harness/milestones/known-bad.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
+import { BOOTLOG } from "../helpers/cli.ts";
 
 const example = await expectationNamed("boot-wrapper-xen");
 const dir = testRunDir("wrapper-image");
@@ -99,7 +101,7 @@ describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as kno
 describe("boot-wrapper-xen without an image", () => {
   test("is skipped with a message naming the variable and the flag", async () => {
     delete process.env.BOOTLOG_BOOTWRAPPER_IMAGE;
-    const r = await runBoot(example, { runDir: testRunDir("wrapper-unset") });
+    const r = await runBoot(example, { listeners: [bootFiles], runDir: testRunDir("wrapper-unset") });
     expect(r.outcome).toBe("skip");
     expect(r.ok).toBe(true);
     expect(r.error).toMatch(/BOOTLOG_BOOTWRAPPER_IMAGE.*not set.*--image image=PATH/);
@@ -110,6 +112,7 @@ describe("boot-wrapper-xen without an image", () => {
 
   test("a missing file is infra, named", async () => {
     const r = await runBoot(example, {
+      listeners: [bootFiles],
       runDir: testRunDir("wrapper-missing"),
       imageOverrides: { image: "/nonexistent/xen-system.axf" },
     });
@@ -118,14 +121,10 @@ describe("boot-wrapper-xen without an image", () => {
   });
 
   test("bootlog run says so and exits 0", async () => {
-    const run = await execa(
-      "node",
-      ["bin/bootlog.mjs", "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")],
-      {
-        reject: false,
-        env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
-      },
-    );
+    const run = await execa("node", [BOOTLOG, "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
+      reject: false,
+      env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
+    });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/boot-wrapper-xen: SKIP: .*BOOTLOG_BOOTWRAPPER_IMAGE/);
   });

@@ -14,6 +14,7 @@ import { oneKernelFlavour } from "../../harness/images/package-versions.ts";
 import { userImageProblem } from "../../harness/images/user-image.ts";
 import { markLatest } from "../../harness/artifacts/run-dir.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import {
   expectedOutput,
   fakeExpectation,
@@ -79,7 +80,7 @@ describe("catastrophic patterns", () => {
       { id: "first", match: "FAKE-BOOT-1" },
       { id: "done", match: evil },
     ];
-    const r = await runBoot(exp, { runDir: join(dir, "runs") });
+    const r = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs") });
     expect(r.outcome, r.summary).toBe("pass");
     expect(await fileDigest(r.serialLog)).toEqual(expectedOutput(steps));
     for (const pid of fakePids(script)) expect(running(pid)).toBe(false);
@@ -127,7 +128,7 @@ describe("user images are checked before booting", () => {
     const script = playingQemu(dir, "never-started", [{ text: "FAKE-BOOT-1\r\nFAKE-PROMPT # " }]);
     process.env.BOOTLOG_QEMU_AARCH64 = script;
     const exp = fakeExpectation(script, { name: "empty-image", images: { image: { kind: "file", path: empty } } });
-    const r = await runBoot(exp, { runDir: join(dir, "runs") });
+    const r = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs") });
     expect(r).toMatchObject({ outcome: "infra", error: expect.stringMatching(/images\.image: \S+empty is empty/) });
     expect(fakePids(script)).toEqual([]);
   });

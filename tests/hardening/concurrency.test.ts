@@ -3,18 +3,17 @@
  * builds in a private temp dir, the first rename wins) and write separate run directories.
  * The guest is a fake QEMU; the cached images are real (busybox-static from apt, an initramfs).
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { cachedDir } from "../../harness/images/cache.ts";
 import { fakeImage, playingQemu, writeExpectationFile } from "./fake-qemu.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DEFINE = join(ROOT, "harness/expectations/index.ts");
@@ -26,7 +25,6 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const execFileP = promisify(execFile);
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 describe("concurrent runs share a cold cache", () => {
@@ -49,16 +47,11 @@ export default defineBoot({
 });
 `,
     );
-    const env = { ...process.env, NO_COLOR: "1", BOOTLOG_CACHE: cache, BOOTLOG_QEMU_AARCH64: qemu };
     const run = () =>
-      execFileP(
-        process.execPath,
-        [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts],
-        { cwd: ROOT, env, timeout: 200_000 },
-      ).then(
-        (r) => ({ code: 0, out: r.stdout + r.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-      );
+      bootlog(["run", "--expectations", expectations, "--artifacts", artifacts], {
+        BOOTLOG_CACHE: cache,
+        BOOTLOG_QEMU_AARCH64: qemu,
+      }).then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
     const [a, b] = await Promise.all([run(), run()]);
     expect(a.code, a.out).toBe(0);
     expect(b.code, b.out).toBe(0);

@@ -22,6 +22,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { cachedEntry, cacheRoot, setVerifyCache, sha256File, writeEntry } from "../../harness/images/cache.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { resolvePackage } from "../../harness/images/apt.ts";
 import { fakeApt } from "./fake-cli.ts";
 import { fakeExpectation, fakeQemu } from "./fake-qemu.ts";
@@ -138,12 +139,12 @@ await forever();`,
       images: { image: fakeExpectation(script).images.image!, initrd: { kind: "busybox-initrd" } },
       silence: "2s",
     });
-    const first = await runBoot(exp, { runDir: join(dir, "runs-1") });
+    const first = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs-1") });
     expect(first.outcome, first.summary).toBe("pass");
 
     const initrd = join(cache, "initrd", readdirSync(join(cache, "initrd"))[0]!, "initrd.gz");
     truncateSync(initrd, 1000);
-    const second = await runBoot(exp, { runDir: join(dir, "runs-2") });
+    const second = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs-2") });
     expect(second.outcome, second.summary).toBe("pass");
     const recorded = JSON.parse(readFileSync(join(initrd, "..", "entry.json"), "utf8")).sha256;
     expect(await sha256File(initrd)).toBe(recorded);

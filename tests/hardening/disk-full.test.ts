@@ -3,13 +3,13 @@
  * dir is a tiny tmpfs mounted by the test (root only; skipped otherwise), or one remounted
  * read-only (chmod does not stop root). The guest is a fake QEMU that prints until stopped.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { fakeImage, fakePids, playingQemu, running, waitFor, writeExpectationFile } from "./fake-qemu.ts";
+import { bootlog as run } from "../helpers/cli.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DEFINE = join(ROOT, "harness/expectations/index.ts");
@@ -40,8 +40,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const execFileP = promisify(execFile);
-
 /** A fake QEMU that prints the first milestone, then 64 KiB of lines every 20 ms, forever. */
 const qemu = playingQemu(
   dir,
@@ -66,15 +64,10 @@ export default defineBoot({
 );
 
 async function bootlog(artifacts: string): Promise<{ code: number; out: string }> {
-  const env = { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: qemu };
-  return execFileP(
-    process.execPath,
-    [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", expectations, "--artifacts", artifacts],
-    { cwd: ROOT, env, timeout: 120_000 },
-  ).then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-  );
+  const r = await run(["run", "--expectations", expectations, "--artifacts", artifacts], {
+    BOOTLOG_QEMU_AARCH64: qemu,
+  });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe.skipIf(!canMount)("artifacts on a full or read-only filesystem", () => {

@@ -4,7 +4,6 @@
  * first test fails when the README documents a code no case walks. Usage errors must leave
  * nothing behind (no run directory, `latest` untouched).
  */
-import { spawn } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -25,18 +24,16 @@ import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import { bootResult } from "../helpers/history-results.ts";
 import { fakeImage, waitFor } from "./fake-qemu.ts";
+import { bootlog, ROOT, startBootlog, type CliResult } from "../helpers/cli.ts";
 import {
-  bootlog,
   DEFINE,
   fakeApt,
   fakeExpectationFile,
   fakeQemu,
   HANGING,
   PASSING,
-  ROOT,
   versionedExpectationFile,
   versionedQemu,
-  type CliResult,
 } from "./fake-cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-exit-codes-"));
@@ -158,24 +155,18 @@ function runUsage(why: string, args: string[], message: RegExp): Case {
 /** Ctrl-C after the first milestone: 130, the boot recorded as infra "interrupted by SIGINT", not in history. */
 async function interrupted(): Promise<CliResult> {
   const root = artifacts("interrupted");
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "bin/bootlog.mjs"), "run", "--expectations", LONG, "--artifacts", root],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...qemu(hanging) },
-    },
+  const cli = startBootlog(["run", "--expectations", LONG, "--artifacts", root], qemu(hanging));
+  expect(await waitFor(() => cli.stdout().includes("first reached"), 60_000, 20), cli.stdout() + cli.stderr()).toBe(
+    true,
   );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (b: Buffer) => (stdout += b));
-  child.stderr.on("data", (b: Buffer) => (stderr += b));
-  const exited = new Promise<number>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : 0))),
-  );
-  expect(await waitFor(() => stdout.includes("first reached"), 60_000, 20), stdout + stderr).toBe(true);
-  child.kill("SIGINT");
-  return { code: await exited, stdout, stderr };
+  cli.child.kill("SIGINT");
+  const { code, signal } = await cli.exited;
+  return {
+    code: code ?? (signal ? -1 : 0),
+    stdout: cli.stdout(),
+    stderr: cli.stderr(),
+    all: cli.stdout() + cli.stderr(),
+  };
 }
 
 const CASES: Record<string, Case[]> = {

@@ -4,13 +4,12 @@
  * is checked with a fake QEMU that records any run at all (even `--version`).
  * (tests/unit/expectations.test.ts covers many more malformed objects in-process.)
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { writeExpectationFile } from "./fake-qemu.ts";
+import { bootlog as run } from "../helpers/cli.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DEFINE = join(ROOT, "harness/expectations/index.ts");
@@ -80,19 +79,7 @@ const CASES: Case[] = [
   { file: "syntax-error.ts", text: "export default defineBoot({ name: \n", field: "", problem: /cannot be loaded/ },
 ];
 
-const execFileP = promisify(execFile);
-
-async function bootlog(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: qemu };
-  return execFileP(process.execPath, [join(ROOT, "bin/bootlog.mjs"), ...args], {
-    cwd: ROOT,
-    env,
-    timeout: 120_000,
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-}
+const bootlog = (args: string[]) => run(args, { BOOTLOG_QEMU_AARCH64: qemu });
 
 describe("malformed expectation files are rejected before boot, naming file and field", () => {
   test.concurrent.each(CASES)(

@@ -3,34 +3,13 @@
  * fake (fake-qemu.ts), and a fake apt (apt-cache, apt-get download) that serves made-up
  * package versions built with the real dpkg-deb, for bisect-versions without the network.
  */
-import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeImage, playingQemu, writeExpectationFile, type Step } from "./fake-qemu.ts";
 
-export const ROOT = join(import.meta.dirname, "../..");
+import { ROOT } from "../helpers/cli.ts";
+
 export const DEFINE = join(ROOT, "harness/expectations/index.ts");
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `bootlog ARGS` with NO_COLOR; never rejects. */
-export function bootlog(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin/bootlog.mjs"), ...args],
-      { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** Milestones of every fake expectation. */
 export const FAKE_MILESTONES_SOURCE = `[{ id: "first", match: "FAKE-BOOT-1" }, { id: "prompt", match: "FAKE-PROMPT # " }]`;

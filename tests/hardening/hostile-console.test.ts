@@ -18,6 +18,7 @@ import { ConsoleJudge } from "../../harness/milestones/judge.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import {
   expectedOutput,
   fakeExpectation,
@@ -241,7 +242,10 @@ describe("live hostile output (fake QEMU through the harness)", () => {
   ): Promise<BootResult> {
     const script = playingQemu(dir, name, steps);
     process.env.BOOTLOG_QEMU_AARCH64 = script;
-    const r = await runBoot(fakeExpectation(script, { name, ...overrides }), { runDir: join(dir, "live") });
+    const r = await runBoot(fakeExpectation(script, { name, ...overrides }), {
+      listeners: [bootFiles],
+      runDir: join(dir, "live"),
+    });
     for (const pid of fakePids(script)) expect(running(pid), `fake QEMU ${pid} still running`).toBe(false);
     expectValidJunit(readFileSync(join(r.dir, "junit.xml"), "utf8"));
     expect(JSON.parse(readFileSync(join(r.dir, "timeline.json"), "utf8")).outcome).toBe(r.outcome);

@@ -10,6 +10,7 @@ import { XMLValidator } from "fast-xml-parser";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { fakeExpectation, fakePids, fakeQemu, running, waitFor } from "./fake-qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-qemu-failures-"));
@@ -22,7 +23,7 @@ afterEach(() => {
 async function boot(name: string, script: string | undefined, image = script): Promise<BootResult> {
   if (script) process.env.BOOTLOG_QEMU_AARCH64 = script;
   const exp = fakeExpectation(image ?? smallFile(), { name });
-  const r = await runBoot(exp, { runDir: join(dir, "runs") });
+  const r = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs") });
   expect(r.ok, r.summary).toBe(false);
   expect(["infra", "exited"]).toContain(r.outcome);
   const xml = readFileSync(join(r.dir, "junit.xml"), "utf8");
@@ -55,7 +56,7 @@ describe("QEMU failures are infra or exited, never a pass", () => {
   test("bad argument (real QEMU): infra with QEMU's own message", async () => {
     const exp = fakeExpectation(smallFile(), { name: "qemu-bad-argument" });
     exp.machine.extraArgs = ["-no-such-option"];
-    const r = await runBoot(exp, { runDir: join(dir, "runs") });
+    const r = await runBoot(exp, { listeners: [bootFiles], runDir: join(dir, "runs") });
     expect(r.outcome, r.summary).toBe("infra");
     expect(r.error).toMatch(/QEMU failed to start \(exit 1\):.*no-such-option/);
     expect(XMLValidator.validate(readFileSync(join(r.dir, "junit.xml"), "utf8"))).toBe(true);
@@ -77,7 +78,10 @@ describe("QEMU failures are infra or exited, never a pass", () => {
   test("killed from outside mid-boot (SIGTERM to QEMU, not from bootlog): infra", async () => {
     const script = fakeQemu(dir, "killed-outside", `await out("FAKE-BOOT-1\\r\\n"); await forever();`);
     process.env.BOOTLOG_QEMU_AARCH64 = script;
-    const pending = runBoot(fakeExpectation(script, { name: "killed-outside" }), { runDir: join(dir, "runs") });
+    const pending = runBoot(fakeExpectation(script, { name: "killed-outside" }), {
+      listeners: [bootFiles],
+      runDir: join(dir, "runs"),
+    });
     expect(await waitFor(() => fakePids(script).length > 0, 30_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(fakePids(script)[0]!, "SIGTERM");
@@ -122,7 +126,10 @@ describe("QEMU failures are infra or exited, never a pass", () => {
       `await out("FAKE-BOOT-1\\r\\nFAKE-PROMPT # "); await sleep(300); process.exit(0);`,
     );
     process.env.BOOTLOG_QEMU_AARCH64 = script;
-    const r = await runBoot(fakeExpectation(script, { name: "prompt-then-exit" }), { runDir: join(dir, "runs") });
+    const r = await runBoot(fakeExpectation(script, { name: "prompt-then-exit" }), {
+      listeners: [bootFiles],
+      runDir: join(dir, "runs"),
+    });
     expect(r.outcome, r.summary).toBe("pass");
   });
 });

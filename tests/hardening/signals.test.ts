@@ -4,7 +4,6 @@
  * must take QEMU down with it. Either way: no QEMU left within 2 s, serial.log kept up to the
  * kill, and no half-written JUnit (absent, or complete and valid).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { prepareImages } from "../../harness/images/prepare.ts";
 import { expectationNamed } from "../helpers/boot.ts";
 import { childrenOf, running, waitFor } from "./fake-qemu.ts";
+import { startBootlog, type StartedCli } from "../helpers/cli.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "bootlog-signals-"));
 /** Every QEMU pid a test saw, killed at the end whatever happened (only ours: found as children of our bootlog). */
 const seen = new Set<number>();
@@ -32,31 +31,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startBootlog(artifacts: string): Started {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "bin/bootlog.mjs"), "run", "arm64-xen-dom0", "--artifacts", artifacts, ...imageArgs],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1", BOOTLOG_QEMU_AARCH64: "" },
-    },
-  );
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
+function startRun(artifacts: string): StartedCli {
+  return startBootlog(["run", "arm64-xen-dom0", "--artifacts", artifacts, ...imageArgs], { BOOTLOG_QEMU_AARCH64: "" });
 }
 
 /** The boot's directory under artifacts/<run-id>/ (one run per test). */
@@ -77,7 +53,7 @@ describe("bootlog killed mid-boot", () => {
     "%s: no QEMU left within 2 s, serial.log kept, no half-written JUnit",
     async (signal) => {
       const artifacts = join(dir, signal);
-      const bootlog = startBootlog(artifacts);
+      const bootlog = startRun(artifacts);
       const pid = bootlog.child.pid!;
       try {
         const reached = await waitFor(() => /\] \S+ reached at /.test(bootlog.stdout()), 150_000, 20);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadAllExpectations, selectExpectations, type Expectation } from "../../harness/expectations/loader.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { runBoot, type RunOptions } from "../../harness/runner/run-boot.ts";
+import { bootFiles } from "../../harness/artifacts/writers.ts";
 
 /** Boot tests write under artifacts/tests/ so a failed CI run keeps its serial logs. */
 export function testRunDir(label: string): string {
@@ -22,7 +23,7 @@ export async function expectationNamed(name: string): Promise<Expectation> {
 export function bootsOnce(exp: Expectation, options: Partial<RunOptions> = {}): () => BootResult {
   let result: BootResult | undefined;
   beforeAll(async () => {
-    result = await runBoot(exp, { runDir: testRunDir(exp.name), ...options });
+    result = await runBoot(exp, { listeners: [bootFiles], runDir: testRunDir(exp.name), ...options });
   });
   return () => {
     expect(result, "the boot did not run (see beforeAll)").toBeDefined();

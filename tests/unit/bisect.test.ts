@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
 import { validateExpectation } from "../../harness/expectations/loader.ts";
@@ -15,6 +15,7 @@ import { walkVersions } from "../../harness/bisection/bisect-versions.ts";
 import { findCandidate, roleFor, withPackage, type Candidate } from "../../harness/images/package-versions.ts";
 import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bootlog-bisect-unit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,8 +122,7 @@ describe("bisect verdicts (git bisect run: 0 good, 1 bad, 125 skip)", () => {
 });
 
 describe("bootlog bisect: infra and mistakes never answer 1", () => {
-  const bisect = (...args: string[]) =>
-    execa("node", [resolve("bin/bootlog.mjs"), "bisect", ...args], { reject: false, cwd: dir });
+  const bisect = (...args: string[]) => bootlog(["bisect", ...args], {}, dir);
 
   test("a bad expectation file → 125; an unknown name → 125; a bad --bad-if → 128 (git bisect stops)", async () => {
     writeFileSync(join(dir, "broken.ts"), 'export default { name: "Broken Name", milestones: [] };\n');
@@ -133,12 +133,12 @@ describe("bootlog bisect: infra and mistakes never answer 1", () => {
       bisect("no-such-boot", "--expectations", dir),
       bisect("broken.ts", "--bad-if", "stuck after x"),
     ]);
-    expect(broken.exitCode, broken.stdout + broken.stderr).toBe(125);
+    expect(broken.code, broken.stdout + broken.stderr).toBe(125);
     expect(broken.stdout).toMatch(/SKIP expectation error: broken\.ts: name/);
-    expect(throws.exitCode, throws.stdout + throws.stderr).toBe(125);
+    expect(throws.code, throws.stdout + throws.stderr).toBe(125);
     expect(throws.stdout).toContain("syntax of the week");
-    expect(unknown.exitCode, unknown.stdout + unknown.stderr).toBe(125);
-    expect(usage.exitCode, usage.stdout + usage.stderr).toBe(128);
+    expect(unknown.code, unknown.stdout + unknown.stderr).toBe(125);
+    expect(usage.code, usage.stdout + usage.stderr).toBe(128);
   });
 
   test("versions and patterns arrive as typed, not as numbers (1.10 stays 1.10)", async () => {
@@ -154,21 +154,16 @@ describe("bootlog bisect: infra and mistakes never answer 1", () => {
         budget: "10s",
       })};\n`,
     );
-    const run = await execa(
-      "node",
-      [
-        resolve("bin/bootlog.mjs"),
-        "bisect-versions",
-        file,
-        "--package",
-        "xen-hypervisor-4.17-arm64",
-        "--good",
-        "1.10",
-        "--bad=4.170",
-      ],
-      { reject: false },
-    );
-    expect(run.exitCode, run.stderr).toBe(2);
+    const run = await bootlog([
+      "bisect-versions",
+      file,
+      "--package",
+      "xen-hypervisor-4.17-arm64",
+      "--good",
+      "1.10",
+      "--bad=4.170",
+    ]);
+    expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain('"1.10" is not among the versions apt offers: xen-hypervisor-4.17-arm64 4.17.5');
   });
 });

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { KnownBad } from "../../harness/expectations/schema.ts";
 import { compareExitCode, compareRuns, DEFAULT_DRIFT } from "../../harness/compare/compare.ts";
@@ -13,6 +12,7 @@ import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { writeBootArtifacts } from "../../harness/artifacts/run-dir.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { bootResult, IDS, infraResult } from "../helpers/history-results.ts";
+import { bootlog as cli } from "../helpers/cli.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -317,7 +317,7 @@ describe("compare: output formats", () => {
 });
 
 describe("bootlog compare (the CLI)", () => {
-  const bootlog = (...args: string[]) => execa("node", ["bin/bootlog.mjs", ...args], { reject: false });
+  const bootlog = (...args: string[]) => cli(args);
 
   test("exit 1 on a regression, 0 without; --json and --markdown", async () => {
     const old = join(dir, "cli-old.xml");
@@ -330,13 +330,13 @@ describe("bootlog compare (the CLI)", () => {
       bootlog("compare", old, bad, "--json"),
       bootlog("compare", bad, old, "--markdown"),
     ]);
-    expect(regressed.exitCode, regressed.stderr).toBe(1);
+    expect(regressed.code, regressed.stderr).toBe(1);
     expect(regressed.stdout).toContain("REGRESSIONS (1)");
-    expect(same.exitCode, same.stderr).toBe(0);
+    expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toContain("UNCHANGED (1): arm64-xen");
     expect(JSON.parse(json.stdout).changes[0].kind).toBe("regression");
-    expect(json.exitCode).toBe(1);
-    expect(md.exitCode).toBe(0);
+    expect(json.code).toBe(1);
+    expect(md.code).toBe(0);
     expect(md.stdout).toContain("#### Fixes (1)");
     expect(await readFile(old, "utf8")).toContain("<testsuites");
   });
@@ -351,9 +351,9 @@ describe("bootlog compare (the CLI)", () => {
       bootlog("compare", old, slow, "--fail-on-drift"),
       bootlog("compare", old, slow, "--fail-on-drift", "--drift-seconds", "6"),
     ]);
-    expect(plain.exitCode).toBe(0);
+    expect(plain.code).toBe(0);
     expect(plain.stdout).toContain("TIMING DRIFT (2;");
-    expect(strict.exitCode).toBe(1);
-    expect(loose.exitCode, loose.stdout).toBe(0);
+    expect(strict.code).toBe(1);
+    expect(loose.code, loose.stdout).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { appendHistory, historyPath, readHistory } from "../../harness/artifacts/history.ts";
 import { formatHistory, historyOf, stoppedAt } from "../../harness/compare/history-file.ts";
 import { bootResult, infraResult } from "../helpers/history-results.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -130,8 +131,8 @@ describe("bootlog history", () => {
     appendHistory(dir, "run-1", [bootResult("pass")]);
     appendHistory(dir, "run-2", [bootResult("timeout", { reached: 3 })]);
     const [table, json] = await Promise.all([
-      execa("node", ["bin/bootlog.mjs", "history", "arm64-xen", "--artifacts", dir]),
-      execa("node", ["bin/bootlog.mjs", "history", "arm64-xen", "--artifacts", dir, "--json", "--last", "1"]),
+      bootlog(["history", "arm64-xen", "--artifacts", dir]),
+      bootlog(["history", "arm64-xen", "--artifacts", dir, "--json", "--last", "1"]),
     ]);
     expect(table.stdout).toContain("STOPPED AT");
     expect(table.stdout).toMatch(/timeout\s+dom0-shell \(after linux-banner\)\s+3\/4/);

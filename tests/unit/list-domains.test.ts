@@ -1,8 +1,8 @@
-import { execa } from "execa";
+import { bootlog } from "../helpers/cli.ts";
 import { expect, test } from "vitest";
 
 test("bootlog list shows the multi-domain boots with their tags", async () => {
-  const { stdout } = await execa("node", ["bin/bootlog.mjs", "list", "--tag", "xen-domains"]);
+  const { stdout } = await bootlog(["list", "--tag", "xen-domains"]);
   const rows = stdout
     .split("\n")
     .slice(1)

@@ -10,9 +10,10 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { parseSelectors, verdict } from "../../harness/bisection/verdict.ts";
+import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { bootResult } from "../helpers/history-results.ts";
+import { bootlog } from "../helpers/cli.ts";
 
-const BOOTLOG = resolve("bin/bootlog.mjs");
 const work = mkdtempSync(join(tmpdir(), "bootlog-verdict-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
@@ -126,22 +127,47 @@ describe("bootlog verdict", () => {
     { timeout: 30_000 },
     async () => {
       const hang = file("cli-hang.xml", junitForBoots([bootResult("hang", { reached: 2 })]));
-      const [bad, skip, usage, culpritUsage] = await Promise.all(
-        [
-          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-testcase", "linux-banner"], { reject: false }),
-          execa("node", [BOOTLOG, "verdict", hang, "--bad-if-message", "/Kernel panic/"]),
-          execa("node", [BOOTLOG, "verdict"], { reject: false }),
-          execa("node", [BOOTLOG, "culprit", hang], { reject: false }),
-        ].map((p) => Promise.resolve(p).catch((e: { exitCode: number; stdout: string; stderr: string }) => e)),
-      );
-      expect(bad.exitCode, bad.stderr).toBe(1);
+      const [bad, skip, usage, culpritUsage] = await Promise.all([
+        bootlog(["verdict", hang, "--bad-if-testcase", "linux-banner"]),
+        bootlog(["verdict", hang, "--bad-if-message", "/Kernel panic/"]),
+        bootlog(["verdict"]),
+        bootlog(["culprit", hang]),
+      ]);
+      expect(bad.code, bad.stderr).toBe(1);
       expect(bad.stdout).toContain("verdict: bad (exit 1): 1 failing testcase(s) with the selected symptom");
-      expect(skip.exitCode, skip.stderr).toBe(125);
-      expect(usage.exitCode).toBe(128);
+      expect(skip.code, skip.stderr).toBe(125);
+      expect(usage.code).toBe(128);
       expect(usage.stderr).toContain("name at least one JUnit file");
       // culprit without NEW: a usage error (2), before anything is read.
-      expect(culpritUsage.exitCode).toBe(2);
+      expect(culpritUsage.code).toBe(2);
       expect(culpritUsage.stderr).toContain("missing required args for command `culprit <old> <new>`");
     },
   );
+});
+
+describe("a large JUnit (issue 26, defect 9)", () => {
+  // 150,000 testcases, about 7 MB, a failure in the very last one: spreading that many testcases
+  // into one push() overflowed the call stack ("unreadable", 125) instead of answering 1.
+  const CASES = 150_000;
+  const big = () => {
+    const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites><testsuite name="lab" tests="150000">'];
+    for (let i = 0; i < CASES - 1; i++) lines.push(`<testcase classname="lab.suite" name="case ${i}" time="0.001"/>`);
+    lines.push(
+      `<testcase classname="lab.suite" name="case ${CASES - 1}"><failure message="hang after linux-banner" type="hang"/></testcase>`,
+    );
+    lines.push("</testsuite></testsuites>");
+    return file("big.xml", lines.join("\n"));
+  };
+
+  test("bootlog verdict reads it and answers 1 (the failure at the end)", { timeout: 120_000 }, async () => {
+    const path = big();
+    expect(readFileSync(path).length).toBeGreaterThan(7_000_000);
+    const r = await verdict([path], none);
+    expect(r.lines.join("\n")).toContain(`${CASES} testcase(s)`);
+    expect(r.lines.join("\n")).toContain(`case ${CASES - 1}`);
+    expect(r.exitCode).toBe(1);
+    // compare, culprit and import read JUnit through recordsFromJunit: the same file is one failed boot there.
+    const boots = recordsFromJunit(readFileSync(path, "utf8"));
+    expect(boots.map((b) => [b.name, b.outcome, b.pending])).toEqual([["lab", "fail", `case ${CASES - 1}`]]);
+  });
 });

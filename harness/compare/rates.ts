@@ -4,7 +4,7 @@
  * interval lies wholly above the old one (non-overlapping Wilson intervals: a conservative test).
  */
 import { wilson, type Interval } from "../stats/binomial.ts";
-import { intervalText, percent } from "./summary.ts";
+import { intervalText, percent } from "../repeat/summary.ts";
 import type { RepeatFacts } from "../artifacts/records.ts";
 
 export interface Rate {
