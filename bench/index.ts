@@ -14,6 +14,7 @@ import { prepareWarm } from "./prepare-warm.ts";
 import { wallTime } from "./wall-time.ts";
 import { repeatWallTime } from "./repeat-wall-time.ts";
 import { xenBuildBench } from "./xen-build.ts";
+import { busyHost } from "./busy-host.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -23,6 +24,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["prepare", prepareWarm],
   ["wall", wallTime],
   ["repeat", repeatWallTime],
+  ["busy", busyHost],
   ["postmortem", postMortemBench],
   ["xen-build", xenBuildBench],
   ["npm-test", npmTest],

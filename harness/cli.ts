@@ -19,10 +19,12 @@ import { registerHostCommands } from "./host/commands.ts";
 import { EXIT_ABORT, EXIT_INFRA, EXIT_USAGE, outcomeAfter } from "./vocabulary.ts";
 import { formatRepeat } from "./repeat/format.ts";
 
-// `bootlog list | head`: a reader that stops early is not an error.
+// `bootlog run … | head`: a reader that stops early stops the printing and nothing else. The boot
+// goes on to its verdict, its JUnit and timeline, and the exit code is the verdict's (exiting here
+// would say 0 with only serial.log written).
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code !== "EPIPE") throw error;
-  process.exit(process.exitCode ?? 0);
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  process.stdout.write = () => true;
 });
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -67,7 +69,7 @@ cli
     "--pin <package=version>",
     "Boot this version of a package (the image it feeds: kernel, xen, busybox initramfs); repeatable",
   )
-  .option("--jobs <n>", "Boots at once (default: number of cores)")
+  .option("--jobs <n>", "Boots at once (default: cores / the machines' vCPUs, at least 1)")
   .option("--retries <n>", "Re-run a boot whose outcome was infra, up to n times", { default: 0 })
   .option("--artifacts <dir>", "Where run directories go (default: artifacts/)")
   .option("--expectations <dir>", "Load expectation files from this directory (default: expectations/)")

@@ -23,6 +23,37 @@ export interface ImageRecord {
   build?: { source: string; options: string; compiler: string };
 }
 
+/** A stretch where the host held the guest back for at least half the wall time. */
+export interface StarvedStretch {
+  /** Where it starts and ends on the guest's clock (seconds from QEMU's start). */
+  fromS: number;
+  toS: number;
+  /** The wall time it took, and how much of it the guest was denied. */
+  wallS: number;
+  deniedS: number;
+}
+
+/** The host's share of one boot (runner/counted-clock.ts says how it is counted). */
+export interface HostShare {
+  /** `schedstat`: wall time minus the time QEMU's vCPUs waited for a CPU; `wall`: schedstat could not be read (`note` says why). */
+  source: "schedstat" | "wall";
+  /** Which threads were counted, or why the clock is wall time. */
+  note: string;
+  /** The boot on the wall clock and on the guest's clock. */
+  wallS: number;
+  countedS: number;
+  /** QEMU's CPU time, all threads. */
+  cpuS: number;
+  /** Time QEMU's threads waited for a CPU, summed over threads (may exceed wall time). */
+  waitedS: number;
+  /** Seconds of the boot in which some task on the host waited for a CPU (PSI), when the kernel has it. */
+  pressureS?: number;
+  /** The last silence (from the last console output to the verdict) on both clocks. */
+  lastSilence: { wallS: number; countedS: number };
+  /** Stretches the host held the guest back. */
+  starved: StarvedStretch[];
+}
+
 export interface BootResult {
   name: string;
   file: string;
@@ -38,6 +69,12 @@ export interface BootResult {
   slices: Record<string, string>;
   /** What guest RAM and the vCPUs said after a non-pass verdict (or any, with --postmortem always). */
   postmortem?: PostMortem;
+  /**
+   * The host's share of the boot: QEMU's CPU time and waiting, the boot and its last silence on the
+   * guest's clock (which every milestone time, verdict and limit uses) and on the wall clock.
+   * Absent when QEMU never started.
+   */
+  host?: HostShare;
   /** For infra and skip: what went wrong. */
   error?: string;
   startedAt: string;

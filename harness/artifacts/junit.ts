@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Builder, TestCase, TestSuite } from "junit-report-builder";
-import type { BootResult, PackageVersion } from "../result.ts";
+import type { BootResult, HostShare, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { streamOf } from "../milestones/stream-matcher.ts";
 import { xmlSafe } from "./xml-text.ts";
@@ -125,6 +125,7 @@ export function suiteProperties(r: BootResult): [string, string][] {
         [`image.${i.role}.build.compiler`, i.build.compiler],
       );
   }
+  if (r.host) props.push(...hostProperties(r.host));
   if (r.postmortem) props.push(["postmortem.files", r.postmortem.files.join(" ")]);
   if (r.postmortem?.missing) props.push(["postmortem.missing", r.postmortem.missing]);
   if (r.postmortem?.telling.length)
@@ -244,4 +245,19 @@ function skipWithMessage(testCase: TestCase, message: string): void {
     skipped?.att("message", message);
     return element;
   };
+}
+
+/** The host's share of the boot: which clock judged it, QEMU's CPU and waiting, the boot and its last silence on both clocks. */
+function hostProperties(h: HostShare): [string, string][] {
+  const s = (x: number) => String(roundSeconds(x));
+  return [
+    ["host.clock", `${h.source}: ${h.note}`],
+    ["host.cpuS", s(h.cpuS)],
+    ["host.waitedS", s(h.waitedS)],
+    ["host.wallS", s(h.wallS)],
+    ["host.countedS", s(h.countedS)],
+    ["host.lastSilence.wallS", s(h.lastSilence.wallS)],
+    ["host.lastSilence.countedS", s(h.lastSilence.countedS)],
+    ...(h.pressureS === undefined ? [] : [["host.pressureS", s(h.pressureS)] as [string, string]]),
+  ];
 }

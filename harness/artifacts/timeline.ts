@@ -4,9 +4,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { BootResult } from "../result.ts";
+import type { BootResult, HostShare } from "../result.ts";
 import { describePattern } from "../milestones/pattern.ts";
-import { BOOT_OUTCOMES, RESULT_OUTCOMES } from "../vocabulary.ts";
+import { BOOT_OUTCOMES, RESULT_OUTCOMES, roundSeconds } from "../vocabulary.ts";
 import { secondsSincePrevious } from "./junit.ts";
 import { postMortemTimelineSchema } from "../postmortem/timeline-schema.ts";
 import { postMortemSummary } from "../postmortem/summary.ts";
@@ -56,6 +56,20 @@ const milestone = z.object({
   stream: z.string().optional(),
 });
 
+const seconds = z.number();
+/** The host's share of the boot (result.ts HostShare); absent in timelines written before the guest's clock existed. */
+const host = z.object({
+  source: z.enum(["schedstat", "wall"]),
+  note: z.string(),
+  wallS: seconds,
+  countedS: seconds,
+  cpuS: seconds,
+  waitedS: seconds,
+  pressureS: seconds.optional(),
+  lastSilence: z.object({ wallS: seconds, countedS: seconds }),
+  starved: z.array(z.object({ fromS: seconds, toS: seconds, wallS: seconds, deniedS: seconds })),
+});
+
 export const timelineSchema = z.object({
   name: z.string(),
   file: z.string(),
@@ -68,6 +82,8 @@ export const timelineSchema = z.object({
   milestones: z.array(milestone),
   verdict: verdict.nullable(),
   knownBad: knownBad.nullable(),
+  /** QEMU's CPU time and waiting, the boot and its last silence on the wall clock and on the guest's (which every time here uses). */
+  host: host.nullable().default(null),
   /** What guest RAM and the vCPUs said; absent in timelines written before the post-mortem existed. */
   postmortem: postMortemTimelineSchema.nullable().default(null),
   packages: z.array(z.object({ package: z.string(), version: z.string(), arch: z.string() })),
@@ -124,6 +140,7 @@ export function timelineJson(r: BootResult): Timeline {
       ? { ...r.knownBad, shows: r.knownBad.shows === undefined ? undefined : describePattern(r.knownBad.shows) }
       : null,
     postmortem: r.postmortem ? postMortemSummary(r.postmortem) : null,
+    host: r.host ? roundHost(r.host) : null,
     packages: r.packages,
     images: r.images ?? [],
     qemu: { binary: r.qemu.binary, version: r.qemu.version ?? null, argv: r.qemu.argv },
@@ -155,4 +172,19 @@ export async function readTimeline(file: string): Promise<Timeline | undefined> 
   } catch {
     return undefined;
   }
+}
+
+/** Milliseconds, as every time in the run's files. */
+function roundHost(h: HostShare): HostShare {
+  const r = roundSeconds;
+  return {
+    ...h,
+    wallS: r(h.wallS),
+    countedS: r(h.countedS),
+    cpuS: r(h.cpuS),
+    waitedS: r(h.waitedS),
+    ...(h.pressureS === undefined ? {} : { pressureS: r(h.pressureS) }),
+    lastSilence: { wallS: r(h.lastSilence.wallS), countedS: r(h.lastSilence.countedS) },
+    starved: h.starved.map((x) => ({ fromS: r(x.fromS), toS: r(x.toS), wallS: r(x.wallS), deniedS: r(x.deniedS) })),
+  };
 }

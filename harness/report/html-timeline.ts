@@ -147,6 +147,17 @@ export function timelineSvg(t: Timeline): string {
     );
   }
 
+  // where the host held the guest back (≥ half the wall time): on the guest's clock a starved
+  // stretch is short, so it is drawn at least 3 px wide and its title says what it cost in wall time
+  for (const st of t.host?.starved ?? []) {
+    const x1 = x(st.fromS);
+    const x2 = x(st.toS);
+    parts.push(
+      `<rect class="host-starved" data-denied-s="${n(st.deniedS)}" x="${n(x1)}" y="${labelTop - 10}" width="${n(Math.max(3, x2 - x1))}" height="${n(axisY - labelTop + 10)}" fill="${outcomeColor("infra")}" fill-opacity="0.18">` +
+        `<title>host busy: ${fmtSeconds(st.wallS)} of wall time for ${fmtSeconds(st.toS - st.fromS)} of the guest's, waited ${fmtSeconds(st.deniedS)}</title></rect>`,
+    );
+  }
+
   // spans between consecutive milestones
   let previous = 0;
   for (const m of reached) {

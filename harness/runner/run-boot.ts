@@ -7,6 +7,10 @@ import { XenBuildError } from "../images/xen-build.ts";
 import { planBoot, type BootPlan } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
 import { startMachine, type MachineExit } from "../machines/process.ts";
+import { THREAD_NAMES_ARGV } from "../machines/threads.ts";
+import { HostClock } from "./host-clock.ts";
+import { hostBusyNote, hostStarved } from "./host-starved.ts";
+import type { ClockMark } from "./counted-clock.ts";
 import { ConsoleJudge, type JudgeStep } from "../milestones/judge.ts";
 import { interruptedBy, interruptionReason, onInterrupt } from "../interrupt.ts";
 import { judgedVerdict } from "../milestones/known-bad.ts";
@@ -27,7 +31,7 @@ import {
 } from "../postmortem/index.ts";
 import type { LiveCapture } from "../postmortem/capture.ts";
 import { missingPostMortem } from "../postmortem/summary.ts";
-import type { BootResult, ImageRecord, PackageVersion, ResultOutcome } from "../result.ts";
+import type { BootResult, HostShare, ImageRecord, PackageVersion, ResultOutcome } from "../result.ts";
 import { bootDir, serialLogPath } from "../run-layout.ts";
 import type { BootRef, RunListener } from "../run-events.ts";
 
@@ -60,6 +64,10 @@ interface ConsoleRun {
   startedAt: Date;
   /** What the post-mortem learnt while QEMU still ran. */
   live?: LiveCapture;
+  /** The host's share: QEMU's CPU and waiting, the boot on both clocks. */
+  host: HostShare;
+  /** The host starved the guest past the bound (runner/host-starved.ts): infra, said plainly. */
+  starved?: string;
 }
 
 /** setTimeout's limit (about 24.8 days); a later deadline just wakes the judge once in between. */
@@ -85,9 +93,13 @@ async function watchConsole(
   const log = openSync(serialLog, "w");
   const judge = new ConsoleJudge(exp, plan.sendContext);
   const startedAt = new Date();
-  const t0 = performance.now();
-  const now = () => (performance.now() - t0) / 1000;
-  const machine = startMachine(plan.binary, [...plan.argv, ...(plan.postMortemArgv ?? [])]);
+  const machine = startMachine(plan.binary, [...plan.argv, ...(plan.postMortemArgv ?? []), ...THREAD_NAMES_ARGV]);
+  // Every deadline is on the guest's clock: wall time minus the time QEMU's vCPUs waited for a host CPU.
+  const clock = new HostClock(machine.pid);
+  const now = () => clock.now();
+  let lastOutput: ClockMark = clock.mark();
+  // The window the next deadline closes, from when the runner first saw it (silence is measured from lastOutput).
+  let pending = { deadline: NaN, since: lastOutput };
   const stopAdopting = pm ? adoptRamFileSoon(pm) : () => {};
   // After the verdict the console belongs to the post-mortem's live keys.
   let tap: ((bytes: Buffer) => void) | undefined;
@@ -98,10 +110,16 @@ async function watchConsole(
     let logOpen = true;
     let logError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let starved: string | undefined;
+    // Readings between deadlines: where the host held the guest back, for the timeline.
+    const sampler = setInterval(() => clock.read(), 250);
     const finish = async (verdict?: MatcherVerdict) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearInterval(sampler);
+      clock.read();
+      const host = clock.share(lastOutput);
       stopAdopting();
       let live: LiveCapture | undefined;
       if (verdict && verdict.outcome !== "exited" && wantsPostMortem(pm, verdict.outcome)) {
@@ -131,6 +149,8 @@ async function watchConsole(
         exit,
         startedAt,
         ...(live ? { live } : {}),
+        host,
+        ...(starved ? { starved } : {}),
       });
     };
     // +1 ms: the deadline has passed when the timer fires, whatever the two clocks' rounding.
@@ -151,8 +171,24 @@ async function watchConsole(
     const wake = (afterReads = false) => {
       if (finished) return;
       if (!afterReads) return void setImmediate(() => wake(true));
-      apply(judge.tick(now()));
+      const at = clock.read();
+      starved = starvedNow(at);
+      if (starved) return void finish();
+      apply(judge.tick(at));
       if (!finished) arm();
+    };
+    // The bound (runner/host-starved.ts): the silence since the last output, and any other deadline
+    // from when it became the next one (at least a silence long, so a moment's stall is not blamed).
+    const starvedNow = (at: number): string | undefined => {
+      const mark = clock.mark();
+      const deadline = judge.nextDeadline();
+      if (deadline !== pending.deadline) pending = { deadline, since: mark };
+      const window = Math.max(deadline - pending.since.countedS, exp.silenceS);
+      if (at >= deadline) return undefined;
+      return (
+        hostStarved(lastOutput, mark, exp.silenceS, "silence") ??
+        hostStarved(pending.since, mark, window, "waiting for the next deadline")
+      );
     };
     const stopWatchingSignals = onInterrupt((signal) => {
       logError ??= interruptionReason(signal);
@@ -171,7 +207,9 @@ async function watchConsole(
         return;
       }
       if (finished) return tap?.(bytes);
-      apply(judge.feed(now(), bytes));
+      const at = now();
+      lastOutput = clock.mark();
+      apply(judge.feed(at, bytes));
     });
     arm();
     void machine.exited.then((exit) => {
@@ -183,6 +221,7 @@ async function watchConsole(
 /** QEMU that died on its own without a word, or by a signal we did not send, is infra (retryable), not a boot result. */
 function infraExit(run: ConsoleRun): string | undefined {
   const { exit, verdict } = run;
+  if (run.starved) return run.starved;
   if (run.logError || !verdict) return run.logError ?? "stopped without a verdict";
   if (verdict.outcome !== "exited" || exit.killedByUs) return undefined;
   if (exit.signal) return `QEMU was killed by ${exit.signal}${exit.stderr ? `: ${exit.stderr}` : ""}`;
@@ -320,20 +359,24 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
       : pm.setup
         ? await concludePostMortem(exp, pm.setup, run.live, dir)
         : missingPostMortem(pm.problem!);
-    result = {
-      ...(await baseResult(c)),
-      milestones: run.milestones,
-      slices: run.slices,
-      ...(run.verdict ? { verdict: run.verdict } : {}),
-      ...(postmortem ? { postmortem } : {}),
-      ...(infra || !run.verdict
+    const judged =
+      infra || !run.verdict
         ? notBooted("infra", infra ?? "no verdict")
         : outcomeOf(
             exp,
             run.verdict,
             postmortem,
             Object.values(run.slices).flatMap((t) => t.split("\n")),
-          )),
+          );
+    result = {
+      ...(await baseResult(c)),
+      milestones: run.milestones,
+      slices: run.slices,
+      ...(run.verdict ? { verdict: run.verdict } : {}),
+      ...(postmortem ? { postmortem } : {}),
+      ...judged,
+      summary: judged.summary + hostBusyNote(run.host),
+      host: run.host,
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

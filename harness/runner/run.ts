@@ -4,7 +4,6 @@
  * each boot's serial.log (and post-mortem files); writers and the terminal subscribe to its
  * events (run-events.ts). Every option reaches every boot, whatever the mode.
  */
-import { availableParallelism } from "node:os";
 import type { Expectation } from "../expectations/loader.ts";
 import { prepareImages, type PreparedImages } from "../images/prepare.ts";
 import { interruptedBy, onInterrupt } from "../interrupt.ts";
@@ -15,12 +14,13 @@ import type { BootResult } from "../result.ts";
 import type { RunListener, RunResults } from "../run-events.ts";
 import { attemptDir, repeatDir } from "../run-layout.ts";
 import { exitCodeFor } from "../vocabulary.ts";
+import { defaultLanes } from "./lanes.ts";
 import { runBoot, type RunOptions as BootOptions } from "./run-boot.ts";
 
 export interface RunOptions {
   /** The run directory (it exists): boots keep their serial.log below it (run-layout.ts). */
   runDir: string;
-  /** Boots at once (default: the number of cores). */
+  /** Boots at once (default: cores / the machines' vCPUs, lanes.ts). */
   jobs?: number;
   /** Re-run a boot whose outcome was infra, up to this many more times. */
   retries?: number;
@@ -79,7 +79,7 @@ export async function runBoots(expectations: Expectation[], opts: RunOptions): P
       attempts[e]![slot] = await bootWithRetries(exp, boot, opts.retries ?? 0);
     }
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), queue.length));
+  const jobs = Math.max(1, Math.min(opts.jobs ?? defaultLanes(expectations.map((e) => e.machine.cpus)), queue.length));
   await Promise.all(Array.from({ length: jobs }, worker));
   stopRecording();
 

@@ -10,6 +10,7 @@ import type { BootOutcome, Cause, MatcherVerdict } from "../../harness/milestone
 import { writeFileAtomic } from "../../harness/artifacts/atomic-write.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
 import { timelineJson } from "../../harness/artifacts/timeline.ts";
+import { timelineSvg } from "../../harness/report/html-timeline.ts";
 import { writeBootArtifacts, writeRunJunit } from "../../harness/artifacts/run-dir.ts";
 import type { BootResult } from "../../harness/result.ts";
 
@@ -370,5 +371,47 @@ describe("artifacts on disk", () => {
     expect(suites.testsuite.map((s: Node) => s.name)).toEqual(["xen-arm64", "xen-arm64-gicv2", "x86"]);
     expect(counts(suites)).toEqual({ tests: 12, failures: 1, errors: 4, skipped: 2 });
     expect(suites.testsuite[1].testcase[0].classname).toBe("xen-arm64-gicv2");
+  });
+});
+
+describe("the host's share of a boot", () => {
+  const host = {
+    source: "schedstat" as const,
+    note: "schedstat of vCPU threads CPU 0/TCG, CPU 1/TCG",
+    wallS: 34.7352,
+    countedS: 10,
+    cpuS: 9.15,
+    waitedS: 62.05,
+    pressureS: 34.5,
+    lastSilence: { wallS: 0.002, countedS: 0.001 },
+    starved: [{ fromS: 2.5, toS: 3, wallS: 20.2, deniedS: 19.7 }],
+  };
+
+  test("timeline.json and the JUnit properties carry it; the report's timeline shades the starved stretch", () => {
+    const r = boot("pass", 4, { kind: "all-milestones" }, { host });
+    const t = timelineJson(r);
+    expect(t.host).toMatchObject({
+      source: "schedstat",
+      wallS: 34.735,
+      countedS: 10,
+      waitedS: 62.05,
+      starved: host.starved,
+    });
+    const suite = parseJunit(junitForBoots([r])).testsuite[0];
+    expect(props(suite)).toMatchObject({
+      "host.clock": "schedstat: schedstat of vCPU threads CPU 0/TCG, CPU 1/TCG",
+      "host.cpuS": "9.15",
+      "host.waitedS": "62.05",
+      "host.wallS": "34.735",
+      "host.countedS": "10",
+      "host.lastSilence.wallS": "0.002",
+      "host.lastSilence.countedS": "0.001",
+      "host.pressureS": "34.5",
+    });
+    const svg = timelineSvg(t);
+    expect(svg).toMatch(
+      /<rect class="host-starved" data-denied-s="19.7"[^>]*><title>host busy: 20.2 s of wall time for 0.50 s of the guest's, waited 19.7 s<\/title>/,
+    );
+    expect(timelineSvg(timelineJson(boot("pass", 4, { kind: "all-milestones" })))).not.toContain("host-starved");
   });
 });
