@@ -73,7 +73,10 @@ export function xenSourceIssues(
   const sources = Object.entries(images).filter(([, s]) => s.kind === "xen-source");
   // The cross compilers set up are aarch64's and the host's: arm32 Xen is Debian's binary only.
   if (arch === "arm")
-    return sources.map(([role]) => ({ path: ["images", role], message: "xenFromSource builds Xen for aarch64 or x86_64, not arm" }));
+    return sources.map(([role]) => ({
+      path: ["images", role],
+      message: "xenFromSource builds Xen for aarch64 or x86_64, not arm",
+    }));
   return sources
     .filter(([, s]) => (s as XenSource).arch && (s as XenSource).arch !== arch)
     .map(([role, s]) => ({

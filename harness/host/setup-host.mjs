@@ -33,7 +33,10 @@ function enableSourcePackages(log) {
   const list = existsSync(SOURCES_LIST) ? readFileSync(SOURCES_LIST, "utf8") : "";
   if (/^deb /m.test(list) && !/^deb-src /m.test(list)) {
     log(`setup-host: deb-src twins of the deb lines added to ${SOURCES_LIST}`);
-    const twins = list.split("\n").filter((l) => l.startsWith("deb ")).map((l) => l.replace(/^deb /, "deb-src "));
+    const twins = list
+      .split("\n")
+      .filter((l) => l.startsWith("deb "))
+      .map((l) => l.replace(/^deb /, "deb-src "));
     writeFileSync(SOURCES_LIST, `${list.replace(/\n?$/, "\n")}${twins.join("\n")}\n`);
     return true;
   }
@@ -88,7 +91,8 @@ export function setupHost(needs, { dryRun = false, log = console.log } = {}) {
   const stale =
     sourcesAdded ||
     foreign.some((a) => spawnSync("apt-cache", ["show", `busybox-static:${a}`]).status !== 0) ||
-    (needs.xenSource && !/^Package: xen$/m.test(spawnSync("apt-cache", ["showsrc", "xen"], { encoding: "utf8" }).stdout ?? ""));
+    (needs.xenSource &&
+      !/^Package: xen$/m.test(spawnSync("apt-cache", ["showsrc", "xen"], { encoding: "utf8" }).stdout ?? ""));
   if ((addArches.length || missing.length || stale) && process.getuid?.() !== 0)
     throw new Error(`run as root (apt-get install ${missing.join(" ")})`);
   for (const arch of addArches) execFileSync("dpkg", ["--add-architecture", arch], { stdio: "inherit" });

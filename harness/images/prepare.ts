@@ -146,7 +146,8 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
       continue;
     }
     if (source.kind === "xen-source") {
-      if (exp.machine.arch === "arm") throw new ImageError(`${exp.file}: images.${role}: xenFromSource does not build arm32 Xen`);
+      if (exp.machine.arch === "arm")
+        throw new ImageError(`${exp.file}: images.${role}: xenFromSource does not build arm32 Xen`);
       const made = await buildXen(source, exp.machine.arch, `${exp.file}: images.${role}`).catch((error: unknown) => {
         if (error instanceof XenBuildError) error.role = role;
         throw error;
