@@ -1,4 +1,6 @@
+import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 import { defaultLanes } from "./harness/runner/lanes.ts";
 
@@ -7,12 +9,18 @@ import { defaultLanes } from "./harness/runner/lanes.ts";
 // other files (fake QEMU, replays, lint) use every core.
 const BOOT_TESTS = "tests/boot/**/*.test.ts";
 
+// Every boot the suite starts, one JSON line each, for bench/suite-table.ts (which file booted
+// what, how long, how often the same configuration): a fresh file per `vitest run`.
+process.env.BOOTLOG_BOOT_TRACE ??= resolve("artifacts/boot-trace.jsonl");
+rmSync(process.env.BOOTLOG_BOOT_TRACE, { force: true });
+
 export default defineConfig({
   test: {
     // Boot tests start real QEMU: a boot takes seconds to a minute under TCG.
     testTimeout: 60_000,
     hookTimeout: 240_000,
     pool: "forks",
+    setupFiles: ["tests/helpers/trace-label.ts"],
     maxWorkers: availableParallelism(),
     reporters: ["default", "junit"],
     outputFile: { junit: "artifacts/vitest-junit.xml" },

@@ -15,6 +15,7 @@ import { wallTime } from "./wall-time.ts";
 import { repeatWallTime } from "./repeat-wall-time.ts";
 import { xenBuildBench } from "./xen-build.ts";
 import { busyHost } from "./busy-host.ts";
+import { suiteTableBench } from "./suite-table.ts";
 
 const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["matcher", matcherThroughput],
@@ -28,6 +29,7 @@ const BENCHES: [string, () => Promise<BenchResult[]>][] = [
   ["postmortem", postMortemBench],
   ["xen-build", xenBuildBench],
   ["npm-test", npmTest],
+  ["suite", suiteTableBench],
 ];
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());

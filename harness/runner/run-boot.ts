@@ -8,6 +8,7 @@ import { planBoot, type BootPlan } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
 import { startMachine, type MachineExit } from "../machines/process.ts";
 import { THREAD_NAMES_ARGV } from "../machines/threads.ts";
+import { traceBoot } from "./boot-trace.ts";
 import { HostClock } from "./host-clock.ts";
 import { hostBusyNote, hostStarved } from "./host-starved.ts";
 import type { ClockMark } from "./counted-clock.ts";
@@ -398,5 +399,6 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
       result = { ...result, ...notBooted("infra", result.error ? `${result.error}; ${message}` : message) };
     }
   }
+  traceBoot(result);
   return result;
 }
