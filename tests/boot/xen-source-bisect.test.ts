@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, test } from "vitest";
 import { BOOKWORM_XEN_SOURCE, debianSource } from "../../harness/expectations/xen-source.ts";
@@ -21,6 +21,8 @@ import { BOOTLOG } from "../helpers/cli.ts";
 const work = join(tmpdir(), "bootlog-xen-bisect");
 const repo = join(work, "src");
 const artifacts = join(work, "artifacts");
+// The Xen checkout is no bootlog project: the boot comes from bootlog's own expectations.
+const EXPECTATIONS = ["--expectations", resolve("expectations")];
 // Fixed dates: the same commits (and so the same cache keys) every run.
 const env = { ...GIT_ENV, GIT_AUTHOR_DATE: "2026-12-01T12:00:00Z", GIT_COMMITTER_DATE: "2026-12-01T12:00:00Z" };
 const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
@@ -109,7 +111,19 @@ describe("git bisect run bootlog bisect arm64-xen-dom0 --xen-tree .", () => {
       await git("bisect", "start", commits.at(-1)!, commits[0]!);
       const run = await execa(
         "git",
-        ["bisect", "run", "node", BOOTLOG, "bisect", "arm64-xen-dom0", "--xen-tree", ".", "--artifacts", artifacts],
+        [
+          "bisect",
+          "run",
+          "node",
+          BOOTLOG,
+          "bisect",
+          "arm64-xen-dom0",
+          "--xen-tree",
+          ".",
+          ...EXPECTATIONS,
+          "--artifacts",
+          artifacts,
+        ],
         { cwd: repo, env, reject: false, all: true },
       );
       await git("bisect", "reset");
@@ -161,7 +175,18 @@ describe("git bisect run bootlog bisect arm64-xen-dom0 --xen-tree .", () => {
       await git("checkout", "-q", commits[UNBUILDABLE]!);
       const broken = await execa(
         "node",
-        [BOOTLOG, "bisect", "arm64-xen-dom0", "--xen-tree", ".", "--retries", "0", "--artifacts", artifacts],
+        [
+          BOOTLOG,
+          "bisect",
+          "arm64-xen-dom0",
+          "--xen-tree",
+          ".",
+          ...EXPECTATIONS,
+          "--retries",
+          "0",
+          "--artifacts",
+          artifacts,
+        ],
         {
           cwd: repo,
           reject: false,
