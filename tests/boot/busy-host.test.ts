@@ -93,7 +93,9 @@ describe("judged right on a busy host", () => {
       expect(r.knownBad?.judgement?.status, describeRun(r)).toBe("reproduced");
       const silence = 8;
       const h = r.host!;
-      expect(h.lastSilence.countedS).toBeGreaterThanOrEqual(silence);
+      // The record's silence starts at the last byte's read and the judge's at the same chunk's
+      // turn in the event loop: they may differ by milliseconds, never by a schedstat interval.
+      expect(h.lastSilence.countedS).toBeGreaterThanOrEqual(silence - 0.05);
       expect(h.lastSilence.wallS).toBeLessThan(STARVED_RATIO * silence);
       // Later than on an idle host by what the guest was denied (to the 250 ms between readings).
       expect(h.lastSilence.wallS - h.lastSilence.countedS).toBeCloseTo(h.wallS - h.countedS, 0);
