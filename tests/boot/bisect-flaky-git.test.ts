@@ -14,9 +14,8 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
-import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
+import { GIT_ENV, gitBisectRun, scratchRepo } from "../helpers/scratch-repo.ts";
 import { missProbability } from "../../harness/stats/bisect-rule.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const RUNS = 6;
@@ -76,34 +75,13 @@ describe("git bisect run bootlog bisect --runs 6 over an intermittent regression
   });
 
   test("names the commit that made init flaky; each step judged over 6 runs", { timeout: 180_000 }, async () => {
-    await git("bisect", "start", commits.at(-1)!, commits[0]!);
-    const run = await execa(
-      "git",
-      [
-        "bisect",
-        "run",
-        "node",
-        BOOTLOG,
-        "bisect",
-        "boot.ts",
-        "--runs",
-        String(RUNS),
-        "--bad-if",
-        "fail after init-started",
-        "--artifacts",
-        artifacts,
-      ],
-      {
-        cwd: repo,
-        env: { ...GIT_ENV, NO_COLOR: "1" },
-        reject: false,
-        all: true,
-      },
+    const { exitCode, output, firstBad } = await gitBisectRun(
+      repo,
+      { ...GIT_ENV, NO_COLOR: "1" },
+      { good: commits[0]!, bad: commits.at(-1)! },
+      ["boot.ts", "--runs", String(RUNS), "--bad-if", "fail after init-started", "--artifacts", artifacts],
     );
-    await git("bisect", "reset");
-    const output = run.all ?? "";
-    expect(run.exitCode, output).toBe(0);
-    const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
+    expect(exitCode, output).toBe(0);
     expect(firstBad, output).toEqual([commits[BREAKING]]);
 
     const steps = [

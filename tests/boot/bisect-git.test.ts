@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
-import { GIT_ENV, scratchRepo } from "../helpers/scratch-repo.ts";
+import { GIT_ENV, gitBisectRun, scratchRepo } from "../helpers/scratch-repo.ts";
 import { arm64XenImages } from "../helpers/arm64-images.ts";
 import { BOOTLOG } from "../helpers/cli.ts";
 
@@ -100,33 +100,14 @@ describe("git bisect run bootlog bisect", () => {
     "names exactly the commit that broke the boot; a broken expectation on the way is skipped (125), not bad",
     { timeout: 240_000 },
     async () => {
-      await git("bisect", "start", commits.at(-1)!, commits[0]!);
-      const run = await execa(
-        "git",
-        [
-          "bisect",
-          "run",
-          "node",
-          BOOTLOG,
-          "bisect",
-          "boot.ts",
-          "--bad-if",
-          "hang after start",
-          "--artifacts",
-          artifacts,
-        ],
-        {
-          cwd: repo,
-          env: GIT_ENV,
-          reject: false,
-          all: true,
-        },
+      const { exitCode, output, firstBad } = await gitBisectRun(
+        repo,
+        GIT_ENV,
+        { good: commits[0]!, bad: commits.at(-1)! },
+        ["boot.ts", "--bad-if", "hang after start", "--artifacts", artifacts],
       );
-      await git("bisect", "reset");
-      const output = run.all ?? "";
-      expect(run.exitCode, output).toBe(0);
+      expect(exitCode, output).toBe(0);
 
-      const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
       expect(firstBad, output).toEqual([commits[BREAKING]]);
 
       // Each step's answer agrees with what the commit really is.

@@ -15,7 +15,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, test } from "vitest";
 import { BOOKWORM_XEN_SOURCE, debianSource } from "../../harness/expectations/xen-source.ts";
 import { resolveXenSource } from "../../harness/images/xen-source-tree.ts";
-import { GIT_ENV } from "../helpers/scratch-repo.ts";
+import { GIT_ENV, gitBisectRun } from "../helpers/scratch-repo.ts";
 import { BOOTLOG } from "../helpers/cli.ts";
 
 const work = join(tmpdir(), "bootlog-xen-bisect");
@@ -108,28 +108,13 @@ describe("git bisect run bootlog bisect arm64-xen-dom0 --xen-tree .", () => {
     "builds and boots each tested commit and names the one that broke dom0; an unbuildable commit is skipped (125)",
     { timeout: 1_800_000 },
     async () => {
-      await git("bisect", "start", commits.at(-1)!, commits[0]!);
-      const run = await execa(
-        "git",
-        [
-          "bisect",
-          "run",
-          "node",
-          BOOTLOG,
-          "bisect",
-          "arm64-xen-dom0",
-          "--xen-tree",
-          ".",
-          ...EXPECTATIONS,
-          "--artifacts",
-          artifacts,
-        ],
-        { cwd: repo, env, reject: false, all: true },
+      const { exitCode, output, firstBad } = await gitBisectRun(
+        repo,
+        env,
+        { good: commits[0]!, bad: commits.at(-1)! },
+        ["arm64-xen-dom0", "--xen-tree", ".", ...EXPECTATIONS, "--artifacts", artifacts],
       );
-      await git("bisect", "reset");
-      const output = run.all ?? "";
-      expect(run.exitCode, output).toBe(0);
-      const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
+      expect(exitCode, output).toBe(0);
       expect(firstBad, output).toEqual([commits[BREAKING]]);
 
       const steps = [...output.matchAll(/^bisect: (good|bad|skip) \(exit (\d+)\) at ([0-9a-f]{40})/gm)].map((m) => ({

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll } from "vitest";
+import { BOOTLOG } from "./cli.ts";
 
 /** Who commits in a test's repository (git refuses to commit without a name). */
 export const GIT_ENV = {
@@ -25,4 +26,28 @@ export function scratchRepo(label: string) {
     artifacts: join(work, "artifacts"),
     git: (...args: string[]) => execa("git", args, { cwd: repo, env: GIT_ENV }),
   };
+}
+
+/**
+ * `git bisect run bootlog bisect ARGS` in `repo`, from `bad` back to `good`, then `git bisect
+ * reset`: git's exit code, everything it and bootlog printed, and the commits git named first bad.
+ */
+export async function gitBisectRun(
+  repo: string,
+  env: Record<string, string>,
+  range: { good: string; bad: string },
+  bootlogArgs: string[],
+) {
+  const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
+  await git("bisect", "start", range.bad, range.good);
+  const run = await execa("git", ["bisect", "run", "node", BOOTLOG, "bisect", ...bootlogArgs], {
+    cwd: repo,
+    env,
+    reject: false,
+    all: true,
+  });
+  await git("bisect", "reset");
+  const output = run.all ?? "";
+  const firstBad = [...output.matchAll(/^([0-9a-f]{40}) is the first bad commit$/gm)].map((m) => m[1]);
+  return { exitCode: run.exitCode, output, firstBad };
 }
