@@ -25,9 +25,10 @@ const SOURCES_LIST = "/etc/apt/sources.list";
  * "deb" entry. Returns whether it changed anything (apt-get update is then due).
  */
 function enableSourcePackages(log) {
-  if (existsSync(DEB822) && /^Types: deb$/m.test(readFileSync(DEB822, "utf8"))) {
+  const stanzas = existsSync(DEB822) ? readFileSync(DEB822, "utf8") : "";
+  if (/^Types: deb$/m.test(stanzas)) {
     log(`setup-host: deb-src added to the Types of ${DEB822}`);
-    writeFileSync(DEB822, readFileSync(DEB822, "utf8").replace(/^Types: deb$/gm, "Types: deb deb-src"));
+    writeFileSync(DEB822, stanzas.replace(/^Types: deb$/gm, "Types: deb deb-src"));
     return true;
   }
   const list = existsSync(SOURCES_LIST) ? readFileSync(SOURCES_LIST, "utf8") : "";
