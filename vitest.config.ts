@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 import { defaultLanes } from "./harness/runner/lanes.ts";
 
-// Boot test files run side by side only as far as bootlog's own default lanes go (cores / the
-// machines' 2 vCPUs: one on a 2-core host), so a boot test never starves another's QEMU; the
-// other files (fake QEMU, replays, lint) use every core.
+// Boot test files run side by side as far as bootlog's own default lanes go (harness/runner/lanes.ts:
+// two on a 2-core host); the other files (fake QEMU, replays, lint) use every core. The busy-host
+// test loads the host on purpose, so it runs alone, after everything else.
 const BOOT_TESTS = "tests/boot/**/*.test.ts";
+const ALONE = ["tests/boot/busy-host.test.ts"];
 
 // Every boot the suite starts, one JSON line each, for bench/suite-table.ts (which file booted
 // what, how long, how often the same configuration): a fresh file per `vitest run`.
@@ -27,9 +28,24 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["tests/**/*.test.ts"], exclude: [...configDefaults.exclude, BOOT_TESTS] },
+        test: {
+          name: "unit",
+          sequence: { groupOrder: 0 },
+          include: ["tests/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, BOOT_TESTS],
+        },
       },
-      { extends: true, test: { name: "boot", include: [BOOT_TESTS], maxWorkers: defaultLanes([2]) } },
+      {
+        extends: true,
+        test: {
+          name: "boot",
+          sequence: { groupOrder: 0 },
+          include: [BOOT_TESTS],
+          exclude: [...configDefaults.exclude, ...ALONE],
+          maxWorkers: defaultLanes([2]),
+        },
+      },
+      { extends: true, test: { name: "boot-alone", include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
