@@ -5,10 +5,10 @@ import { configDefaults, defineConfig } from "vitest/config";
 import { defaultLanes } from "./harness/runner/lanes.ts";
 
 // Boot test files run side by side as far as bootlog's own default lanes go (harness/runner/lanes.ts:
-// two on a 2-core host); the other files (fake QEMU, replays, lint) use every core. The busy-host
-// test loads the host on purpose, so it runs alone, after everything else.
+// two on a 2-core host); the other files (fake QEMU, replays, lint) use every core. The tests that
+// load the host on purpose run alone, after everything else.
 const BOOT_TESTS = "tests/boot/**/*.test.ts";
-const ALONE = ["tests/boot/busy-host.test.ts"];
+const ALONE = ["tests/boot/busy-host.test.ts", "tests/hardening/starved-windows.test.ts"];
 
 // Every boot the suite starts, one JSON line each, for bench/suite-table.ts (which file booted
 // what, how long, how often the same configuration): a fresh file per `vitest run`.
@@ -32,7 +32,7 @@ export default defineConfig({
           name: "unit",
           sequence: { groupOrder: 0 },
           include: ["tests/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, BOOT_TESTS],
+          exclude: [...configDefaults.exclude, BOOT_TESTS, ...ALONE],
         },
       },
       {

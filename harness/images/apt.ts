@@ -1,9 +1,8 @@
 import { execa } from "execa";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { PackageVersion } from "../result.ts";
-import { cacheRoot, keyHash } from "./cache.ts";
+import { memo } from "./cache.ts";
 
 /** An image could not be prepared: an infra problem, never a boot failure. */
 export class ImageError extends Error {
@@ -56,7 +55,7 @@ async function followMetapackage(pkg: string, arch: string, version: string): Pr
 }
 
 /** What apt knows changes only with `apt-get update`: the lists directory and apt's binary cache say when. */
-async function aptListsState(): Promise<number[]> {
+export async function aptListsState(): Promise<number[]> {
   return Promise.all(
     ["/var/lib/apt/lists", "/var/cache/apt/pkgcache.bin"].map((path) =>
       stat(path).then(
@@ -78,26 +77,15 @@ export async function resolvePackage(
   options: { version?: string; follow?: boolean },
 ): Promise<PackageVersion> {
   const request = { pkg, arch, version: options.version, follow: options.follow, apt: await aptListsState() };
-  const remembered = join(cacheRoot(), "apt-resolved", `${keyHash(request)}.json`);
-  // A memo only: one that does not parse (or lacks a field) is asked again.
-  const known = await readFile(remembered, "utf8").then(
-    (text) => {
-      try {
-        return JSON.parse(text) as PackageVersion;
-      } catch {
-        return undefined;
-      }
+  return memo(
+    "apt-resolved",
+    request,
+    (known) => {
+      const k = known as Partial<PackageVersion>;
+      return typeof k.package === "string" && typeof k.version === "string" && typeof k.arch === "string";
     },
-    () => undefined,
+    () => resolveWithAptCache(pkg, arch, options),
   );
-  if (typeof known?.package === "string" && typeof known.version === "string" && typeof known.arch === "string")
-    return known;
-  const resolved = await resolveWithAptCache(pkg, arch, options);
-  // A memo only: a read-only cache answers as well, just slower next time.
-  await mkdir(dirname(remembered), { recursive: true })
-    .then(() => writeFileAtomic(remembered, JSON.stringify(resolved)))
-    .catch(() => {});
-  return resolved;
 }
 
 async function resolveWithAptCache(

@@ -30,6 +30,36 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * An answer worth keeping (what apt resolved, which files a closure takes), as JSON under its key.
+ * A memo only: one that does not parse or that `usable` rejects is computed again, and a
+ * read-only cache answers as well, just slower next time.
+ */
+export async function memo<T>(
+  kind: string,
+  key: unknown,
+  usable: (known: unknown) => Promise<boolean> | boolean,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const file = join(cacheRoot(), kind, `${keyHash(key)}.json`);
+  const known = await readFile(file, "utf8").then(
+    (text) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+    () => undefined,
+  );
+  if (known !== undefined && (await usable(known))) return known as T;
+  const answer = await compute();
+  await mkdir(join(cacheRoot(), kind), { recursive: true })
+    .then(() => writeFileAtomic(file, JSON.stringify(answer)))
+    .catch(() => {});
+  return answer;
+}
+
 /** `--verify-cache`: hash every entry in full when used, not only those whose size or mtime changed. */
 let verifyEveryEntry = false;
 export function setVerifyCache(on: boolean): void {

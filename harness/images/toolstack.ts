@@ -3,8 +3,8 @@ import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, r
 import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { PackageVersion } from "../result.ts";
-import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
-import { cachedDir } from "./cache.ts";
+import { aptListsState, downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
+import { cachedDir, memo } from "./cache.ts";
 
 /**
  * dom0's toolstack from Debian's packages, never installed on the host: xen-utils-4.17 unpacked,
@@ -87,11 +87,44 @@ export interface ToolstackFiles {
 }
 
 /**
+ * The closure below, remembered while apt's lists stay as they are: every package in it is then
+ * the same version, so every ELF file and NEEDED entry is the same, and a warm `prepare` runs no
+ * readelf (it ran one per file, ~170 processes, most of a second `prepare`'s time). The answer
+ * is used only while every file it names is still in the cache.
+ */
+export async function toolstackFiles(
+  debArch: keyof typeof TRIPLET,
+  xenVersion: string | undefined,
+  built: string[],
+): Promise<ToolstackFiles> {
+  type Remembered = { files: [string, string][]; packages: PackageVersion[] };
+  const key = { debArch, xenVersion, programs: PROGRAMS, dlopened: DLOPENED, apt: await aptListsState() };
+  const stillCached = async (known: unknown) => {
+    const files = (known as Partial<Remembered>).files;
+    if (!Array.isArray(files) || !Array.isArray((known as Remembered).packages)) return false;
+    const present = await Promise.all(
+      files.map(([, host]) =>
+        lstat(host).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return present.every(Boolean);
+  };
+  const closure = await memo<Remembered>("toolstack-closure", key, stillCached, async () => {
+    const found = await toolstackClosure(debArch, xenVersion, built);
+    return { files: [...found.files], packages: found.packages };
+  });
+  return { files: new Map(closure.files), packages: closure.packages };
+}
+
+/**
  * The programs and their closure of shared libraries. Packages are taken in layers: those of
  * the programs, then the Depends of every package kept so far; a package is kept only when it
  * provides a library some kept ELF file needs. Fails naming what no package provides.
  */
-export async function toolstackFiles(
+async function toolstackClosure(
   debArch: keyof typeof TRIPLET,
   xenVersion: string | undefined,
   built: string[],

@@ -56,7 +56,15 @@ export function crossCompile(arch: Arch): string {
   return HOST[process.arch] === arch ? "" : `${arch === "aarch64" ? "aarch64" : "x86_64"}-linux-gnu-`;
 }
 
-async function compilerVersion(prefix: string): Promise<string> {
+/** Asked once per process: every source-built expectation of a run uses the same compiler. */
+const compilerVersions = new Map<string, Promise<string>>();
+function compilerVersion(prefix: string): Promise<string> {
+  let known = compilerVersions.get(prefix);
+  if (!known) compilerVersions.set(prefix, (known = askCompilerVersion(prefix)));
+  return known;
+}
+
+async function askCompilerVersion(prefix: string): Promise<string> {
   const gcc = await execa(`${prefix}gcc`, ["--version"], { reject: false });
   const ld = await execa(`${prefix}ld`, ["--version"], { reject: false });
   if (gcc.exitCode !== 0 || ld.exitCode !== 0)

@@ -9,8 +9,8 @@ import { copyFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { XenSourceTree } from "../expectations/xen-source.ts";
-import { ImageError } from "./apt.ts";
-import { cachedDir, sha256File } from "./cache.ts";
+import { aptListsState, ImageError } from "./apt.ts";
+import { cachedDir, memo, sha256File } from "./cache.ts";
 
 /** The tree make runs in, and what names its contents (the build cache's key). */
 export interface ResolvedSource {
@@ -53,8 +53,18 @@ async function badSourceFiles(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Versions of a source package apt can fetch (deb-src entries), newest first. */
+/** Versions of a source package apt can fetch (deb-src entries), newest first; remembered until apt's lists change. */
 export async function sourceVersions(pkg: string): Promise<string[]> {
+  const key = { pkg, apt: await aptListsState() };
+  return memo(
+    "apt-source-versions",
+    key,
+    (known) => Array.isArray(known) && known.length > 0,
+    () => askSourceVersions(pkg),
+  );
+}
+
+async function askSourceVersions(pkg: string): Promise<string[]> {
   const { stdout } = await execa("apt-cache", ["showsrc", pkg], { reject: false });
   const packages = stdout
     .split(/\n\n+/)
