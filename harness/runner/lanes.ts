@@ -7,7 +7,8 @@
  * boot also waits (its hang's silence, U-Boot's and the toolstack's pauses, start-up and teardown),
  * and the guest's clock (runner/counted-clock.ts) takes the sharing out of every verdict. Measured
  * on 2 cores, 12 shipped expectations of every kind, `bootlog run --jobs 1/2/3`: 90.6 / 72.8 /
- * 71.5 s, every verdict right each time; so twice cores / vCPUs, where a third lane gains nothing.
+ * 71.5 s, every verdict right each time; so twice cores / vCPUs, where a third lane gains nothing,
+ * and never more lanes than cores (not measured beyond: 1-vCPU machines get one lane per core).
  */
 import { availableParallelism } from "node:os";
 
@@ -16,5 +17,5 @@ const SHARE = 2;
 
 export function defaultLanes(vcpus: readonly number[], cores = availableParallelism()): number {
   const widest = Math.max(1, ...vcpus);
-  return Math.max(1, Math.floor((SHARE * cores) / widest));
+  return Math.max(1, Math.min(cores, Math.floor((SHARE * cores) / widest)));
 }
