@@ -1,5 +1,6 @@
 /**
- * Second `prepare` of every expectation's images (warm cache). Goal: <= 1 s total.
+ * Second `prepare` of every expectation's images (warm cache). Goal (issue 25): <= 0.5 s as the
+ * CLI, start-up included.
  * A first pass fills the cache (may download); the second is timed, in this process and as the
  * CLI (`bootlog prepare`, which adds node + tsx start-up). Expectations whose user image is not
  * set are skipped, as `bootlog prepare` does. Also timed: one `apt-cache policy` call as this
@@ -14,7 +15,7 @@ import { loadAllExpectations } from "../harness/expectations/loader.ts";
 import { prepareImages } from "../harness/images/prepare.ts";
 import { fmt, runIfMain, type BenchResult } from "./lib.ts";
 
-const GOAL_S = 1;
+const GOAL_S = 0.5;
 const run = promisify(execFile);
 
 async function seconds(f: () => Promise<unknown>): Promise<number> {
@@ -61,13 +62,12 @@ export async function prepareWarm(): Promise<BenchResult[]> {
   }
   return [
     {
-      name: `second prepare of every expectation's images, warm cache (${usable.length} of ${all.length} expectations)`,
-      figure: `${fmt(total)} s`,
-      goal: `<= ${GOAL_S} s total`,
-      ok: total <= GOAL_S,
+      name: `second bootlog prepare of every expectation's images, warm cache (${usable.length} of ${all.length} expectations)`,
+      figure: `${fmt(cli)} s`,
+      goal: `<= ${GOAL_S} s, start-up included`,
+      ok: cli <= GOAL_S,
       notes: [
-        `per expectation: ${each.join("; ")}`,
-        `as the CLI (bootlog prepare, node + tsx start-up included): ${fmt(cli)} s`,
+        `in this process (no start-up): ${fmt(total)} s; per expectation: ${each.join("; ")}`,
         `one apt-cache policy call: ${fmt(aptAsIs)} s on this host; ${fmt(aptPersistent)} s with a persistent pkgcache (-o Dir::Cache::pkgcache=…)`,
       ],
     },
