@@ -22,7 +22,10 @@ export default defineConfig({
     hookTimeout: 240_000,
     pool: "forks",
     setupFiles: ["tests/helpers/trace-label.ts"],
-    maxWorkers: availableParallelism(),
+    // One file more than cores: boot files spend part of their time waiting (a hang's silence,
+    // lava-run's timeouts, npm installs), so a third file keeps both cores busy; the suite's
+    // user + system CPU over its wall time says how far (bench/suite-table.ts).
+    maxWorkers: availableParallelism() + 1,
     reporters: ["default", "junit"],
     outputFile: { junit: "artifacts/vitest-junit.xml" },
     projects: [

@@ -78,7 +78,7 @@ describe("boot-wrapper-xen that hangs after the wrapper's banner, tracked as kno
     const r = result();
     // ... and the post-mortem finds why in Xen's console ring, with the vCPUs in Xen (EL2) or in the dom0 it went on to start.
     expect(r.summary).toMatch(
-      /^KNOWN-BAD HANG after "boot-wrapper": silent 15\.\d s, last line "Boot-wrapper v0\.2 \(bootlog test image\)" — memory shows \(XEN\) Bad console= option 'dtuart'; \(XEN\) Unable to find device "\/pl011,0x09000000"(; vCPU\d (EL2 Xen|EL1 dom0 kernel|EL0 dom0 user space)){2}$/,
+      /^KNOWN-BAD HANG after "boot-wrapper": silent 15\.\d s, last line "Boot-wrapper v0\.2 \(bootlog test image\)" — memory shows \(XEN\) Bad console= option 'dtuart'; \(XEN\) Unable to find device "\/pl011,0x09000000"(; vCPU\d (EL2 Xen|EL1 dom0 kernel|EL0 dom0 user space)){2}( \(host busy: waited [\d.]+ s\))?$/,
     );
     const bannerAt = r.milestones[0]!.at!;
     expect(r.verdict!.at - bannerAt).toBeGreaterThanOrEqual(tracked.silenceS);

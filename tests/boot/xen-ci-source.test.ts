@@ -10,10 +10,12 @@ import { runBoot } from "../../harness/runner/run-boot.ts";
 import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 
+// Not anchored at a line's start where a domU prints it: dom0's console may have left a line
+// unfinished just then ("busybox: /usr/bin/awk: No such file or directory(XEN) DOM1: …").
 const JOBS: { name: string; passed: RegExp }[] = [
   { name: "xen-ci-dom0less-arm64-earlyprintk", passed: /^- Ready -\r?$/m },
-  { name: "xen-ci-dom0less-arm64-staticmem", passed: /^\(XEN\) DOM1: static-mem test passed\r?$/m },
-  { name: "xen-ci-dom0less-arm64-static-shared-mem", passed: /^\(XEN\) DOM2: static-shared-mem test passed\r?$/m },
+  { name: "xen-ci-dom0less-arm64-staticmem", passed: /\(XEN\) DOM1: static-mem test passed\r?$/m },
+  { name: "xen-ci-dom0less-arm64-static-shared-mem", passed: /\(XEN\) DOM2: static-shared-mem test passed\r?$/m },
   { name: "xen-ci-dom0less-arm64-boot-cpupools", passed: /^boot-cpupools test passed\r?$/m },
 ];
 
