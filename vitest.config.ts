@@ -23,8 +23,7 @@ export default defineConfig({
     pool: "forks",
     setupFiles: ["tests/helpers/trace-label.ts"],
     // One file more than cores: boot files spend part of their time waiting (a hang's silence,
-    // lava-run's timeouts, npm installs), so a third file keeps both cores busy; the suite's
-    // user + system CPU over its wall time says how far (bench/suite-table.ts).
+    // lava-run's timeouts, npm installs), so a third file keeps both cores busy.
     maxWorkers: availableParallelism() + 1,
     reporters: ["default", "junit"],
     outputFile: { junit: "artifacts/vitest-junit.xml" },
