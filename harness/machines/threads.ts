@@ -12,6 +12,12 @@ export interface ThreadStat {
   name: string;
   runNs: number;
   waitNs: number;
+  /**
+   * On a run queue now (state R in /proc/<pid>/task/<tid>/stat). The kernel adds a wait to
+   * schedstat only when the thread gets a CPU, so a thread starved since the last reading shows no
+   * new waiting yet: this says it is waiting. Absent in readings recorded before it was read.
+   */
+  runnable?: boolean;
 }
 
 /** Appended to QEMU's argv so each vCPU thread carries its name (not part of the reproduce command: it changes nothing in the guest). */
@@ -26,6 +32,9 @@ export function parseSchedstat(text: string): { runNs: number; waitNs: number } 
   return m ? { runNs: Number(m[1]), waitNs: Number(m[2]) } : undefined;
 }
 
+/** The state letter of a /proc/…/stat line: the field after the command, which is in parentheses and may hold any byte. */
+export const taskState = (stat: string): string | undefined => /\) (\S)/.exec(stat.slice(stat.lastIndexOf(")")))?.[1];
+
 /**
  * Every live thread of `pid` with its schedstat. Throws (naming the file) when the process is gone
  * or the kernel keeps no schedstat; a thread that ends while being read is left out.
@@ -37,9 +46,11 @@ export function readThreads(pid: number): ThreadStat[] {
   for (const tid of readdirSync(dir)) {
     let stat: string;
     let name: string;
+    let state: string;
     try {
       stat = readFileSync(`${dir}/${tid}/schedstat`, "latin1");
       name = readFileSync(`${dir}/${tid}/comm`, "latin1").trimEnd();
+      state = readFileSync(`${dir}/${tid}/stat`, "latin1");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ESRCH") throw error;
@@ -49,7 +60,7 @@ export function readThreads(pid: number): ThreadStat[] {
     const parsed = parseSchedstat(stat);
     if (!parsed)
       throw new Error(`${dir}/${tid}/schedstat: not "run wait slices": ${JSON.stringify(stat.slice(0, 80))}`);
-    threads.push({ tid: Number(tid), name, ...parsed });
+    threads.push({ tid: Number(tid), name, ...parsed, runnable: taskState(state) === "R" });
   }
   // No thread at all: the process is gone, or this kernel keeps no schedstat.
   if (!threads.length) throw missing ?? new Error(`${dir}: no threads`);

@@ -89,6 +89,11 @@ export class ConsoleJudge {
     return this.matcher.nextDeadline();
   }
 
+  /** The earliest deadline that output does not move (budget, `within`): runner/host-starved.ts bounds its window. */
+  windowDeadline(): number {
+    return this.matcher.windowDeadline();
+  }
+
   /** The boot is over: the log slices by milestone id, "end" for what came after the last one. Idempotent. */
   finish(): Record<string, string> {
     if (!this.finished) {

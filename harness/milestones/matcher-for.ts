@@ -3,7 +3,10 @@ import { BootMatcher, type MatcherSpec, type MilestoneRecord } from "./matcher.t
 import { StreamMatcher } from "./stream-matcher.ts";
 
 /** What the runner needs of a matcher: the single ordered list and milestones per stream both are one. */
-export type ConsoleMatcher = Pick<BootMatcher, "chunk" | "tick" | "exit" | "verdict" | "reached" | "nextDeadline">;
+export type ConsoleMatcher = Pick<
+  BootMatcher,
+  "chunk" | "tick" | "exit" | "verdict" | "reached" | "nextDeadline" | "windowDeadline"
+>;
 
 /** An expectation as the judge sees it: the ordered list, and `streams` when it declares them. */
 export type JudgeSpec = MatcherSpec & { streams?: Record<string, StreamSpec> };

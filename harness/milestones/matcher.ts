@@ -177,7 +177,12 @@ export class BootMatcher {
 
   /** The earliest moment a clock can expire: the runner need not wake before it. */
   nextDeadline(): number {
-    const deadlines = [this.lastOutputAt + this.spec.silenceS, this.startAt + this.spec.budgetS];
+    return Math.min(this.lastOutputAt + this.spec.silenceS, this.windowDeadline());
+  }
+
+  /** The earliest deadline that output does not move (budget, the awaited milestone's `within`). */
+  windowDeadline(): number {
+    const deadlines = [this.startAt + this.spec.budgetS];
     const within = this.milestones[this.next]?.withinS;
     if (within !== undefined) deadlines.push(this.lastMilestoneAt + within);
     return Math.min(...deadlines);

@@ -172,10 +172,22 @@ export class StreamMatcher {
   }
 
   nextDeadline(): number {
-    const deadlines = [this.lastOutputAt + this.spec.silenceS, this.startAt + this.spec.budgetS];
+    return Math.min(
+      this.lastOutputAt + this.spec.silenceS,
+      this.deadlineOfStreams((m) => m.nextDeadline()),
+    );
+  }
+
+  /** The earliest deadline that output does not move: the budget, each stream's `within` and its own windows. */
+  windowDeadline(): number {
+    return this.deadlineOfStreams((m) => m.windowDeadline());
+  }
+
+  private deadlineOfStreams(each: (m: BootMatcher) => number): number {
+    const deadlines = [this.startAt + this.spec.budgetS];
     for (const s of this.streams) {
       if (!s.matcher || s.matcher.verdict) continue;
-      deadlines.push(s.matcher.nextDeadline());
+      deadlines.push(each(s.matcher));
       if (s.withinS !== undefined) deadlines.push(s.openedAt! + s.withinS);
     }
     return Math.min(...deadlines);

@@ -20,6 +20,14 @@
  * waiting) would halve the time the busy one lost. The longest wait is right for a guest whose
  * vCPUs meet (IPIs, stop_machine, spin locks): the one that waits holds up the one that spins.
  * A clock that counts too little time only makes a hang later, never a false one.
+ *
+ * Waiting not yet in schedstat: the kernel adds a wait to a thread's run_delay only when the thread
+ * gets a CPU. A vCPU that has not run since the previous reading and is on a run queue now
+ * (`runnable`) is taken to have waited the whole interval; when it finally runs, the wait the
+ * kernel then reports is first set against what was taken already, so no wait counts twice (a wait
+ * taken that the kernel never reports, the thread having woken just before the reading, made the
+ * clock count less: a hang later, never a false one).
+ * Without this a guest held off the CPU entirely would keep its clock running at wall speed.
  */
 import { isVcpuThread, type ThreadStat } from "../machines/threads.ts";
 import type { HostShare, StarvedStretch } from "../result.ts";
@@ -49,7 +57,8 @@ export class CountedClock {
   private given = 0;
   private cpuNs = 0;
   private waitNs = 0;
-  private readonly previous = new Map<number, { runNs: number; waitNs: number }>();
+  /** Per thread: its totals at the previous reading, and waiting taken for it that schedstat has not reported yet. */
+  private readonly previous = new Map<number, { runNs: number; waitNs: number; aheadNs: number }>();
   private vcpus = new Set<string>();
   private readings = 0;
   private wallReason?: string;
@@ -64,10 +73,21 @@ export class CountedClock {
     let longestWaitNs = 0;
     for (const t of threads) {
       // A thread first seen now was born since the previous reading: all its time is in this interval.
-      const before = this.previous.get(t.tid) ?? { runNs: 0, waitNs: 0 };
+      const before = this.previous.get(t.tid) ?? { runNs: 0, waitNs: 0, aheadNs: 0 };
       const ran = Math.max(0, t.runNs - before.runNs);
-      const waited = Math.max(0, t.waitNs - before.waitNs);
-      this.previous.set(t.tid, { runNs: t.runNs, waitNs: t.waitNs });
+      const reported = Math.max(0, t.waitNs - before.waitNs);
+      // What schedstat reports now that was taken already, then the whole interval if it is still waiting.
+      const settled = Math.min(reported, before.aheadNs);
+      let waited = reported - settled;
+      // Once it has run, the kernel has reported its whole wait: what is left was taken too early (the
+      // clock then counted less, which only makes a hang later), and is not carried on.
+      let aheadNs = ran > 0 ? 0 : before.aheadNs - settled;
+      if (ran === 0 && t.runnable && this.previous.has(t.tid)) {
+        const interval = dWall * NS;
+        waited += interval;
+        aheadNs += interval;
+      }
+      this.previous.set(t.tid, { runNs: t.runNs, waitNs: t.waitNs, aheadNs });
       this.cpuNs += ran;
       this.waitNs += waited;
       const counts = hasVcpus ? isVcpuThread(t.name) : true;

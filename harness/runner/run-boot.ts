@@ -178,14 +178,16 @@ async function watchConsole(
       apply(judge.tick(at));
       if (!finished) arm();
     };
-    // The bound (runner/host-starved.ts): the silence since the last output, and any other deadline
-    // from when it became the next one (at least a silence long, so a moment's stall is not blamed).
+    // The bound (runner/host-starved.ts): the silence since the last output, and the budget or a
+    // `within` from when it became the nearest (at least a silence long, so a moment's stall is not
+    // blamed). Not the silence's deadline, which every line moves: a console that keeps talking
+    // while its guest starves would restart that window forever.
     const starvedNow = (at: number): string | undefined => {
       const mark = clock.mark();
-      const deadline = judge.nextDeadline();
+      const deadline = judge.windowDeadline();
       if (deadline !== pending.deadline) pending = { deadline, since: mark };
       const window = Math.max(deadline - pending.since.countedS, exp.silenceS);
-      if (at >= deadline) return undefined;
+      if (at >= judge.nextDeadline()) return undefined;
       return (
         hostStarved(lastOutput, mark, exp.silenceS, "silence") ??
         hostStarved(pending.since, mark, window, "waiting for the next deadline")

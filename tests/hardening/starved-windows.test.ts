@@ -21,34 +21,37 @@ import { fakeExpectationFile } from "./fake-cli.ts";
 const dir = mkdtempSync(join(tmpdir(), "bootlog-starved-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SPINNER_PID = join(dir, "spinner.pid");
+// The busy loop is a session of its own (so a scheduling group of its own): killed after each test.
+const SPINNER = join(dir, "spinner.pid");
 const qemu = join(dir, "starvable-qemu");
 writeFileSync(
   qemu,
   `#!/bin/bash
 if [[ " $* " == *" --version "* ]]; then echo "QEMU emulator version 7.2.0 (fake, starvable)"; exit 0; fi
 printf 'FAKE-BOOT-1\\r\\n'
-( while sleep 0.3; do printf 'tick\\r\\n'; done ) &
+# The ticks: on CPU 1, in the stand-in's process group (stopped with it, as QEMU's own threads are).
+( exec taskset -c 1 sh -c 'while sleep 0.3; do printf "tick\\r\\n"; done' ) &
+printf 'CPU 0/TCG' > /proc/$$/comm
+taskset -p -c 0 $$ > /dev/null
 if [ "$STARVE" = 1 ]; then
-  setsid sh -c 'echo -5 > /proc/self/autogroup; echo $$ > ${SPINNER_PID}; exec taskset -c 0 nice -n -5 timeout -s KILL 60 sh -c "while :; do :; done"' &
+  # 12 s: past the bound (4 x 2 s) with room, and short: a starved stand-in dies of SIGKILL only once it gets the CPU.
+  setsid sh -c 'echo -5 > /proc/self/autogroup; echo $$ > ${SPINNER}; exec taskset -c 0 nice -n -5 timeout -s KILL 12 sh -c "while :; do :; done"' &
   echo 19 > /proc/self/autogroup
   renice -n 19 -p $$ > /dev/null
 fi
-taskset -p -c 0 $$ > /dev/null
-printf 'CPU 0/TCG' > /proc/$$/comm
 while :; do :; done
 `,
 );
 chmodSync(qemu, 0o755);
 
 afterEach(() => {
-  if (!existsSync(SPINNER_PID)) return;
+  if (!existsSync(SPINNER)) return;
   try {
-    process.kill(-Number(readFileSync(SPINNER_PID, "utf8")), "SIGKILL");
+    process.kill(-Number(readFileSync(SPINNER, "utf8")), "SIGKILL");
   } catch {
     // gone already
   }
-  rmSync(SPINNER_PID);
+  rmSync(SPINNER);
 });
 
 const windows = {

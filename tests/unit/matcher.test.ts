@@ -499,6 +499,18 @@ describe("clocks", () => {
     expect(m.tick(21).verdict).toMatchObject({ outcome: "hang", at: 16, after: "xen-banner" });
   });
 
+  test("windowDeadline is the budget or the awaited milestone's within, whatever the output (the host-starved bound's window)", () => {
+    const m = new BootMatcher(spec({ budgetS: 100 }), {}, 5);
+    expect(m.windowDeadline()).toBe(15); // xen-banner within 10 s of the start at 5
+    const s = new LineSplitter();
+    m.chunk(7, s.push(Buffer.from("noise\r\n")));
+    m.chunk(9, s.push(Buffer.from("more noise\r\n")));
+    expect(m.windowDeadline()).toBe(15); // lines move the silence, not the within
+    m.chunk(10, s.push(Buffer.from("(XEN) Xen version 4.17.7\r\n")));
+    expect(m.windowDeadline()).toBe(105); // no within on dom0-loading: the budget, 100 s after the start at 5
+    expect(m.nextDeadline()).toBe(25); // while the silence is nearer
+  });
+
   test("a send may be a function of the prepared images", () => {
     const milestones: Milestone[] = [
       {
