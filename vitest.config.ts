@@ -12,8 +12,11 @@ const ALONE = ["tests/boot/busy-host.test.ts", "tests/hardening/starved-windows.
 
 // Every boot the suite starts, one JSON line each, for bench/suite-table.ts (which file booted
 // what, how long, how often the same configuration): a fresh file per `vitest run`.
-process.env.BOOTLOG_BOOT_TRACE ??= resolve("artifacts/boot-trace.jsonl");
-rmSync(process.env.BOOTLOG_BOOT_TRACE, { force: true });
+// vitest reads this file again before a later group of projects (sequence.groupOrder): only the first time starts the trace.
+if (!process.env.BOOTLOG_BOOT_TRACE) {
+  process.env.BOOTLOG_BOOT_TRACE = resolve("artifacts/boot-trace.jsonl");
+  rmSync(process.env.BOOTLOG_BOOT_TRACE, { force: true });
+}
 
 export default defineConfig({
   test: {

@@ -16,6 +16,8 @@ interface FileRow {
   tests: number;
   boots: number;
   bootS: number;
+  /** QEMU's CPU time over the file's boots (those whose schedstat the runner read). */
+  qemuCpuS: number;
 }
 
 function fileTimes(junitPath: string): Map<string, { seconds: number; tests: number }> {
@@ -38,17 +40,22 @@ export function suiteTable(dir = "artifacts"): string[] {
     : [];
   const rows: FileRow[] = [...fileTimes(junit)].map(([file, t]) => {
     const boots = trace.filter((b) => b.label === file);
-    return { file, ...t, boots: boots.length, bootS: boots.reduce((sum, b) => sum + b.wallS, 0) };
+    const sum = (f: (b: BootTraceLine) => number) => boots.reduce((total, b) => total + f(b), 0);
+    return { file, ...t, boots: boots.length, bootS: sum((b) => b.wallS), qemuCpuS: sum((b) => b.cpuS ?? 0) };
   });
   rows.sort((a, b) => b.seconds - a.seconds);
   const total = rows.reduce((sum, r) => sum + r.seconds, 0);
   const out = [
     `per file (vitest's own time; files run side by side, so the sum ${fmt(total, 0)} s exceeds the wall time):`,
-    `  ${"seconds".padStart(8)} ${"tests".padStart(5)} ${"boots".padStart(5)} ${"boot s".padStart(7)}  file`,
+    `  ${"seconds".padStart(8)} ${"tests".padStart(5)} ${"boots".padStart(5)} ${"boot s".padStart(7)} ${"QEMU cpu s".padStart(10)}  file`,
     ...rows.map(
       (r) =>
-        `  ${fmt(r.seconds, 1).padStart(8)} ${String(r.tests).padStart(5)} ${String(r.boots).padStart(5)} ${fmt(r.bootS, 1).padStart(7)}  ${r.file}`,
+        `  ${fmt(r.seconds, 1).padStart(8)} ${String(r.tests).padStart(5)} ${String(r.boots).padStart(5)} ${fmt(r.bootS, 1).padStart(7)} ${fmt(r.qemuCpuS, 1).padStart(10)}  ${r.file}`,
     ),
+    `QEMU's CPU over every traced boot: ${fmt(
+      rows.reduce((sum, r) => sum + r.qemuCpuS, 0),
+      0,
+    )} s (lava-run's boots are LAVA's, not traced)`,
   ];
   const byConfig = new Map<string, BootTraceLine[]>();
   for (const b of trace) byConfig.set(b.config, [...(byConfig.get(b.config) ?? []), b]);

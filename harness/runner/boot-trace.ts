@@ -16,6 +16,8 @@ export interface BootTraceLine {
   config: string;
   outcome: string;
   wallS: number;
+  /** QEMU's CPU time (schedstat), when the runner could read it: what the boot cost the host. */
+  cpuS?: number;
 }
 
 export function traceBoot(result: BootResult, env = process.env): void {
@@ -31,6 +33,7 @@ export function traceBoot(result: BootResult, env = process.env): void {
       .slice(0, 12),
     outcome: result.outcome,
     wallS: result.host?.wallS ?? result.durationS,
+    ...(result.host ? { cpuS: result.host.cpuS } : {}),
   };
   try {
     appendFileSync(file, `${JSON.stringify(line)}\n`);
