@@ -1,5 +1,4 @@
 import { rmSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 import { defaultLanes } from "./harness/runner/lanes.ts";
@@ -25,9 +24,9 @@ export default defineConfig({
     hookTimeout: 240_000,
     pool: "forks",
     setupFiles: ["tests/helpers/trace-label.ts"],
-    // One file more than cores: boot files spend part of their time waiting (a hang's silence,
-    // lava-run's timeouts, npm installs), so a third file keeps both cores busy.
-    maxWorkers: availableParallelism() + 1,
+    // vitest runs the projects of one group (sequence.groupOrder) in one pool: its size is the
+    // boot files' lanes, and unit files fill what boot files leave.
+    maxWorkers: defaultLanes([2]),
     reporters: ["default", "junit"],
     outputFile: { junit: "artifacts/vitest-junit.xml" },
     projects: [
@@ -47,7 +46,6 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: [BOOT_TESTS],
           exclude: [...configDefaults.exclude, ...ALONE],
-          maxWorkers: defaultLanes([2]),
         },
       },
       { extends: true, test: { name: "boot-alone", include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
