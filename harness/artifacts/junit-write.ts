@@ -93,6 +93,8 @@ const parser = new XMLParser({
   attributeNamePrefix: "",
   parseTagValue: false,
   parseAttributeValue: false,
+  // Attribute values as written, blanks included (the builder's indentation is dropped below).
+  trimValues: false,
   htmlEntities: true,
 });
 
@@ -143,7 +145,7 @@ const childrenOf = (node: XmlNode | undefined) => ((node ? node[nameOf(node)] : 
 
 /** The builder's document with what its API cannot say added to each testcase (in build order). */
 function complete(xml: string, cases: JunitCase[], totalTime: number): string {
-  const doc = parser.parse(xml) as XmlNode[];
+  const doc = withoutIndentation(parser.parse(xml) as XmlNode[]);
   const root = doc.find((n) => nameOf(n) === "testsuites");
   if (root) root[":@"] = { ...root[":@"], time: String(totalTime) };
   const testcases = childrenOf(root)
@@ -153,8 +155,15 @@ function complete(xml: string, cases: JunitCase[], totalTime: number): string {
   return `${writer.build(doc) as string}`.replace(/^\s+/, "");
 }
 
+/** The document without the builder's indentation (its only text nodes: it is given no text), which the writer redoes. */
+function withoutIndentation(nodes: XmlNode[]): XmlNode[] {
+  return nodes
+    .filter((n) => nameOf(n) !== "#text")
+    .map((n) => (nameOf(n) === "?xml" ? n : { ...n, [nameOf(n)]: withoutIndentation(childrenOf(n)) }));
+}
+
 function completeCase(node: XmlNode, c: JunitCase): void {
-  const children = childrenOf(node).filter((child) => nameOf(child) !== "#text");
+  const children = childrenOf(node);
   for (const child of children) {
     const name = nameOf(child);
     if (name === "skipped" && c.skipped) child[":@"] = { message: xmlSafe(c.skipped.message) };

@@ -219,6 +219,10 @@ describe("two ]]> and control characters read back exactly (XML's part of them)"
     expect(testcases(xml)).toEqual(
       testcases(junitForBoots([bootResult("hang", { reached: 2 }), infraResult({ name: "infra-boot" })])),
     );
+    // Blanks at either end of a property or message are the console's too.
+    const padded = withConsole(bootResult("fail", { reached: 1 }), `  ${text}  `);
+    const [record] = recordsFromJunit(junitForBoots([padded]));
+    expect(record!.summary).toBe(xmlSafe(padded.summary));
     // Repeated runs: the failing run's log slice in its flakyFailure.
     const runs = [bootResult("pass"), hang];
     const [repeated] = parseJunit(junitForRepeats([summarizeRuns(runs)], [runs])) as {
