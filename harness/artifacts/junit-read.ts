@@ -1,8 +1,10 @@
 /**
- * Reads JUnit back into boot records: ours (its properties name outcome, knownBad, packages),
- * or any JUnit with one testsuite per boot and one testcase per milestone.
+ * The one JUnit reader: parseJunit gives any JUnit file's testsuites (`bootlog verdict` reads
+ * its testcases from them), and recordsFromJunit reads them back into boot records: ours (its
+ * properties name outcome, knownBad, packages), or any JUnit with one testsuite per boot and one
+ * testcase per milestone.
  */
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { endIndexOf, isResultOutcome, lastAttempts, roundSeconds, type ResultOutcome } from "../vocabulary.ts";
 import { bootOfSuiteName, PACKAGE_PREFIX, parseKnownBadProperty, versionOfPackageProperty } from "./junit.ts";
 import { milestoneStatuses, type BootRecord, type RepeatFacts } from "./records.ts";
@@ -12,16 +14,33 @@ export class RunReadError extends Error {
   override name = "RunReadError";
 }
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
+/** Attributes unprefixed, every value a string, the elements that repeat always arrays. */
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
   parseTagValue: false,
   parseAttributeValue: false,
+  // Console text reads back as written, its leading and trailing blanks included.
+  trimValues: false,
   // Character references (&#xD; for a CR in console text) read back as the characters.
   htmlEntities: true,
-  isArray: (name) => ["testsuite", "testcase", "property"].includes(name),
+  isArray: (name) => ["testsuite", "testcase", "property", "failure", "error"].includes(name),
 });
+
+/**
+ * A JUnit document's top-level testsuites (nested ones stay under their parent's `testsuite`).
+ * Throws a plain Error saying what is wrong (the line, for XML that is not well-formed); each
+ * caller names the file in its own error.
+ */
+export function parseJunit(xml: string): Node[] {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new Error(`not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  const doc = parser.parse(xml) as Node;
+  const root = doc.testsuites as Node | undefined;
+  if (!root && !doc.testsuite) throw new Error("no <testsuites> or <testsuite> element: not a JUnit file");
+  return ((root ?? doc).testsuite as Node[] | undefined) ?? [];
+}
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 /** `<skipped/>` parses as "", `<skipped message=".."/>` as an object: both mean present. */
@@ -31,8 +50,8 @@ const has = (node: Node, child: string) => child in node;
 function caseState(c: Node): { reached: boolean; kind: "pass" | "failure" | "error" | "skipped"; type?: string } {
   if (has(c, "error")) return { reached: false, kind: "error" };
   if (has(c, "failure")) {
-    const failure = c.failure as Node | string;
-    const type = typeof failure === "object" ? str(failure.type) : undefined;
+    const failure = (c.failure as (Node | string)[])[0];
+    const type = failure && typeof failure === "object" ? str(failure.type) : undefined;
     // XPASS: the boot reached everything; the last case fails only because knownBad is stale.
     return { reached: type === "xpass", kind: "failure", type };
   }
@@ -148,15 +167,11 @@ function repeatFromProperties(props: Record<string, string>): RepeatFacts {
 
 /** Every testsuite of a JUnit document as a boot record (the last attempt of each boot). */
 export function recordsFromJunit(xml: string): BootRecord[] {
-  let doc: Node;
+  let suites: Node[];
   try {
-    doc = parser.parse(xml, true) as Node;
+    suites = parseJunit(xml);
   } catch (error) {
-    throw new RunReadError(`not valid XML: ${(error as Error).message}`);
+    throw new RunReadError((error as Error).message);
   }
-  const root = (doc.testsuites as Node | undefined) ?? doc;
-  const suites = (root.testsuite as Node[] | undefined) ?? [];
-  if (!doc.testsuites && !doc.testsuite)
-    throw new RunReadError("no <testsuites> or <testsuite> element: not a JUnit file");
   return lastAttempts(suites.map(recordFromSuite));
 }

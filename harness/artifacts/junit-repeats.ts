@@ -6,21 +6,11 @@
  * the run's message, type, a <stackTrace> (where the run stopped, how to reproduce it) and the
  * run's log slice as <system-out>. Elements follow the order of surefire-test-report-3.0.xsd.
  */
-import { XMLBuilder } from "fast-xml-parser";
 import { caseVerdicts, endedAtIndex, secondsSincePrevious, suiteProperties, type CaseVerdict } from "./junit.ts";
-import { xmlSafe } from "./xml-text.ts";
+import { writeJunit, type JunitCase, type JunitRerun, type JunitSuite } from "./junit-write.ts";
 import type { BootResult } from "../result.ts";
 import { spreadOf } from "../stats/spread.ts";
 import { countsText, type RepeatSummary } from "../repeat/summary.ts";
-
-type Node = Record<string, unknown>;
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  format: true,
-  suppressEmptyNode: true,
-});
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
@@ -58,16 +48,16 @@ function logSlice(r: BootResult, id: string): string {
   const ids = r.milestones.map((m) => m.id);
   const own = r.slices[id];
   const previous = !own && r.outcome !== "pass" ? r.slices[ids[ids.indexOf(id) - 1] ?? ""] : undefined;
-  return xmlSafe([previous, own, r.outcome !== "pass" ? r.slices.end : undefined].filter(Boolean).join("\n"));
+  return [previous, own, r.outcome !== "pass" ? r.slices.end : undefined].filter(Boolean).join("\n");
 }
 
-function rerunElement(c: RunCase, id: string): Node {
-  const out = logSlice(c.r, id);
+function rerun(kind: JunitRerun["kind"], c: RunCase, id: string): JunitRerun {
   return {
-    "@_message": xmlSafe(`run ${c.run}: ${c.message}`),
-    "@_type": xmlSafe(c.type || c.r.outcome),
-    stackTrace: xmlSafe(`run ${c.run}: ${c.r.summary}\nartifacts: ${c.r.dir}\nreproduce: ${c.r.reproduce}`),
-    ...(out ? { "system-out": out } : {}),
+    kind,
+    message: `run ${c.run}: ${c.message}`,
+    type: c.type || c.r.outcome,
+    stackTrace: `run ${c.run}: ${c.r.summary}\nartifacts: ${c.r.dir}\nreproduce: ${c.r.reproduce}`,
+    systemOut: logSlice(c.r, id),
   };
 }
 
@@ -78,72 +68,47 @@ function testcase(
   id: string,
   verdicts: CaseVerdict[][],
   last: boolean,
-): { node: Node; failure: boolean; error: boolean; skipped: boolean } {
+): JunitCase {
   const cases = results.map((r, k) => runCase(r, k + 1, i, verdicts[k]![i] ?? { kind: "pass" }));
   const bad = cases.filter((c) => c.kind === "failure" || c.kind === "error" || c.kind === "expected");
   const good = cases.filter((c) => c.kind === "pass");
   const times = results
     .map((r) => secondsSincePrevious(r)[i])
     .filter((t, k): t is number => t !== undefined && cases[k]!.kind === "pass");
-  const node: Node = {
-    "@_classname": xmlSafe(s.name),
-    "@_name": xmlSafe(id),
-    "@_time": round(spreadOf(times)?.median ?? 0),
-  };
-  const failures: Node[] = [];
-  const reruns: Node[] = [];
-  const flakies: Node[] = [];
-  const rerunErrors: Node[] = [];
-  const flakyErrors: Node[] = [];
-  let skipped: Node | undefined;
-  let error: Node | undefined;
-  const verdictText = xmlSafe(s.summary);
+  const failures: NonNullable<JunitCase["failures"]> = [];
+  const reruns: JunitRerun[] = [];
+  let skipped: JunitCase["skipped"];
+  let error: JunitCase["error"];
   if (good.length) {
     // Passed in some runs: the others are flaky. Not ok (undeclared flaky, rate moved...): a failure too, so CI sees red.
-    for (const c of bad) (c.kind === "error" ? flakyErrors : flakies).push(rerunElement(c, id));
+    for (const c of bad) reruns.push(rerun(c.kind === "error" ? "flakyError" : "flakyFailure", c, id));
     // Infra (runs cut short by a signal) is an error, even if every run so far passed: the verdict was not seen through.
-    if (!s.ok && s.class === "infra")
-      error = { "@_message": verdictText, "@_type": "infra", "#text": xmlSafe(countsText(s.counts)) };
+    if (!s.ok && s.class === "infra") error = { message: s.summary, type: "infra", text: countsText(s.counts) };
     else if (bad.length && !s.ok)
-      failures.push({
-        "@_message": verdictText,
-        "@_type": s.knownBad?.status ?? s.class,
-        "#text": xmlSafe(countsText(s.counts)),
-      });
+      failures.push({ message: s.summary, type: s.knownBad?.status ?? s.class, text: countsText(s.counts) });
   } else if (bad.length) {
     const [first, ...others] = bad;
-    if (s.ok && bad.every((c) => c.kind === "expected"))
-      skipped = { "@_message": xmlSafe(s.knownBad?.message ?? first!.message) };
+    if (s.ok && bad.every((c) => c.kind === "expected")) skipped = { message: s.knownBad?.message ?? first!.message };
     else if (first!.kind === "error")
-      error = {
-        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
-        "@_type": first!.type,
-        "#text": verdictText,
-      };
-    else
-      failures.push({
-        "@_message": xmlSafe(`run ${first!.run}: ${first!.message}`),
-        "@_type": first!.type,
-        "#text": verdictText,
-      });
-    for (const c of skipped ? [] : others) (c.kind === "error" ? rerunErrors : reruns).push(rerunElement(c, id));
+      error = { message: `run ${first!.run}: ${first!.message}`, type: first!.type, text: s.summary };
+    else failures.push({ message: `run ${first!.run}: ${first!.message}`, type: first!.type, text: s.summary });
+    for (const c of skipped ? [] : others)
+      reruns.push(rerun(c.kind === "error" ? "rerunError" : "rerunFailure", c, id));
   } else if (cases.length) {
-    skipped = { "@_message": xmlSafe(cases[0]!.message) };
+    skipped = { message: cases[0]!.message };
   }
-  if (last && s.knownBad?.status === "xpass")
-    failures.push({ "@_message": xmlSafe(s.knownBad.message), "@_type": "xpass" });
-  // The order surefire-test-report-3.0.xsd requires.
-  if (failures.length) node.failure = failures;
-  if (reruns.length) node.rerunFailure = reruns;
-  if (flakies.length) node.flakyFailure = flakies;
-  if (skipped) node.skipped = skipped;
-  if (error) node.error = error;
-  if (rerunErrors.length) node.rerunError = rerunErrors;
-  if (flakyErrors.length) node.flakyError = flakyErrors;
+  if (last && s.knownBad?.status === "xpass") failures.push({ message: s.knownBad.message, type: "xpass" });
   const passing = good.at(-1)?.r;
-  const out = passing ? xmlSafe(passing.slices[id] ?? "") : "";
-  if (out) node["system-out"] = out;
-  return { node, failure: failures.length > 0, error: !!error, skipped: !!skipped };
+  return {
+    classname: s.name,
+    name: id,
+    time: round(spreadOf(times)?.median ?? 0),
+    failures,
+    error,
+    skipped,
+    reruns,
+    systemOut: passing?.slices[id],
+  };
 }
 
 /** The properties of a repeated boot: the last run's facts, then the verdict over the runs. */
@@ -168,48 +133,18 @@ export function repeatProperties(s: RepeatSummary, last: BootResult): [string, s
 
 /** The run's junit.xml when each boot ran `runs` times: `results[i]` are the runs of `summaries[i]`. */
 export function junitForRepeats(summaries: RepeatSummary[], results: BootResult[][]): string {
-  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
-  const suites = summaries.map((s, b) => {
-    const runs = results[b]!;
-    const last = runs.at(-1)!;
-    const verdicts = runs.map((r) => caseVerdicts(r));
-    const ids = last.milestones.length ? last.milestones.map((m) => m.id) : ["boot"];
-    const cases = ids.map((id, i) => testcase(s, runs, i, id, verdicts, i === ids.length - 1));
-    const count = (key: "failure" | "error" | "skipped") => cases.filter((c) => c[key]).length;
-    const time = round(runs.reduce((sum, r) => sum + r.durationS, 0));
-    const suite = {
-      "@_name": xmlSafe(s.name),
-      "@_tests": cases.length,
-      "@_failures": count("failure"),
-      "@_errors": count("error"),
-      "@_skipped": count("skipped"),
-      "@_time": time,
-      "@_timestamp": runs[0]!.startedAt,
-      properties: {
-        property: repeatProperties(s, last).map(([name, value]) => ({
-          "@_name": xmlSafe(name),
-          "@_value": xmlSafe(value),
-        })),
-      },
-      testcase: cases.map((c) => c.node),
-    };
-    totals.tests += cases.length;
-    totals.failures += suite["@_failures"];
-    totals.errors += suite["@_errors"];
-    totals.skipped += suite["@_skipped"];
-    totals.time += time;
-    return suite;
-  });
-  const doc = {
-    "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" },
-    testsuites: {
-      "@_tests": totals.tests,
-      "@_failures": totals.failures,
-      "@_errors": totals.errors,
-      "@_skipped": totals.skipped,
-      "@_time": round(totals.time),
-      testsuite: suites,
-    },
+  return writeJunit(summaries.map((s, b) => repeatSuite(s, results[b]!)));
+}
+
+function repeatSuite(s: RepeatSummary, runs: BootResult[]): JunitSuite {
+  const last = runs.at(-1)!;
+  const verdicts = runs.map((r) => caseVerdicts(r));
+  const ids = last.milestones.length ? last.milestones.map((m) => m.id) : ["boot"];
+  return {
+    name: s.name,
+    timestamp: runs[0]!.startedAt,
+    time: round(runs.reduce((sum, r) => sum + r.durationS, 0)),
+    properties: repeatProperties(s, last),
+    cases: ids.map((id, i) => testcase(s, runs, i, id, verdicts, i === ids.length - 1)),
   };
-  return builder.build(doc) as string;
 }

@@ -1,9 +1,7 @@
-import { createRequire } from "node:module";
-import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import type { BootResult, HostShare, PackageVersion } from "../result.ts";
 import { endIndexOf, outcomeAfter, roundSeconds } from "../vocabulary.ts";
 import { streamOf } from "../milestones/stream-matcher.ts";
-import { xmlSafe } from "./xml-text.ts";
+import { writeJunit, type JunitCase, type JunitSuite } from "./junit-write.ts";
 import { postMortemText } from "../postmortem/summary.ts";
 
 /**
@@ -42,34 +40,16 @@ const NO_MILESTONES = "boot";
 
 const PASS: CaseVerdict = { kind: "pass" };
 
-/**
- * The package's CommonJS build assigns the builder to module.exports, but its types say
- * `export default`, so under NodeNext TypeScript sees the builder one level too deep.
- * Accept both shapes rather than trust either. Required on first use: loading it takes a good
- * part of a second, and a boot needs it only once its verdict is in (not on the way to it).
- */
-function rootBuilder(): Builder {
-  const loaded = createRequire(import.meta.url)("junit-report-builder") as Builder | { default: Builder };
-  return "newBuilder" in loaded ? loaded : loaded.default;
-}
-
 /** JUnit for one boot (its junit.xml) or many (the run's junit.xml): one testsuite per boot, one testcase per milestone. */
 export function junitForBoots(results: BootResult[]): string {
-  const report = rootBuilder().newBuilder();
   // A boot retried for infra appears once per attempt; the last one is its result.
-  results.forEach((r, i) =>
-    addBootSuite(report.testSuite(), r, results.slice(i + 1).find((later) => later.name === r.name)?.attempt),
+  return writeJunit(
+    results.map((r, i) => bootSuite(r, results.slice(i + 1).find((later) => later.name === r.name)?.attempt)),
   );
-  return report.build();
 }
 
 /** An attempt that was retried is reported as "<boot> (attempt N)" with skipped testcases: the retry decides, and CI stays as green as the retry. */
-function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void {
-  suite
-    .name(xmlSafe(retriedAs === undefined ? r.name : attemptSuiteName(r.name, r.attempt)))
-    .timestamp(xmlSafe(r.startedAt))
-    .time(roundSeconds(r.durationS));
-  for (const [name, value] of suiteProperties(r)) suite.property(xmlSafe(name), xmlSafe(value));
+function bootSuite(r: BootResult, retriedAs?: number): JunitSuite {
   const ids = testcaseIds(r);
   const verdicts: CaseVerdict[] =
     retriedAs === undefined
@@ -80,19 +60,21 @@ function addBootSuite(suite: TestSuite, r: BootResult, retriedAs?: number): void
         }));
   const times = secondsSincePrevious(r);
   const end = endedAtIndex(r);
-  ids.forEach((id, i) => {
-    const testCase = suite
-      .testCase()
-      .className(xmlSafe(r.name))
-      .name(xmlSafe(id))
-      .time(times[i] ?? 0);
-    applyVerdict(testCase, verdicts[i] ?? PASS);
-    const out = systemOut(r, id, i === end);
-    if (out) addTextElement(testCase, "system-out", xmlSafe(out));
-    // What the machine said after the verdict goes with the testcase where the boot ended.
-    if (i === end && r.postmortem && retriedAs === undefined)
-      addTextElement(testCase, "system-err", xmlSafe(postMortemText(r.postmortem)));
-  });
+  return {
+    name: retriedAs === undefined ? r.name : attemptSuiteName(r.name, r.attempt),
+    timestamp: r.startedAt,
+    time: roundSeconds(r.durationS),
+    properties: suiteProperties(r),
+    cases: ids.map((id, i) => ({
+      classname: r.name,
+      name: id,
+      time: times[i] ?? 0,
+      ...verdictElements(verdicts[i] ?? PASS),
+      systemOut: systemOut(r, id, i === end) || undefined,
+      // What the machine said after the verdict goes with the testcase where the boot ended.
+      systemErr: i === end && r.postmortem && retriedAs === undefined ? postMortemText(r.postmortem) : undefined,
+    })),
+  };
 }
 
 /** The facts needed to reproduce or compare a boot, as (name, value) in a stable order. */
@@ -200,51 +182,17 @@ function systemOut(r: BootResult, id: string, endedHere: boolean): string {
   return slice && tail ? `${slice}\n${tail}` : slice || tail;
 }
 
-function applyVerdict(testCase: TestCase, verdict: CaseVerdict): void {
+function verdictElements(verdict: CaseVerdict): Pick<JunitCase, "failures" | "error" | "skipped"> {
   switch (verdict.kind) {
     case "pass":
-      return;
+      return {};
     case "failure":
-      testCase.failure(xmlSafe(verdict.message), verdict.type);
-      return;
+      return { failures: [{ message: verdict.message, type: verdict.type }] };
     case "error":
-      testCase.error(xmlSafe(verdict.message), verdict.type);
-      if (verdict.content !== undefined) addTextElement(testCase, "error", xmlSafe(verdict.content));
-      return;
+      return { error: { message: verdict.message, type: verdict.type, text: verdict.content } };
     case "skipped":
-      skipWithMessage(testCase, xmlSafe(verdict.message));
-      return;
+      return { skipped: { message: verdict.message } };
   }
-}
-
-type XmlElement = ReturnType<TestCase["build"]>;
-
-/**
- * Console text as an escaped text node, never CDATA: junit-report-builder's CDATA escapes only
- * the first `]]>`, so a console printing two could end the section and write its own testcases.
- * `into` is an existing child (the error element) or a new one (system-out).
- */
-function addTextElement(testCase: TestCase, into: "system-out" | "system-err" | "error", text: string): void {
-  const build = testCase.build.bind(testCase);
-  testCase.build = (parent: XmlElement) => {
-    const element = build(parent);
-    const existing = element.children.find((child) => "name" in child && child.name === into) as XmlElement | undefined;
-    (existing ?? element.ele(into)).txt(text);
-    return element;
-  };
-}
-
-/** junit-report-builder 5 writes a bare <skipped/>; CI shows the message, so add it when the case is built. */
-function skipWithMessage(testCase: TestCase, message: string): void {
-  testCase.skipped();
-  const build = testCase.build.bind(testCase);
-  testCase.build = (parent: XmlElement) => {
-    const element = build(parent);
-    const skipped = element.children.find((child) => "name" in child && child.name === "skipped") as
-      XmlElement | undefined;
-    skipped?.att("message", message);
-    return element;
-  };
 }
 
 /** The host's share of the boot: which clock judged it, QEMU's CPU and waiting, the boot and its last silence on both clocks. */

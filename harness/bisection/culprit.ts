@@ -231,7 +231,27 @@ export async function findCulprit(oldPath: string, newPath: string, opts: Culpri
   return report;
 }
 
-/** The hunt for one regressed boot. */
+/** What every step of one boot's hunt shares: the boots, the pins NEW booted, the report being filled in. */
+interface Hunt {
+  before: BootRecord;
+  after: BootRecord;
+  exp: Expectation;
+  opts: CulpritOptions;
+  budget: { used: number };
+  badIf: BadIf;
+  /** NEW's versions, by image role: every step boots these with some changed. */
+  base: Map<string, Candidate>;
+  /** The package changes a revert can undo (each feeds an image). */
+  revertable: PackageChange[];
+  debArch: string;
+  result: BootCulprit;
+  log: (line: string) => void;
+}
+
+/** A step either hands its finding to the next or ends the hunt with the boot's report. */
+type Step<T> = { next: T } | { ended: BootCulprit };
+
+/** The hunt for one regressed boot: reproduce, narrow to one package, bisect its versions, confirm. */
 async function hunt(
   before: BootRecord,
   after: BootRecord,
@@ -240,7 +260,39 @@ async function hunt(
   opts: CulpritOptions,
   budget: { used: number },
 ): Promise<BootCulprit> {
-  const log = (line: string) => opts.log(`culprit: ${after.name}: ${line}`);
+  const h = startHunt(before, after, exp, regression, opts, budget);
+  const gone = await versionsAptNoLongerOffers(h);
+  if (gone) return finish(h, "infra", gone);
+  try {
+    const notReproduced = await reproduce(h);
+    if (notReproduced) return notReproduced;
+    const narrowed = await narrowToOnePackage(h);
+    if ("ended" in narrowed) return narrowed.ended;
+    const bisected = await bisectVersions(h, narrowed.next);
+    if ("ended" in bisected) return bisected.ended;
+    const { firstBad, lastGood, span, guilty } = bisected.next;
+    const contradicted = await confirm(h, firstBad, lastGood);
+    if (contradicted) return contradicted;
+    return finish(
+      h,
+      "culprit",
+      `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}), among ${span.length} versions of ${guilty.pattern} from OLD's to NEW's; ${h.result.steps.length} boot(s)`,
+    );
+  } catch (error) {
+    if (!(error instanceof OutOfBoots)) throw error;
+    return finish(h, "inconclusive", `${error.message} before a culprit was named (raise --max-boots)`);
+  }
+}
+
+/** The hunt's shared state and its report, before any boot; notes what will not be reverted. */
+function startHunt(
+  before: BootRecord,
+  after: BootRecord,
+  exp: Expectation,
+  regression: string,
+  opts: CulpritOptions,
+  budget: { used: number },
+): Hunt {
   const notes: string[] = [];
   const differences = bootDifferences(before, after);
   const badIfFlags = opts.badIf
@@ -266,230 +318,294 @@ async function hunt(
     notes,
     exitCode: EXIT_NOT_NAMED,
   };
-  const done = (
-    status: CulpritStatus,
-    message: string,
-    exitCode = status === "culprit" ? EXIT_NAMED : status === "infra" ? EXIT_INFRA : EXIT_NOT_NAMED,
-  ) => {
-    log(message);
-    return Object.assign(result, { status, message, exitCode });
-  };
   const hashNow = expectationHash(exp);
   if (after.expectationHash && after.expectationHash !== hashNow)
     notes.push(
       `${exp.file} is not the expectation NEW booted (hash ${after.expectationHash.slice(0, 12)} then, ${hashNow.slice(0, 12)} now): the steps boot it as it is now`,
     );
-
   const base = newPins(exp, after, notes);
+  const h: Hunt = {
+    before,
+    after,
+    exp,
+    opts,
+    budget,
+    badIf,
+    base,
+    revertable: [],
+    debArch: DEB_ARCH[exp.machine.arch],
+    result,
+    log: (line) => opts.log(`culprit: ${after.name}: ${line}`),
+  };
   const changes = differences.packages.filter((c) => c.old && c.new);
-  const roleOf = (c: PackageChange) => [...base].find(([, pin]) => pin.package === c.new!.package)?.[0];
   for (const c of changes)
-    if (!roleOf(c)) notes.push(`${describePackageChange(c)}: feeds no image of ${exp.file}: not reverted`);
-  const revertable = changes.filter((c) => roleOf(c));
+    if (!roleOf(h, c)) notes.push(`${describePackageChange(c)}: feeds no image of ${exp.file}: not reverted`);
+  h.revertable = changes.filter((c) => roleOf(h, c));
+  return h;
+}
 
-  // Versions apt no longer offers cannot be booted: say which before booting anything.
-  const debArch = DEB_ARCH[exp.machine.arch];
+/** The report with its verdict, logged. */
+function finish(
+  h: Hunt,
+  status: CulpritStatus,
+  message: string,
+  exitCode = status === "culprit" ? EXIT_NAMED : status === "infra" ? EXIT_INFRA : EXIT_NOT_NAMED,
+): BootCulprit {
+  h.log(message);
+  return Object.assign(h.result, { status, message, exitCode });
+}
+
+/** The image role a package change feeds (the role whose NEW pin is that package). */
+const roleOf = (h: Hunt, c: PackageChange) => [...h.base].find(([, pin]) => pin.package === c.new!.package)?.[0];
+
+/** NEW's pins with some roles changed. */
+function pinsWith(h: Hunt, changed: [string, Candidate][]): Map<string, Candidate> {
+  const pins = new Map(h.base);
+  for (const [role, c] of changed) pins.set(role, c);
+  return pins;
+}
+
+/** The `bootlog run` command that boots these pins: bootlog's own expectations by name, others by their directory. */
+function runCommand(h: Hunt, pins: Map<string, Candidate>): string {
+  const where = isBootlogExpectation(h.exp) ? [] : ["--expectations", dirname(h.exp.file)];
+  return command([...h.opts.bootlog.split(" "), "run", ...where, h.exp.name, ...pinArgs(pins.values())]);
+}
+
+/** Versions apt no longer offers cannot be booted: say which before booting anything (null when all are there). */
+async function versionsAptNoLongerOffers(h: Hunt): Promise<string | null> {
   const wanted = [
-    ...[...base.values()].map((c) => ({ c, side: "NEW" })),
-    ...revertable.map((c) => ({ c: c.old!, side: "OLD" })),
+    ...[...h.base.values()].map((c) => ({ c, side: "NEW" })),
+    ...h.revertable.map((c) => ({ c: c.old!, side: "OLD" })),
   ];
-  const offered = new Set((await madison([...new Set(wanted.map((w) => w.c.package))], debArch)).map(candidateName));
+  const offered = new Set((await madison([...new Set(wanted.map((w) => w.c.package))], h.debArch)).map(candidateName));
   const gone = wanted.filter((w) => !offered.has(candidateName(w.c)));
-  if (gone.length)
-    return done(
-      "infra",
-      `apt no longer offers ${gone.map((w) => `${candidateName(w.c)} (${w.side})`).join(", ")}: cannot boot ${gone.some((w) => w.side === "NEW") ? "NEW's versions" : "OLD's versions"} (a snapshot.debian.org source in apt would bring them back)`,
+  if (!gone.length) return null;
+  return `apt no longer offers ${gone.map((w) => `${candidateName(w.c)} (${w.side})`).join(", ")}: cannot boot ${gone.some((w) => w.side === "NEW") ? "NEW's versions" : "OLD's versions"} (a snapshot.debian.org source in apt would bring them back)`;
+}
+
+/** One boot of these pins, judged with --bad-if and recorded as a step: the one place the hunt boots. */
+async function probe(
+  h: Hunt,
+  step: CulpritStep["step"],
+  what: string,
+  pins: Map<string, Candidate>,
+): Promise<BisectKind> {
+  if (h.budget.used >= h.opts.maxBoots) throw new OutOfBoots(`--max-boots ${h.opts.maxBoots} reached`);
+  h.budget.used++;
+  const run = await recordRun([pinRoles(h.exp, pins)], { artifactsDir: h.opts.artifactsDir, retries: 1 });
+  throwIfInterrupted();
+  const r = run.results[0]!;
+  const verdict = judgeForBisect(r, h.badIf);
+  h.result.steps.push({
+    step,
+    what,
+    pins: [...pins.values()],
+    verdict: verdict.kind,
+    reason: verdict.reason,
+    runs: [
+      {
+        runDir: run.runDir,
+        outcome: r.outcome,
+        summary: r.summary,
+        packages: r.packages.map((p) => `${p.package}=${p.version}`),
+      },
+    ],
+  });
+  h.log(`${step.padEnd(9)} ${verdict.kind.toUpperCase().padEnd(4)} ${what}: ${verdict.reason}`);
+  return verdict.kind;
+}
+
+/** Step 1: boot NEW's versions; the hunt ends here unless the symptom shows (null: reproduced). */
+async function reproduce(h: Hunt): Promise<BootCulprit | null> {
+  const reproduced = await probe(h, "reproduce", "NEW's versions", h.base);
+  h.result.reproduce.push(runCommand(h, h.base));
+  if (reproduced === "good")
+    return finish(
+      h,
+      "not-reproducible",
+      `not reproducible: NEW's versions booted fine (${h.result.steps[0]!.reason}); ${h.result.steps.length} run(s)`,
     );
+  if (reproduced === "skip") {
+    const infra = h.result.steps[0]!.runs[0]!.outcome === "infra";
+    return finish(h, infra ? "infra" : "inconclusive", `could not reproduce the symptom: ${h.result.steps[0]!.reason}`);
+  }
+  return null;
+}
 
-  const pinsWith = (changed: [string, Candidate][]) => {
-    const pins = new Map(base);
-    for (const [role, c] of changed) pins.set(role, c);
-    return pins;
-  };
-  const probe = async (step: CulpritStep["step"], what: string, pins: Map<string, Candidate>): Promise<BisectKind> => {
-    if (budget.used >= opts.maxBoots) throw new OutOfBoots(`--max-boots ${opts.maxBoots} reached`);
-    budget.used++;
-    const run = await recordRun([pinRoles(exp, pins)], { artifactsDir: opts.artifactsDir, retries: 1 });
-    throwIfInterrupted();
-    const r = run.results[0]!;
-    const verdict = judgeForBisect(r, badIf);
-    result.steps.push({
-      step,
-      what,
-      pins: [...pins.values()],
-      verdict: verdict.kind,
-      reason: verdict.reason,
-      runs: [
-        {
-          runDir: run.runDir,
-          outcome: r.outcome,
-          summary: r.summary,
-          packages: r.packages.map((p) => `${p.package}=${p.version}`),
-        },
-      ],
-    });
-    log(`${step.padEnd(9)} ${verdict.kind.toUpperCase().padEnd(4)} ${what}: ${verdict.reason}`);
-    return verdict.kind;
-  };
-  // bootlog's own expectations are found by name; others by their directory.
-  const where = isBootlogExpectation(exp) ? [] : ["--expectations", dirname(exp.file)];
-  const runCommand = (pins: Map<string, Candidate>) =>
-    command([...opts.bootlog.split(" "), "run", ...where, exp.name, ...pinArgs(pins.values())]);
+/** Boot NEW's versions with these changes reverted to OLD's. */
+const revert = (h: Hunt, set: PackageChange[]) =>
+  probe(
+    h,
+    "revert",
+    `revert ${set.map((c) => `${c.pattern} to ${c.old!.version}`).join(", ")}`,
+    pinsWith(
+      h,
+      set.map((c) => [roleOf(h, c)!, c.old!]),
+    ),
+  );
 
-  try {
-    // 1. Reproduce.
-    const reproduced = await probe("reproduce", "NEW's versions", base);
-    result.reproduce.push(runCommand(base));
-    if (reproduced === "good")
-      return done(
-        "not-reproducible",
-        `not reproducible: NEW's versions booted fine (${result.steps[0]!.reason}); ${result.steps.length} run(s)`,
-      );
-    if (reproduced === "skip") {
-      const infra = result.steps[0]!.runs[0]!.outcome === "infra";
-      return done(infra ? "infra" : "inconclusive", `could not reproduce the symptom: ${result.steps[0]!.reason}`);
-    }
-
-    // 2. Narrow to one package: revert each alone (or halves of many).
-    const revert = async (set: PackageChange[]) =>
-      probe(
-        "revert",
-        `revert ${set.map((c) => `${c.pattern} to ${c.old!.version}`).join(", ")}`,
-        pinsWith(set.map((c) => [roleOf(c)!, c.old!])),
-      );
-    let guilty: PackageChange | undefined;
-    if (revertable.length === 1) {
-      if ((await revert(revertable)) === "good") guilty = revertable[0];
-    } else if (revertable.length > 1) {
-      // Many changes: first whether OLD's versions of all of them cure it at all, then halves.
-      let set = revertable;
-      if (set.length > 3 && (await revert(set)) !== "good")
-        return notAPackage(result, before, after, exp, revertable, opts, done);
-      while (set.length > 3) {
-        const half = set.slice(0, Math.ceil(set.length / 2));
-        const rest = set.slice(half.length);
-        if ((await revert(half)) === "good") set = half;
-        else if ((await revert(rest)) === "good") set = rest;
-        else
-          return done(
-            "inconclusive",
-            `reverting all of ${set.map((c) => c.pattern).join(", ")} cures it, neither half alone: no single package is to blame`,
-          );
-      }
-      const cured: PackageChange[] = [];
-      for (const c of set) if ((await revert([c])) === "good") cured.push(c);
-      if (cured.length > 1)
-        return done(
-          "inconclusive",
-          `reverting any one of ${cured.map((c) => c.pattern).join(", ")} cures it: they break it only together`,
-        );
-      guilty = cured[0];
-      if (!guilty && set !== revertable)
-        return done(
-          "inconclusive",
-          `reverting ${set.map((c) => c.pattern).join(", ")} together cures it, none alone: no single package is to blame`,
-        );
-      if (!guilty && (await revert(set)) === "good")
-        return done(
-          "inconclusive",
-          `only reverting ${set.map((c) => c.pattern).join(", ")} together cures it: no single package is to blame`,
+/** Step 2: the one package whose revert cures it: each alone, or halves of many. */
+async function narrowToOnePackage(h: Hunt): Promise<Step<PackageChange>> {
+  const { revertable } = h;
+  const notAPackageEnd = () => ({
+    ended: notAPackage(h.result, h.before, h.after, h.exp, revertable, h.opts, (status, message) =>
+      finish(h, status, message),
+    ),
+  });
+  const inconclusive = (message: string) => ({ ended: finish(h, "inconclusive", message) });
+  let guilty: PackageChange | undefined;
+  if (revertable.length === 1) {
+    if ((await revert(h, revertable)) === "good") guilty = revertable[0];
+  } else if (revertable.length > 1) {
+    // Many changes: first whether OLD's versions of all of them cure it at all, then halves.
+    let set = revertable;
+    if (set.length > 3 && (await revert(h, set)) !== "good") return notAPackageEnd();
+    while (set.length > 3) {
+      const half = set.slice(0, Math.ceil(set.length / 2));
+      const rest = set.slice(half.length);
+      if ((await revert(h, half)) === "good") set = half;
+      else if ((await revert(h, rest)) === "good") set = rest;
+      else
+        return inconclusive(
+          `reverting all of ${set.map((c) => c.pattern).join(", ")} cures it, neither half alone: no single package is to blame`,
         );
     }
-    if (!guilty) return notAPackage(result, before, after, exp, revertable, opts, done);
+    const cured: PackageChange[] = [];
+    for (const c of set) if ((await revert(h, [c])) === "good") cured.push(c);
+    if (cured.length > 1)
+      return inconclusive(
+        `reverting any one of ${cured.map((c) => c.pattern).join(", ")} cures it: they break it only together`,
+      );
+    guilty = cured[0];
+    if (!guilty && set !== revertable)
+      return inconclusive(
+        `reverting ${set.map((c) => c.pattern).join(", ")} together cures it, none alone: no single package is to blame`,
+      );
+    if (!guilty && (await revert(h, set)) === "good")
+      return inconclusive(
+        `only reverting ${set.map((c) => c.pattern).join(", ")} together cures it: no single package is to blame`,
+      );
+  }
+  return guilty ? { next: guilty } : notAPackageEnd();
+}
 
-    // 3. Bisect that package's versions between OLD's and NEW's.
-    const role = roleOf(guilty)!;
-    // A glob made of a changed ABI number means digits only: linux-image-6.1.0-*-arm64 is not the -rt-arm64 flavour.
-    const shape = new RegExp(
-      `^${guilty.pattern
-        .split("*")
-        .map((part) => part.replace(/[.+^$()|[\]{}?\\]/g, "\\$&"))
-        .join("\\d+")}$`,
-    );
-    const candidates = (await listCandidates(guilty.pattern, debArch)).filter((c) => shape.test(c.package));
-    const at = (c: Candidate) => candidates.findIndex((x) => x.package === c.package && x.version === c.version);
-    const [goodAt, badAt] = [at(guilty.old!), at(guilty.new!)];
-    if (goodAt < 0 || badAt < 0)
-      return done(
+/** The versions apt lists between OLD's and NEW's of the guilty package, walked from OLD's side. */
+async function versionSpan(h: Hunt, guilty: PackageChange): Promise<Step<Candidate[]>> {
+  // A glob made of a changed ABI number means digits only: linux-image-6.1.0-*-arm64 is not the -rt-arm64 flavour.
+  const shape = new RegExp(
+    `^${guilty.pattern
+      .split("*")
+      .map((part) => part.replace(/[.+^$()|[\]{}?\\]/g, "\\$&"))
+      .join("\\d+")}$`,
+  );
+  const candidates = (await listCandidates(guilty.pattern, h.debArch)).filter((c) => shape.test(c.package));
+  const at = (c: Candidate) => candidates.findIndex((x) => x.package === c.package && x.version === c.version);
+  const [goodAt, badAt] = [at(guilty.old!), at(guilty.new!)];
+  if (goodAt < 0 || badAt < 0)
+    return {
+      ended: finish(
+        h,
         "infra",
         `apt does not list ${goodAt < 0 ? candidateName(guilty.old!) : candidateName(guilty.new!)} among ${guilty.pattern}`,
-      );
-    const span = candidates.slice(Math.min(goodAt, badAt), Math.max(goodAt, badAt) + 1);
-    if (goodAt > badAt) span.reverse(); // a downgrade broke it: walk from OLD's (newer) version down
-    log(`bisecting ${guilty.pattern} over ${span.length} version(s): ${span.map(candidateName).join(", ")}`);
-    // The ends were booted already: OLD's version in the revert, NEW's in the reproduction.
-    const walk = await walkVersions(
-      0,
-      span.length - 1,
-      (i) =>
-        probe("bisect", candidateName(span[i]!), pinsWith([[role, span[i]!]])).then((kind) => ({
-          kind,
-          reason: result.steps.at(-1)!.reason,
-        })),
-      false,
-    );
-    if (walk.status !== "found") {
-      const among =
-        walk.status === "inconclusive" ? walk.firstBadAmong.map((i) => candidateName(span[i]!)).join(", ") : "?";
-      return done(
+      ),
+    };
+  const span = candidates.slice(Math.min(goodAt, badAt), Math.max(goodAt, badAt) + 1);
+  if (goodAt > badAt) span.reverse(); // a downgrade broke it: walk from OLD's (newer) version down
+  return { next: span };
+}
+
+interface Bisected {
+  guilty: PackageChange;
+  span: Candidate[];
+  firstBad: Candidate;
+  lastGood: Candidate;
+}
+
+/** Step 3: bisect the guilty package's versions between OLD's and NEW's; the culprit and how to reproduce it. */
+async function bisectVersions(h: Hunt, guilty: PackageChange): Promise<Step<Bisected>> {
+  const role = roleOf(h, guilty)!;
+  const spanned = await versionSpan(h, guilty);
+  if ("ended" in spanned) return spanned;
+  const span = spanned.next;
+  h.log(`bisecting ${guilty.pattern} over ${span.length} version(s): ${span.map(candidateName).join(", ")}`);
+  // The ends were booted already: OLD's version in the revert, NEW's in the reproduction.
+  const walk = await walkVersions(
+    0,
+    span.length - 1,
+    (i) =>
+      probe(h, "bisect", candidateName(span[i]!), pinsWith(h, [[role, span[i]!]])).then((kind) => ({
+        kind,
+        reason: h.result.steps.at(-1)!.reason,
+      })),
+    false,
+  );
+  if (walk.status !== "found") {
+    const among =
+      walk.status === "inconclusive" ? walk.firstBadAmong.map((i) => candidateName(span[i]!)).join(", ") : "?";
+    return {
+      ended: finish(
+        h,
         "inconclusive",
         `${guilty.pattern} is to blame, but skipped versions hide which version: one of ${among}`,
-      );
-    }
-    const firstBad = span[walk.firstBad]!;
-    const lastGood = span[walk.lastGood]!;
-    result.culprit = { package: guilty.pattern, role, firstBad, lastGood, direction: guilty.direction };
-    const badPins = pinsWith([[role, firstBad]]);
-    const goodPins = pinsWith([[role, lastGood]]);
-    const otherPins = [...base].filter(([r]) => r !== role).map(([, c]) => c);
-    result.reproduce = [
-      `${runCommand(badPins)}   # first bad: shows the symptom`,
-      `${runCommand(goodPins)}   # last good`,
-      command([
-        ...opts.bootlog.split(" "),
-        "bisect-versions",
-        exp.file,
-        "--package",
-        guilty.pattern,
-        "--good",
-        `${guilty.old!.package}=${guilty.old!.version}`,
-        "--bad",
-        `${guilty.new!.package}=${guilty.new!.version}`,
-        ...badIfFlags,
-        ...pinArgs(otherPins),
-      ]),
-    ];
-
-    // 4. Confirm: the first bad and the last good once more.
-    const judgedOnce = `every version booted once (${result.steps.length} boots, each step one run)`;
-    if (!opts.confirm) {
-      result.confidence = { level: "single-runs", text: `${judgedOnce}; not confirmed (--no-confirm)` };
-    } else {
-      const bad = await probe("confirm", candidateName(firstBad), badPins);
-      const good = await probe("confirm", candidateName(lastGood), goodPins);
-      if (bad !== "bad" || good !== "good") {
-        result.confidence = {
-          level: "contradicted",
-          text: `booted again, the first bad was ${bad} and the last good ${good}: the failure may be intermittent`,
-        };
-        return done(
-          "inconclusive",
-          `${candidateName(firstBad)} looked first bad, but a second boot disagreed (${bad}/${good}): intermittent?`,
-        );
-      }
-      result.confidence = {
-        level: "confirmed",
-        text: `first bad ${candidateName(firstBad)} bad in 2 of 2 boots, last good ${candidateName(lastGood)} good in 2 of 2; every other step one boot`,
-      };
-    }
-    return done(
-      "culprit",
-      `first bad: ${candidateName(firstBad)} (last good: ${candidateName(lastGood)}), among ${span.length} versions of ${guilty.pattern} from OLD's to NEW's; ${result.steps.length} boot(s)`,
-    );
-  } catch (error) {
-    if (!(error instanceof OutOfBoots)) throw error;
-    return done("inconclusive", `${error.message} before a culprit was named (raise --max-boots)`);
+      ),
+    };
   }
+  const firstBad = span[walk.firstBad]!;
+  const lastGood = span[walk.lastGood]!;
+  h.result.culprit = { package: guilty.pattern, role, firstBad, lastGood, direction: guilty.direction };
+  h.result.reproduce = reproduceCommands(h, guilty, firstBad, lastGood);
+  return { next: { guilty, span, firstBad, lastGood } };
+}
+
+/** How to see it again: the first bad and the last good booted, and the bisect-versions that found them. */
+function reproduceCommands(h: Hunt, guilty: PackageChange, firstBad: Candidate, lastGood: Candidate): string[] {
+  const role = roleOf(h, guilty)!;
+  const otherPins = [...h.base].filter(([r]) => r !== role).map(([, c]) => c);
+  return [
+    `${runCommand(h, pinsWith(h, [[role, firstBad]]))}   # first bad: shows the symptom`,
+    `${runCommand(h, pinsWith(h, [[role, lastGood]]))}   # last good`,
+    command([
+      ...h.opts.bootlog.split(" "),
+      "bisect-versions",
+      h.exp.file,
+      "--package",
+      guilty.pattern,
+      "--good",
+      `${guilty.old!.package}=${guilty.old!.version}`,
+      "--bad",
+      `${guilty.new!.package}=${guilty.new!.version}`,
+      ...h.result.badIf,
+      ...pinArgs(otherPins),
+    ]),
+  ];
+}
+
+/** Step 4: the first bad and the last good once more (unless --no-confirm); ends the hunt when they disagree (null: confirmed or not asked). */
+async function confirm(h: Hunt, firstBad: Candidate, lastGood: Candidate): Promise<BootCulprit | null> {
+  const judgedOnce = `every version booted once (${h.result.steps.length} boots, each step one run)`;
+  if (!h.opts.confirm) {
+    h.result.confidence = { level: "single-runs", text: `${judgedOnce}; not confirmed (--no-confirm)` };
+    return null;
+  }
+  const role = h.result.culprit!.role;
+  const bad = await probe(h, "confirm", candidateName(firstBad), pinsWith(h, [[role, firstBad]]));
+  const good = await probe(h, "confirm", candidateName(lastGood), pinsWith(h, [[role, lastGood]]));
+  if (bad !== "bad" || good !== "good") {
+    h.result.confidence = {
+      level: "contradicted",
+      text: `booted again, the first bad was ${bad} and the last good ${good}: the failure may be intermittent`,
+    };
+    return finish(
+      h,
+      "inconclusive",
+      `${candidateName(firstBad)} looked first bad, but a second boot disagreed (${bad}/${good}): intermittent?`,
+    );
+  }
+  h.result.confidence = {
+    level: "confirmed",
+    text: `first bad ${candidateName(firstBad)} bad in 2 of 2 boots, last good ${candidateName(lastGood)} good in 2 of 2; every other step one boot`,
+  };
+  return null;
 }
 
 /** A boot of user images only: no Debian package recorded, every image the user's own file (no package behind it). */

@@ -4,7 +4,7 @@
  * unreadable file, or another failure than the one selected.
  */
 import { readFile } from "node:fs/promises";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { parseJunit, type Node } from "../artifacts/junit-read.ts";
 import { parseLinePredicate, type LinePredicate } from "./bisect.ts";
 
 export interface JunitCase {
@@ -19,15 +19,6 @@ export interface JunitCase {
 export class JunitFileError extends Error {
   override name = "JunitFileError";
 }
-
-type Node = Record<string, unknown>;
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (name) => ["testsuite", "testcase", "failure", "error"].includes(name),
-});
 
 const text = (v: unknown): string =>
   typeof v === "string"
@@ -44,24 +35,26 @@ function caseOf(file: string, suite: string, c: Node): JunitCase {
   return { ...base, status: "pass", message: "" };
 }
 
-/** Testcases of every testsuite, nested suites included. */
-function casesOf(file: string, suites: Node[], out: JunitCase[]): JunitCase[] {
-  for (const s of suites) {
+/** Testcases of every testsuite, nested suites included, in document order: a stack, not recursion, so no nesting depth overflows it. */
+function casesOf(file: string, suites: Node[]): JunitCase[] {
+  const out: JunitCase[] = [];
+  const stack = [...suites].reverse();
+  for (let s = stack.pop(); s; s = stack.pop()) {
     for (const c of (s.testcase as Node[] | undefined) ?? []) out.push(caseOf(file, String(s.name ?? ""), c));
-    casesOf(file, (s.testsuite as Node[] | undefined) ?? [], out);
+    const nested = (s.testsuite as Node[] | undefined) ?? [];
+    for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
   }
   return out;
 }
 
 export function junitCases(file: string, xml: string): JunitCase[] {
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true)
-    throw new JunitFileError(`${file}: not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
-  const doc = parser.parse(xml) as Node;
-  const root = doc.testsuites as Node | undefined;
-  if (!root && !doc.testsuite)
-    throw new JunitFileError(`${file}: no <testsuites> or <testsuite> element: not a JUnit file`);
-  const cases = casesOf(file, root ? ((root.testsuite as Node[] | undefined) ?? []) : (doc.testsuite as Node[]), []);
+  let suites: Node[];
+  try {
+    suites = parseJunit(xml);
+  } catch (error) {
+    throw new JunitFileError(`${file}: ${(error as Error).message}`);
+  }
+  const cases = casesOf(file, suites);
   if (!cases.length) throw new JunitFileError(`${file}: no <testcase>: nothing was judged`);
   return cases;
 }

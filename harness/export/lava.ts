@@ -316,9 +316,42 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   const notes: string[] = [];
   const exp = lavaStreamView(input.exp, notes);
   const { context, images } = await mapMachine(input);
+  const { files, deployImages } = publishedImages(images, opts);
+  const tests = testActions(exp, failurePatterns(exp, notes), input.sendContext, notes);
+  notes.push(...unmappedFields(exp));
+  const deploySeconds = opts.deploySeconds ?? 300;
+  const job: LavaJob = {
+    job_name: `bootlog ${exp.name}`.slice(0, 200),
+    device_type: "qemu",
+    priority: "medium",
+    visibility: "public",
+    timeouts: {
+      job: { minutes: Math.ceil((deploySeconds + exp.budgetS + 60) / 60) },
+      action: seconds(exp.budgetS),
+      connection: seconds(exp.silenceS),
+    },
+    context,
+    metadata: jobMetadata(exp, input, notes),
+    actions: [
+      { deploy: { to: "tmpfs", timeout: seconds(deploySeconds), images: deployImages } },
+      { boot: { method: "qemu", media: "tmpfs", timeout: seconds(exp.budgetS) } },
+      ...tests,
+    ],
+  };
+  const checked = validateLavaJob(job);
+  if (!checked.ok) throw new Error(`${exp.file}: the LAVA job does not validate:\n  ${checked.errors.join("\n  ")}`);
+  return { job, files, notes };
+}
 
+type DeployImages = Record<string, { url: string; sha256sum?: string; image_arg: string }>;
+
+/** Where LAVA fetches each image (--url-base, else a file:// path here) and the files to publish there. */
+function publishedImages(
+  images: MachineMapping["images"],
+  opts: LavaOptions,
+): { files: LavaExport["files"]; deployImages: DeployImages } {
   const files: LavaExport["files"] = [];
-  const deployImages: Record<string, { url: string; sha256sum?: string; image_arg: string }> = {};
+  const deployImages: DeployImages = {};
   for (const [label, img] of Object.entries(images)) {
     const url = opts.urlBase
       ? `${opts.urlBase.replace(/\/+$/, "")}/${encodeURIComponent(basename(img.path))}`
@@ -326,16 +359,27 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     files.push({ label, path: img.path, url });
     deployImages[label] = { url, ...(img.sha256 ? { sha256sum: img.sha256 } : {}), image_arg: img.args.join(" ") };
   }
+  return { files, deployImages };
+}
 
-  const failures = exp.failOn.flatMap((f) => {
+/** The failOn patterns as every step's LAVA failures (a second match, `nth`, cannot be said: noted and left out). */
+function failurePatterns(exp: Expectation, notes: string[]): NonNullable<Step["failures"]> {
+  return exp.failOn.flatMap((f) => {
     if ((f.nth ?? 1) > 1) {
       notes.push(`failOn ${f.id} (nth: ${f.nth}) is left out: a LAVA failure pattern ends the job at its first match`);
       return [];
     }
     return [{ message: pythonPattern(f.match), exception: "TestError" as const, error: `bootlog failOn ${f.id}` }];
   });
+}
 
-  // One test action per milestone with `within`, one per run of milestones without.
+/** One interactive step per milestone (typing the previous milestone's send); one test action per milestone with `within`, one per run of milestones without. */
+function testActions(
+  exp: Expectation,
+  failures: NonNullable<Step["failures"]>,
+  sendContext: SendContext,
+  notes: string[],
+): LavaAction[] {
   const groups: { within?: number; steps: Step[]; first: string }[] = [];
   let command: string | null = null;
   exp.milestones.forEach((m) => {
@@ -350,25 +394,32 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
     const open = groups.at(-1);
     if (within !== undefined || !open || open.within !== undefined) groups.push({ within, steps: [step], first: m.id });
     else open.steps.push(step);
-    command = sendText(m, input.sendContext, notes) ?? null;
+    command = sendText(m, sendContext, notes) ?? null;
   });
   if (command !== null)
     notes.push(`the last milestone's send (${JSON.stringify(command)}) is not typed: nothing is awaited after it`);
-  if (exp.knownBad)
-    notes.push(
-      `knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`,
-    );
-  notes.push(
-    `silence (${exp.silence}) is not enforced: LAVA has no limit on quiet output, so a hang fails as a timeout of the pending milestone's test action (its within, else the budget)`,
-  );
-
-  const deploySeconds = opts.deploySeconds ?? 300;
-  const tests: LavaAction[] = groups.map((g) => ({
+  return groups.map((g) => ({
     test: {
       timeout: seconds(g.within ?? exp.budgetS),
       interactive: [{ name: `${exp.name}.${g.first}`, prompts: [NO_PROMPT], script: g.steps }],
     },
   }));
+}
+
+/** What of the expectation a LAVA job does not do as bootlog does: knownBad and silence. */
+function unmappedFields(exp: Expectation): string[] {
+  return [
+    ...(exp.knownBad
+      ? [
+          `knownBad (${outcomeAfter(exp.knownBad.outcome, exp.knownBad.after)}) is not mapped: LAVA reports the failure as is`,
+        ]
+      : []),
+    `silence (${exp.silence}) is not enforced: LAVA has no limit on quiet output, so a hang fails as a timeout of the pending milestone's test action (its within, else the budget)`,
+  ];
+}
+
+/** The job's metadata: what `bootlog import lava` reads back (name, file, budget, silence, hash, known-bad, packages) and the notes. */
+function jobMetadata(exp: Expectation, input: LavaInput, notes: string[]): Record<string, string> {
   const metadata: Record<string, string> = {
     "bootlog.expectation": exp.name,
     "bootlog.file": exp.file,
@@ -391,28 +442,7 @@ export async function lavaJob(input: LavaInput, opts: LavaOptions = {}): Promise
   metadata["bootlog.postmortem"] =
     "local only: bootlog run examines guest RAM and vCPUs after a failed boot; LAVA jobs do not";
   for (const p of input.packages) metadata[`bootlog.package.${p.package}`] = `${p.version} (${p.arch})`;
-
-  const job: LavaJob = {
-    job_name: `bootlog ${exp.name}`.slice(0, 200),
-    device_type: "qemu",
-    priority: "medium",
-    visibility: "public",
-    timeouts: {
-      job: { minutes: Math.ceil((deploySeconds + exp.budgetS + 60) / 60) },
-      action: seconds(exp.budgetS),
-      connection: seconds(exp.silenceS),
-    },
-    context,
-    metadata,
-    actions: [
-      { deploy: { to: "tmpfs", timeout: seconds(deploySeconds), images: deployImages } },
-      { boot: { method: "qemu", media: "tmpfs", timeout: seconds(exp.budgetS) } },
-      ...tests,
-    ],
-  };
-  const checked = validateLavaJob(job);
-  if (!checked.ok) throw new Error(`${exp.file}: the LAVA job does not validate:\n  ${checked.errors.join("\n  ")}`);
-  return { job, files, notes };
+  return metadata;
 }
 
 /** The job as YAML, with a header saying where it came from and what to publish. */

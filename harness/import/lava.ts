@@ -97,8 +97,9 @@ function packagesOf(meta: Record<string, string>): PackageVersion[] {
     });
 }
 
+type ConsoleLine = LogEntry & { msg: string };
 const consoleOf = (log: LogEntry[]) =>
-  log.filter((e) => e.lvl === "target" && typeof e.msg === "string") as (LogEntry & { msg: string })[];
+  log.filter((e) => e.lvl === "target" && typeof e.msg === "string") as ConsoleLine[];
 
 /** The job's own error: the `job` result in the lava suite. */
 const jobResult = (results: LavaResult[]) => results.find((r) => r.definition === "lava" && r.case === "job");
@@ -143,11 +144,7 @@ function stepPattern(def: Doc | undefined, stepId: string, error?: string): RegE
 }
 
 /** The console line a pattern matched, the last one up to time t (LAVA logs a read's lines together). */
-function matchedLine(
-  lines: (LogEntry & { msg: string })[],
-  t: number,
-  pattern: RegExp | undefined,
-): string | undefined {
+function matchedLine(lines: ConsoleLine[], t: number, pattern: RegExp | undefined): string | undefined {
   if (!pattern) return undefined;
   for (let i = lines.length - 1; i >= 0; i--)
     if (lines[i]!.t <= t && pattern.test(`${lines[i]!.msg}\n`)) return lines[i]!.msg;
@@ -155,7 +152,7 @@ function matchedLine(
 }
 
 /** The last console line up to time t. */
-function lineBefore(lines: (LogEntry & { msg: string })[], t: number): string {
+function lineBefore(lines: ConsoleLine[], t: number): string {
   for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.t <= t && lines[i]!.msg.trim()) return lines[i]!.msg;
   return "";
 }
@@ -168,11 +165,49 @@ export interface ImportedBoot {
 /** One LAVA job as a bootlog BootResult (not yet written). */
 export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
   const meta = metadataOf(job.definition);
-  const defName =
-    typeof job.definition?.job_name === "string" ? job.definition.job_name.replace(/^bootlog /, "") : undefined;
   const stepResults = job.results.filter((r) => r.definition !== "lava");
   const steps = stepsOfDefinition(job.definition) ?? stepResults.map((r) => ({ id: r.case }));
-  // Without metadata the name is the script's: "<stage>_<boot>.<first milestone>".
+  const name = bootName(job, meta, stepResults);
+  const lines = consoleOf(job.log);
+  const clock = jobClock(job, lines, stepResults);
+  if (!steps.length)
+    throw new LavaImportError(
+      `${job.source}: no test step in the job definition and no step results: nothing to judge`,
+    );
+  const byId = new Map(stepResults.map((r) => [r.case, r]));
+  const milestones: MilestoneRecord[] = steps.map((s) => {
+    const r = byId.get(s.id);
+    return r?.result === "pass" ? { id: s.id, at: clock.since(r.t) ?? 0 } : { id: s.id };
+  });
+  const { verdict, infra } = judgeJob(job, meta, steps, milestones, byId, lines, clock);
+  const dir = bootDir(runDir, name);
+  const judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error"> = verdict
+    ? judgedVerdict(verdict, knownBadOf(meta))
+    : { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
+  const result: BootResult = {
+    name,
+    file: meta["bootlog.file"] ?? `lava:${job.source}`,
+    ...judged,
+    ...(verdict ? { verdict } : {}),
+    milestones,
+    slices: consoleSlices(job, milestones, byId, lines),
+    startedAt: new Date(clock.qemuStart ?? clock.startT).toISOString(),
+    durationS: round((clock.endT - clock.startT) / 1000),
+    qemu: qemuOf(job),
+    packages: packagesOf(meta),
+    reproduce: `lava-run --device device.yaml --job-id 1 --output-dir out job.yaml   # ${job.source}`,
+    expectationHash: meta["bootlog.expectation_hash"] ?? "",
+    dir,
+    serialLog: serialLogPath(dir),
+    attempt: 1,
+  };
+  return { result, ...(lines.length ? { serial: `${lines.map((l) => l.msg).join("\n")}\n` } : {}) };
+}
+
+/** The boot's name: metadata bootlog.expectation, else the job's name, else the script's ("<stage>_<boot>.<first milestone>"). */
+function bootName(job: LavaJobFiles, meta: Record<string, string>, stepResults: LavaResult[]): string {
+  const defName =
+    typeof job.definition?.job_name === "string" ? job.definition.job_name.replace(/^bootlog /, "") : undefined;
   const name =
     meta["bootlog.expectation"] ?? defName ?? /^\d+_(.+?)\.[^.]+$/.exec(stepResults[0]?.definition ?? "")?.[1];
   if (!name)
@@ -185,91 +220,111 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
     throw new LavaImportError(
       `${job.source}: ${meta["bootlog.expectation"] !== undefined ? "metadata bootlog.expectation" : defName !== undefined ? "job_name" : "the test definition's name"}: ${nameProblem}`,
     );
-  const lines = consoleOf(job.log);
-  const lavaResults = job.results.filter((r) => r.definition === "lava");
+  return name;
+}
+
+interface JobClock {
+  /** When QEMU started (ms since the epoch), when known: milestone times count from it. */
+  qemuStart: number | undefined;
+  startT: number;
+  endT: number;
+  /** Seconds since QEMU started. */
+  since: (t: number | undefined) => number | undefined;
+}
+
+function jobClock(job: LavaJobFiles, lines: ConsoleLine[], stepResults: LavaResult[]): JobClock {
   const qemuStart =
-    lavaResults.find((r) => r.case === "execute-qemu")?.t ?? lines[0]?.t ?? job.log[0]?.t ?? stepResults[0]?.t;
+    job.results.find((r) => r.definition === "lava" && r.case === "execute-qemu")?.t ??
+    lines[0]?.t ??
+    job.log[0]?.t ??
+    stepResults[0]?.t;
   const startT = job.log[0]?.t ?? qemuStart ?? Date.now();
   const endT = job.log.at(-1)?.t ?? job.results.at(-1)?.t ?? startT;
   const since = (t: number | undefined) =>
     t === undefined || qemuStart === undefined ? undefined : round(Math.max(0, (t - qemuStart) / 1000));
+  return { qemuStart, startT, endT, since };
+}
 
-  if (!steps.length)
-    throw new LavaImportError(
-      `${job.source}: no test step in the job definition and no step results: nothing to judge`,
-    );
-  const byId = new Map(stepResults.map((r) => [r.case, r]));
-  const milestones: MilestoneRecord[] = steps.map((s) => {
-    const r = byId.get(s.id);
-    return r?.result === "pass" ? { id: s.id, at: since(r.t) ?? 0 } : { id: s.id };
-  });
+/** The verdict the job's results and log show (the mapping in this file's comment), or why there is none (infra). */
+function judgeJob(
+  job: LavaJobFiles,
+  meta: Record<string, string>,
+  steps: Step[],
+  milestones: MilestoneRecord[],
+  byId: Map<string, LavaResult>,
+  lines: ConsoleLine[],
+  clock: JobClock,
+): { verdict?: MatcherVerdict; infra?: string } {
+  // Read first, whatever the outcome: a malformed duration is refused even for a boot that passed.
+  const silenceS = meta["bootlog.silence"] ? parseDuration(meta["bootlog.silence"]) : undefined;
+  const budgetS = meta["bootlog.budget"] ? parseDuration(meta["bootlog.budget"]) : undefined;
   const firstMissing = milestones.findIndex((m) => m.at === undefined);
   const after =
     firstMissing === 0 ? "start" : milestones[(firstMissing < 0 ? milestones.length : firstMissing) - 1]!.id;
   const pendingStep = firstMissing >= 0 ? steps[firstMissing] : undefined;
-  const failed = pendingStep ? byId.get(pendingStep.id) : undefined;
+  const lastLine = lines.length ? lineBefore(lines, clock.endT) : "";
+  if (!pendingStep) {
+    const at = milestones.at(-1)?.at ?? 0;
+    return { verdict: { outcome: "pass", at, cause: { kind: "all-milestones" }, after, lastLine } };
+  }
+  const failed = byId.get(pendingStep.id);
   const job_ = jobResult(job.results);
-  const lastLine = lines.length ? lineBefore(lines, endT) : "";
-  const silenceS = meta["bootlog.silence"] ? parseDuration(meta["bootlog.silence"]) : undefined;
-  const budgetS = meta["bootlog.budget"] ? parseDuration(meta["bootlog.budget"]) : undefined;
-
-  let verdict: MatcherVerdict | undefined;
-  let infra: string | undefined;
   const end = (outcome: BootOutcome, cause: Cause, at: number | undefined): MatcherVerdict => ({
     outcome,
     at: at ?? 0,
     cause,
     after,
     lastLine: failed?.t !== undefined ? lineBefore(lines, failed.t) : lastLine,
-    ...(pendingStep ? { pending: pendingStep.id } : {}),
+    pending: pendingStep.id,
   });
-  if (!pendingStep) {
-    const at = milestones.at(-1)?.at ?? 0;
-    verdict = { outcome: "pass", at, cause: { kind: "all-milestones" }, after, lastLine };
-  } else {
-    const error = stepError(job.results, failed?.t) ?? (failed ? `step ${failed.case} failed` : job_?.errorMsg);
-    const failOn = error ? /^bootlog failOn (\S+)/.exec(error) : null;
-    const timedOut = error ? /timed out after (\d+) seconds/.exec(error) : null;
-    const at = since(failed?.t ?? job_?.t ?? endT);
-    if (failOn && failed) {
-      const t = failed.t ?? endT;
-      const line = matchedLine(lines, t, stepPattern(job.definition, failed.case, failOn[0])) ?? lineBefore(lines, t);
-      verdict = end("fail", { kind: "failure-pattern", pattern: failOn[1]!, line }, at);
-    } else if (timedOut && failed) {
-      const limitS = Number(timedOut[1]);
-      const lastOutput = [...lines].reverse().find((l) => l.t <= (failed.t ?? endT))?.t;
-      const silentS = round(((failed.t ?? endT) - (lastOutput ?? qemuStart ?? startT)) / 1000);
-      // Only a log can show silence; results alone say "timed out", nothing more.
-      if (job.log.length && silenceS !== undefined && silentS >= silenceS)
-        verdict = end("hang", { kind: "silence", silentS, limitS: silenceS }, at);
-      else
-        verdict = end(
-          "timeout",
-          budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS },
-          at,
-        );
-    } else if (error === "Connection closed" && lines.length) {
-      verdict = end("exited", { kind: "exit", code: null, signal: null }, at);
-    } else if (failed && !job_?.errorType) {
-      // A step that failed without ending the job (e.g. "Matched a prompt" in an older export).
-      verdict = end(
+  const { endT } = clock;
+  const error = stepError(job.results, failed?.t) ?? (failed ? `step ${failed.case} failed` : job_?.errorMsg);
+  const failOn = error ? /^bootlog failOn (\S+)/.exec(error) : null;
+  const timedOut = error ? /timed out after (\d+) seconds/.exec(error) : null;
+  const at = clock.since(failed?.t ?? job_?.t ?? endT);
+  if (failOn && failed) {
+    const t = failed.t ?? endT;
+    const line = matchedLine(lines, t, stepPattern(job.definition, failed.case, failOn[0])) ?? lineBefore(lines, t);
+    return { verdict: end("fail", { kind: "failure-pattern", pattern: failOn[1]!, line }, at) };
+  }
+  if (timedOut && failed) {
+    const limitS = Number(timedOut[1]);
+    const lastOutput = [...lines].reverse().find((l) => l.t <= (failed.t ?? endT))?.t;
+    const silentS = round(((failed.t ?? endT) - (lastOutput ?? clock.qemuStart ?? clock.startT)) / 1000);
+    // Only a log can show silence; results alone say "timed out", nothing more.
+    if (job.log.length && silenceS !== undefined && silentS >= silenceS)
+      return { verdict: end("hang", { kind: "silence", silentS, limitS: silenceS }, at) };
+    return {
+      verdict: end(
+        "timeout",
+        budgetS !== undefined && limitS >= budgetS ? { kind: "budget", limitS } : { kind: "within", limitS },
+        at,
+      ),
+    };
+  }
+  if (error === "Connection closed" && lines.length)
+    return { verdict: end("exited", { kind: "exit", code: null, signal: null }, at) };
+  if (failed && !job_?.errorType)
+    // A step that failed without ending the job (e.g. "Matched a prompt" in an older export).
+    return {
+      verdict: end(
         "fail",
         { kind: "failure-pattern", pattern: `lava step ${failed.case}`, line: lineBefore(lines, failed.t ?? endT) },
         at,
-      );
-    } else {
-      infra = `LAVA: ${job_?.errorType ? `${job_.errorType} error: ` : ""}${error ?? "the job ended before the first milestone"}`;
-    }
-  }
+      ),
+    };
+  return {
+    infra: `LAVA: ${job_?.errorType ? `${job_.errorType} error: ` : ""}${error ?? "the job ended before the first milestone"}`,
+  };
+}
 
-  const knownBad = knownBadOf(meta);
-  const dir = bootDir(runDir, name);
-  const serialLog = serialLogPath(dir);
-  const judged: Pick<BootResult, "outcome" | "ok" | "summary" | "knownBad" | "error"> = verdict
-    ? judgedVerdict(verdict, knownBad)
-    : { outcome: "infra", ok: false, summary: `INFRA: ${infra}`, error: infra };
-
-  // Slices: the console lines up to each milestone's result.
+/** Slices: the console lines up to each milestone's result; what follows the last is the `end` slice. */
+function consoleSlices(
+  job: LavaJobFiles,
+  milestones: MilestoneRecord[],
+  byId: Map<string, LavaResult>,
+  lines: ConsoleLine[],
+): Record<string, string> {
   const slices: Record<string, string> = {};
   let from = 0;
   for (const m of milestones) {
@@ -294,34 +349,22 @@ export function bootFromLava(job: LavaJobFiles, runDir: string): ImportedBoot {
       .slice(from)
       .map((l) => l.msg)
       .join("\n");
+  return slices;
+}
 
+/** The QEMU LAVA ran: its logged boot command and the version execute-qemu reported. */
+function qemuOf(job: LavaJobFiles): BootResult["qemu"] {
   const bootCommand = job.log.find(
     (e) => e.lvl === "info" && typeof e.msg === "string" && e.msg.startsWith("Boot command: "),
   )?.msg as string | undefined;
   const argv = bootCommand ? bootCommand.slice("Boot command: ".length).split(" ") : [];
-  const qemuVersion = lavaResults.find((r) => r.case === "execute-qemu")?.extra?.qemu_version;
-  const result: BootResult = {
-    name,
-    file: meta["bootlog.file"] ?? `lava:${job.source}`,
-    ...judged,
-    ...(verdict ? { verdict } : {}),
-    milestones,
-    slices,
-    startedAt: new Date(qemuStart ?? startT).toISOString(),
-    durationS: round((endT - startT) / 1000),
-    qemu: {
-      binary: argv[0] ?? "qemu (LAVA)",
-      argv: argv.slice(1),
-      ...(typeof qemuVersion === "string" ? { version: qemuVersion } : {}),
-    },
-    packages: packagesOf(meta),
-    reproduce: `lava-run --device device.yaml --job-id 1 --output-dir out job.yaml   # ${job.source}`,
-    expectationHash: meta["bootlog.expectation_hash"] ?? "",
-    dir,
-    serialLog,
-    attempt: 1,
+  const qemuVersion = job.results.find((r) => r.definition === "lava" && r.case === "execute-qemu")?.extra
+    ?.qemu_version;
+  return {
+    binary: argv[0] ?? "qemu (LAVA)",
+    argv: argv.slice(1),
+    ...(typeof qemuVersion === "string" ? { version: qemuVersion } : {}),
   };
-  return { result, ...(lines.length ? { serial: `${lines.map((l) => l.msg).join("\n")}\n` } : {}) };
 }
 
 export interface ImportOptions {

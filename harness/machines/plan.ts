@@ -36,8 +36,6 @@ export interface MachinePlan {
   sendContext: SendContext;
   /** Where bootlog put each image in guest-physical memory (for the post-mortem's vCPU judgement). */
   loads: LoadRange[];
-  /** Options only the post-mortem needs (file-backed RAM, QMP), appended when QEMU starts. */
-  postMortemArgv?: string[];
 }
 
 /** QEMU places an arm64 Image given with -kernel 2 MiB into RAM; a multiboot image (x86 Xen) at 1 MiB. */

@@ -24,7 +24,7 @@ export {
 export { memoryShows, recoveredLines, type PostMortem } from "./summary.ts";
 export { liveKeysWatch } from "./live-keys.ts";
 
-/** Decide where RAM goes and add QEMU's options for it to the plan; a problem here only costs the post-mortem. */
+/** Decide where RAM goes; the setup carries QEMU's options for it (argv, appended when QEMU starts). A problem here only costs the post-mortem. */
 export function planPostMortem(
   exp: Expectation,
   plan: MachinePlan,
@@ -50,7 +50,6 @@ export function planPostMortem(
         loads: plan.loads,
       },
     });
-    if (setup) plan.postMortemArgv = setup.argv;
     return setup ? { setup } : {};
   } catch (error) {
     return { problem: `post-mortem not set up: ${(error as Error).message}` };

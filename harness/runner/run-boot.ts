@@ -4,7 +4,7 @@ import type { Expectation } from "../expectations/loader.ts";
 import type { PreparedImages } from "../images/prepare.ts";
 import { UserImageMissing } from "../images/prepare.ts";
 import { XenBuildError } from "../images/xen-build.ts";
-import { planBoot, type BootPlan } from "../machines/plan-boot.ts";
+import { tryPlanBoot, type BootPlan } from "../machines/plan-boot.ts";
 import type { MachinePlan } from "../machines/plan.ts";
 import { startMachine, type MachineExit } from "../machines/process.ts";
 import { THREAD_NAMES_ARGV } from "../machines/threads.ts";
@@ -94,7 +94,7 @@ async function watchConsole(
   const log = openSync(serialLog, "w");
   const judge = new ConsoleJudge(exp, plan.sendContext);
   const startedAt = new Date();
-  const machine = startMachine(plan.binary, [...plan.argv, ...(plan.postMortemArgv ?? []), ...THREAD_NAMES_ARGV]);
+  const machine = startMachine(plan.binary, [...plan.argv, ...(pm?.argv ?? []), ...THREAD_NAMES_ARGV]);
   // Every deadline is on the guest's clock: wall time minus the time QEMU's vCPUs waited for a host CPU.
   const clock = new HostClock(machine.pid);
   const now = () => clock.now();
@@ -341,7 +341,10 @@ export async function runBoot(exp: Expectation, opts: RunOptions): Promise<BootR
     const stopped = interruptedBy();
     if (stopped) throw new Error(interruptionReason(stopped));
     announce.status("preparing images");
-    const { plan } = await planBoot(exp, opts.imageOverrides, c.found, opts.prepared);
+    const planned = await tryPlanBoot(exp, opts.imageOverrides, opts.prepared);
+    c.found = planned.ok ? planned.plan : planned.found;
+    if (!planned.ok) throw planned.error;
+    const { plan } = planned.plan;
     const stoppedWhilePreparing = interruptedBy();
     if (stoppedWhilePreparing) throw new Error(interruptionReason(stoppedWhilePreparing));
     const pm = planPostMortem(exp, plan, dir, opts.postmortem);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { readHistory } from "../../harness/artifacts/history.ts";
 import { GIT_ENV, gitBisectRun, scratchRepo } from "../helpers/scratch-repo.ts";
 import { arm64XenImages } from "../helpers/arm64-images.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const GOOD_UART = "console=dtuart dtuart=/pl011@9000000";
@@ -148,13 +148,9 @@ describe("git bisect run bootlog bisect", () => {
 
   test("the commit with a broken expectation answers 125 (skip) without booting", { timeout: 60_000 }, async () => {
     await git("checkout", "-q", commits[BROKEN_EXPECTATION]!);
-    const broken = await execa("node", [BOOTLOG, "bisect", "boot.ts", "--artifacts", artifacts], {
-      cwd: repo,
-      reject: false,
-      all: true,
-    });
+    const broken = await bootlog(["bisect", "boot.ts", "--artifacts", artifacts], {}, repo);
     await git("checkout", "-q", "main");
-    expect(broken.exitCode, broken.all).toBe(125);
+    expect(broken.code, broken.all).toBe(125);
     expect(broken.all).toContain(
       'SKIP expectation error: boot.ts: silence: not a duration (write e.g. "15s", "500ms", "2m")',
     );

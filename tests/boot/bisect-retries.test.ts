@@ -8,7 +8,6 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { validateExpectation, type Expectation } from "../../harness/expectations/loader.ts";
@@ -16,7 +15,7 @@ import { readHistory } from "../../harness/artifacts/history.ts";
 import { readRun } from "../../harness/artifacts/read-run.ts";
 import { recordRun } from "../../harness/artifacts/record-run.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const KILLED_ONCE = resolve("tests/fixtures/qemu-killed-once.sh");
 const work = mkdtempSync(join(tmpdir(), "bootlog-retries-"));
@@ -143,16 +142,11 @@ describe("--retries: infra only", () => {
         file,
         `export default ${JSON.stringify(spec("retry-probe", "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M"))};\n`,
       );
-      const result = await execa(
-        "node",
-        [BOOTLOG, "bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")],
-        {
-          reject: false,
-          all: true,
-          env: { BOOTLOG_QEMU_AARCH64: KILLED_ONCE, BOOTLOG_TEST_KILL_ONCE: join(work, "bisect.marker") },
-        },
-      );
-      expect(result.exitCode, result.all).toBe(125);
+      const result = await bootlog(["bisect", file, "--retries", "0", "--artifacts", join(work, "bisect")], {
+        BOOTLOG_QEMU_AARCH64: KILLED_ONCE,
+        BOOTLOG_TEST_KILL_ONCE: join(work, "bisect.marker"),
+      });
+      expect(result.code, result.all).toBe(125);
       expect(result.all).toContain("bisect: SKIP retry-probe: infra, not judged: QEMU was killed by SIGKILL");
     },
   );

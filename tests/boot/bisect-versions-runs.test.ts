@@ -9,11 +9,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
 import { newestKernelAbis, newestXenPair } from "../helpers/apt-versions.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const RUNS = 2;
@@ -53,11 +52,7 @@ export default defineBoot({
 }
 
 const bisectVersions = (...args: string[]) =>
-  execa("node", [BOOTLOG, "bisect-versions", ...args, "--artifacts", join(work, "artifacts")], {
-    reject: false,
-    all: true,
-    env: { NO_COLOR: "1" },
-  });
+  bootlog(["bisect-versions", ...args, "--artifacts", join(work, "artifacts")]);
 
 describe("bootlog bisect-versions --runs 2", () => {
   test(
@@ -80,7 +75,7 @@ describe("bootlog bisect-versions --runs 2", () => {
         String(RUNS),
         "--json",
       );
-      expect(run.exitCode, run.all).toBe(0);
+      expect(run.code, run.all).toBe(0);
       const report = JSON.parse(run.stdout) as VersionBisectReport;
       expect(report.result.status).toBe("found");
       // Ends first, then the one version between them, then the confirmations.
@@ -133,7 +128,7 @@ describe("bootlog bisect-versions --runs 2", () => {
         String(RUNS),
       );
       console.log(String(run.stdout));
-      expect(run.exitCode, run.all).toBe(125);
+      expect(run.code, run.all).toBe(125);
       expect(run.stdout).toMatch(
         new RegExp(
           `no-op culprit, most likely wrong: images\\.notes of xen-hypervisor-4\\.17-arm64 ${newer.replace(/[.+]/g, "\\$&")} is byte-identical to xen-hypervisor-4\\.17-arm64 ${older.replace(/[.+]/g, "\\$&")}'s \\(sha256 [0-9a-f]{16}…\\)`,

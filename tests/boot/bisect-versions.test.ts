@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { VersionBisectReport } from "../../harness/bisection/bisect-versions.ts";
 import { compareDebianVersions } from "../../harness/images/debian-version.ts";
 import { arm64XenImages, type Arm64Images } from "../helpers/arm64-images.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-bisect-versions-"));
@@ -77,10 +77,7 @@ export default defineBoot({
 }
 
 const bisectVersions = (...args: string[]) =>
-  execa("node", [BOOTLOG, "bisect-versions", ...args, "--artifacts", join(work, "artifacts")], {
-    reject: false,
-    all: true,
-  });
+  bootlog(["bisect-versions", ...args, "--artifacts", join(work, "artifacts")]);
 
 describe("bootlog bisect-versions", () => {
   test(
@@ -109,7 +106,7 @@ describe("bootlog bisect-versions", () => {
         "--no-verify",
         "--json",
       );
-      expect(run.exitCode, run.all).toBe(0);
+      expect(run.code, run.all).toBe(0);
       const report = JSON.parse(run.stdout) as VersionBisectReport;
       expect(report.role).toBe("kernel");
       expect(report.candidates.map((c) => c.package)).toEqual(names);
@@ -156,7 +153,7 @@ describe("bootlog bisect-versions", () => {
         bisectVersions(file, ...xen, "--good", older, "--bad", newer, "--bad-if-line", `(Debian ${older})`),
         bisectVersions(file, ...xen, "--good", "4.17.1-1", "--bad", newer),
       ]);
-      expect(pair.exitCode, pair.all).toBe(0);
+      expect(pair.code, pair.all).toBe(0);
       expect(pair.stdout).toContain(`bisect-versions: GOOD xen-hypervisor-4.17-arm64 ${older}: PASS`);
       expect(pair.stdout).toContain(
         `bisect-versions: BAD  xen-hypervisor-4.17-arm64 ${newer}: console line "(XEN) Xen version`,
@@ -164,9 +161,9 @@ describe("bootlog bisect-versions", () => {
       expect(pair.stdout).toContain(
         `first bad: xen-hypervisor-4.17-arm64 ${newer} (last good: xen-hypervisor-4.17-arm64 ${older}); 2 boot(s)`,
       );
-      expect(swapped.exitCode, swapped.all).toBe(1);
+      expect(swapped.code, swapped.all).toBe(1);
       expect(swapped.stdout).toContain(`cannot bisect: the good end is bad: console line "(XEN) Xen version`);
-      expect(unknown.exitCode, unknown.all).toBe(2);
+      expect(unknown.code, unknown.all).toBe(2);
       expect(unknown.stderr).toContain('"4.17.1-1" is not among the versions apt offers');
     },
   );

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { CulpritReport } from "../../harness/bisection/culprit.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { BOOTLOG, bootlog as cli } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-culprit-git-"));
@@ -26,13 +26,7 @@ const env = {
   GIT_COMMITTER_EMAIL: "t@example.org",
 };
 const git = (...args: string[]) => execa("git", args, { cwd: repo, env });
-const bootlog = (args: string[], artifacts: string) =>
-  execa("node", [BOOTLOG, ...args], {
-    cwd: repo,
-    env: { ...env, BOOTLOG_ARTIFACTS: artifacts },
-    reject: false,
-    all: true,
-  });
+const bootlog = (args: string[], artifacts: string) => cli(args, { ...env, BOOTLOG_ARTIFACTS: artifacts }, repo);
 
 function expectation(failOn: string): string {
   return `import { busyboxInitrd, debianKernel, defineBoot } from ${JSON.stringify(HARNESS)};
@@ -62,7 +56,7 @@ beforeAll(async () => {
   await git("init", "-q", "-b", "main");
   await commit("boards/linux.ts", expectation("[]"), "Linux on QEMU virt");
   const old = await bootlog(["run", "--expectations", "boards", "culprit-git"], join(work, "old"));
-  expect(old.exitCode, old.all).toBe(0);
+  expect(old.code, old.all).toBe(0);
   await commit("README", "boards for the lab\n", "Say what this is");
   await commit(
     "boards/linux.ts",
@@ -70,7 +64,7 @@ beforeAll(async () => {
     "Treat every 6.1 kernel as bad (a mistake)",
   );
   const now = await bootlog(["run", "--expectations", "boards", "culprit-git"], join(work, "new"));
-  expect(now.exitCode, now.all).toBe(1);
+  expect(now.code, now.all).toBe(1);
 });
 
 test(
@@ -82,7 +76,7 @@ test(
       ["culprit", join(work, "old", "latest"), join(work, "new", "latest"), "--out", out],
       join(work, "unused"),
     );
-    expect(run.exitCode, run.all).toBe(1);
+    expect(run.code, run.all).toBe(1);
     const report = JSON.parse(readFileSync(join(out, "culprit.json"), "utf8")) as CulpritReport;
     const boot = report.boots[0]!;
     expect(boot.status).toBe("not-a-package");

@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findCulprit, type CulpritOptions, type CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, type AptKernel } from "../helpers/apt-versions.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { BOOTLOG, bootlog as cli } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-culprit-"));
@@ -41,7 +41,7 @@ export default defineBoot({
 
 const env = (artifacts: string) => ({ ...process.env, BOOTLOG_ARTIFACTS: artifacts, NO_COLOR: "1" });
 const bootlog = (cwd: string, args: string[], artifacts = join(cwd, "artifacts")) =>
-  execa("node", [BOOTLOG, ...args], { cwd, env: env(artifacts), reject: false, all: true });
+  cli(args, { BOOTLOG_ARTIFACTS: artifacts }, cwd);
 
 /** The workflow's boot job as a shell step runs it: `npx bootlog` is this checkout's CLI. */
 const workflow = parse(readFileSync(".github/workflows/nightly.yml", "utf8")) as {
@@ -62,10 +62,10 @@ beforeAll(async () => {
     ["run", "--expectations", "exps", "culprit-linux", ...pin(kernels[0]!)],
     join(night, "last-night"),
   );
-  expect(old.exitCode, old.all).toBe(0);
+  expect(old.code, old.all).toBe(0);
   cpSync(join(night, "last-night", "latest"), join(night, "previous"), { recursive: true, dereference: true });
   const now = await bootlog(night, ["run", "--expectations", "exps", "culprit-linux", ...pin(kernels[3]!)]);
-  expect(now.exitCode, now.all).toBe(1);
+  expect(now.code, now.all).toBe(1);
 });
 
 describe("bootlog culprit on two real runs", () => {
@@ -224,17 +224,17 @@ describe("bootlog culprit on two real runs", () => {
           join(work, "c-gone"),
         ]),
       ]);
-      expect(unrelated.exitCode, unrelated.all).toBe(2);
+      expect(unrelated.code, unrelated.all).toBe(2);
       expect(unrelated.stderr).toContain("share no boot (OLD: some-other-boot; NEW: culprit-linux)");
-      expect(handWritten.exitCode, handWritten.all).toBe(2);
+      expect(handWritten.code, handWritten.all).toBe(2);
       expect(handWritten.stderr).toContain(
         `${join(dir, "hand-written.xml")}: testsuite "culprit-linux" was not written by bootlog (no expectation.hash property)`,
       );
-      expect(noPackages.exitCode, noPackages.all).toBe(2);
+      expect(noPackages.code, noPackages.all).toBe(2);
       expect(noPackages.stderr).toContain(
         `${join(dir, "no-packages.xml")}: boot "culprit-linux" has no package.* properties`,
       );
-      expect(offered.exitCode, offered.all).toBe(125);
+      expect(offered.code, offered.all).toBe(125);
       expect(offered.stdout).toContain(
         `apt no longer offers ${now.pkg} ${now.version}~gone1 (NEW), ${old.pkg} ${old.version}~gone1 (OLD)`,
       );

@@ -7,11 +7,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { CulpritReport } from "../../harness/bisection/culprit.ts";
 import { newestKernels, newestXenPair, type AptKernel } from "../helpers/apt-versions.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog as cli } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const work = mkdtempSync(join(tmpdir(), "bootlog-culprit-xen-"));
@@ -19,12 +18,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const XEN = "xen-hypervisor-4.17-arm64";
 
 const bootlog = (args: string[], artifacts = join(work, "artifacts")) =>
-  execa("node", [BOOTLOG, ...args], {
-    cwd: work,
-    env: { ...process.env, BOOTLOG_ARTIFACTS: artifacts, NO_COLOR: "1" },
-    reject: false,
-    all: true,
-  });
+  cli(args, { BOOTLOG_ARTIFACTS: artifacts }, work);
 
 let kernels: AptKernel[];
 let xen: [string, string];
@@ -56,9 +50,9 @@ export default defineBoot({
     ["run", "--expectations", "exps", "culprit-xen", ...pins(xen[0], kernels[0]!)],
     join(work, "old"),
   );
-  expect(old.exitCode, old.all).toBe(0);
+  expect(old.code, old.all).toBe(0);
   const now = await bootlog(["run", "--expectations", "exps", "culprit-xen", ...pins(xen[1], kernels[1]!)]);
-  expect(now.exitCode, now.all).toBe(1);
+  expect(now.code, now.all).toBe(1);
 });
 
 test(
@@ -67,7 +61,7 @@ test(
   async () => {
     const [old, now] = kernels as [AptKernel, AptKernel];
     const compare = await bootlog(["compare", "old/latest", "artifacts/latest"]);
-    expect(compare.exitCode, compare.all).toBe(1);
+    expect(compare.code, compare.all).toBe(1);
     expect(compare.stdout).toContain(
       `changed: ${XEN} ${xen[0]} → ${xen[1]} (newer); linux-image-6.1.0-*-arm64 ${old.pkg} ${old.version} → ${now.pkg} ${now.version} (newer); unknown, not recorded by both runs: git commit`,
     );
@@ -80,7 +74,7 @@ test(
       "--out",
       join(work, "culprit"),
     ]);
-    expect(run.exitCode, run.all).toBe(0);
+    expect(run.code, run.all).toBe(0);
     const report = JSON.parse(readFileSync(join(work, "culprit", "culprit.json"), "utf8")) as CulpritReport;
     const boot = report.boots[0]!;
     expect(boot.steps.map((s) => [s.step, s.what, s.verdict])).toEqual([

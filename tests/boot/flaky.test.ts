@@ -10,13 +10,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execa, type Result } from "execa";
+import { execa } from "execa";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RepeatFile } from "../../harness/artifacts/repeat-file.ts";
 import { binomialPmf, binomialTwoSided } from "../../harness/stats/binomial.ts";
 import { readWithSurefire } from "../helpers/surefire.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog as cli, type CliResult } from "../helpers/cli.ts";
 
 const HARNESS = resolve("harness/expectations/index.ts");
 const Q = 85 / 256;
@@ -24,11 +24,10 @@ const RUNS = 20;
 const work = mkdtempSync(join(tmpdir(), "bootlog-flaky-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const bootlog = (...args: string[]) =>
-  execa("node", [BOOTLOG, ...args], { reject: false, all: true, env: { NO_COLOR: "1" } });
+const bootlog = (...args: string[]) => cli(args);
 const repeatFile = (runDir: string, boot: string) =>
   JSON.parse(readFileSync(join(runDir, boot, "repeat.json"), "utf8")) as RepeatFile;
-const runDirOf = (run: Result) => /^run (\S+):/m.exec(String(run.stdout))?.[1];
+const runDirOf = (run: CliResult) => /^run (\S+):/m.exec(String(run.stdout))?.[1];
 const xml = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
@@ -46,7 +45,7 @@ test("the chance this file gives a wrong answer is below 1/1000", () => {
 });
 
 describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", () => {
-  let run: Result;
+  let run: CliResult;
   let runDir: string;
   beforeAll(async () => {
     run = await bootlog(
@@ -63,7 +62,7 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
   }, 180_000);
 
   test("some runs fail and some pass: class flaky, declared intermittent so the run is ok (exit 0)", () => {
-    expect(run.exitCode, String(run.all)).toBe(0);
+    expect(run.code, String(run.all)).toBe(0);
     const r = repeatFile(runDir, "arm64-linux-flaky-init");
     expect(r.runs).toBe(RUNS);
     expect(r.judged).toBe(RUNS);
@@ -166,7 +165,7 @@ describe("run --runs 20 of the intermittent known-bad arm64-linux-flaky-init", (
 });
 
 describe("run --runs 5 of a deterministic boot", () => {
-  let run: Result;
+  let run: CliResult;
   let runDir: string;
   beforeAll(async () => {
     const dir = join(work, "steady");
@@ -204,7 +203,7 @@ export default defineBoot({
   }, 120_000);
 
   test("class pass, exit 0, rate 0 with its interval, statistics for every milestone", () => {
-    expect(run.exitCode, String(run.all)).toBe(0);
+    expect(run.code, String(run.all)).toBe(0);
     const r = repeatFile(runDir, "arm64-linux-steady-init");
     expect(r).toMatchObject({ runs: 5, judged: 5, failures: 0, rate: 0, class: "pass", ok: true, knownBad: null });
     expect(r.interval!.low).toBe(0);
@@ -224,7 +223,7 @@ export default defineBoot({
 // The other bad values are unit tests (tests/unit/repeat.test.ts); this one is the CLI path where cac would read -1 as a flag.
 test("--runs -1 is a usage error (exit 2) before anything boots", async () => {
   const r = await bootlog("run", "arm64-linux-flaky-init", "--runs", "-1", "--artifacts", join(work, "never"));
-  expect(r.exitCode).toBe(2);
+  expect(r.code).toBe(2);
   expect(r.stderr).toContain('--runs: expected a positive integer, got "-1"');
   expect(existsSync(join(work, "never"))).toBe(false);
 });

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { execa } from "execa";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { XMLParser } from "fast-xml-parser";
@@ -12,7 +11,7 @@ import { runBoot } from "../../harness/runner/run-boot.ts";
 import { bootFiles } from "../../harness/artifacts/writers.ts";
 import { bootsOnce, expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts";
 import { buildWrapperImage, WRAPPER_BANNER } from "../helpers/wrapper-image.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const example = await expectationNamed("boot-wrapper-xen");
 const dir = testRunDir("wrapper-image");
@@ -121,11 +120,10 @@ describe("boot-wrapper-xen without an image", () => {
   });
 
   test("bootlog run says so and exits 0", async () => {
-    const run = await execa("node", [BOOTLOG, "run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
-      reject: false,
-      env: { BOOTLOG_BOOTWRAPPER_IMAGE: "" },
+    const run = await bootlog(["run", "boot-wrapper-xen", "--artifacts", testRunDir("wrapper-cli")], {
+      BOOTLOG_BOOTWRAPPER_IMAGE: "",
     });
-    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/boot-wrapper-xen: SKIP: .*BOOTLOG_BOOTWRAPPER_IMAGE/);
   });
 });

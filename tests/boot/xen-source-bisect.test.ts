@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { BOOKWORM_XEN_SOURCE, debianSource } from "../../harness/expectations/xen-source.ts";
 import { resolveXenSource } from "../../harness/images/xen-source-tree.ts";
 import { GIT_ENV, gitBisectRun } from "../helpers/scratch-repo.ts";
-import { BOOTLOG } from "../helpers/cli.ts";
+import { bootlog } from "../helpers/cli.ts";
 
 const work = join(tmpdir(), "bootlog-xen-bisect");
 const repo = join(work, "src");
@@ -158,28 +158,13 @@ describe("git bisect run bootlog bisect arm64-xen-dom0 --xen-tree .", () => {
     { timeout: 900_000 },
     async () => {
       await git("checkout", "-q", commits[UNBUILDABLE]!);
-      const broken = await execa(
-        "node",
-        [
-          BOOTLOG,
-          "bisect",
-          "arm64-xen-dom0",
-          "--xen-tree",
-          ".",
-          ...EXPECTATIONS,
-          "--retries",
-          "0",
-          "--artifacts",
-          artifacts,
-        ],
-        {
-          cwd: repo,
-          reject: false,
-          all: true,
-        },
+      const broken = await bootlog(
+        ["bisect", "arm64-xen-dom0", "--xen-tree", ".", ...EXPECTATIONS, "--retries", "0", "--artifacts", artifacts],
+        {},
+        repo,
       );
       await git("checkout", "-q", "main");
-      expect(broken.exitCode, broken.all).toBe(125);
+      expect(broken.code, broken.all).toBe(125);
       expect(broken.all).toMatch(
         /bisect: SKIP arm64-xen-dom0: infra, not judged: Xen build failed \(tree \S+ at [0-9a-f]{12}, defconfig\): make -C xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- failed \(make exit 2\): .*arch\/arm\/kernel\.c:\d+:\d+: error: expected ';'/,
       );

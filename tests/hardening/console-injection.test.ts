@@ -9,21 +9,26 @@
 import fc from "fast-check";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, test } from "vitest";
-import { basename, dirname, resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { LineSplitter } from "../../harness/console/lines.ts";
 import { StreamRouter } from "../../harness/console/stream-router.ts";
 import { bootFromLava } from "../../harness/import/lava.ts";
 import { LavaImportError } from "../../harness/import/lava-job.ts";
 import { compareRuns } from "../../harness/compare/compare.ts";
 import { formatMarkdown } from "../../harness/compare/compare-format.ts";
-import { recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
+import { parseJunit, recordsFromJunit } from "../../harness/artifacts/junit-read.ts";
 import { renderReport } from "../../harness/report/html.ts";
 import type { RunView } from "../../harness/report/html-data.ts";
 import { junitForBoots } from "../../harness/artifacts/junit.ts";
+import { junitForRepeats } from "../../harness/artifacts/junit-repeats.ts";
+import { summarizeRuns } from "../../harness/repeat/summary.ts";
 import { timelineJson } from "../../harness/artifacts/timeline.ts";
 import { xmlSafe } from "../../harness/artifacts/xml-text.ts";
 import type { BootResult } from "../../harness/result.ts";
 import { bootResult, IDS, infraResult } from "../helpers/history-results.ts";
+import { readWithSurefire } from "../helpers/surefire.ts";
 
 const FORGED = `]]></system-out></testcase><testcase classname="x" name="forged"><failure message="forged"/></testcase><testcase name="y"><system-out><![CDATA[`;
 
@@ -150,6 +155,35 @@ describe("the guest cannot forge the JUnit", () => {
     );
   });
 
+  test("property: the repeated-run JUnit keeps its testcases and Surefire elements whatever the console printed (200 cases)", () => {
+    const runsOf = (text: string): BootResult[] =>
+      [bootResult("pass"), bootResult("hang", { reached: 2 }), bootResult("hang", { reached: 1 })].map((r) =>
+        withConsole(r, text),
+      );
+    const junitOf = (text: string) => {
+      const runs = runsOf(text);
+      return junitForRepeats([summarizeRuns(runs)], [runs]);
+    };
+    // The verdict elements of each testcase in order (failure, flakyFailure...), as a reader sees them
+    // (system-out is left out: a console that printed nothing XML can hold has none).
+    const shape = (xml: string) => {
+      const doc = parser.parse(xml) as { testsuites: { testsuite: { testcase: Record<string, unknown>[] }[] } };
+      return doc.testsuites.testsuite.flatMap((s) =>
+        s.testcase.map((c) => Object.keys(c).filter((k) => k !== "#text" && k !== "system-out")),
+      );
+    };
+    const baseline = shape(junitOf("plain"));
+    expect(baseline.flat()).toContain("flakyFailure");
+    fc.assert(
+      fc.property(consoleText, (text) => {
+        const xml = junitOf(text);
+        if (XMLValidator.validate(xml) !== true || xml.includes("<![CDATA[")) return false;
+        return JSON.stringify(shape(xml)) === JSON.stringify(baseline);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("the records compare reads back are the same whatever the console printed", () => {
     fc.assert(
       fc.property(consoleText, fc.constantFrom(...KINDS), (text, [, r]) => {
@@ -162,6 +196,54 @@ describe("the guest cannot forge the JUnit", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("two ]]> and control characters read back exactly (XML's part of them)", () => {
+  const text = `one ]]> two ]]>${FORGED}\x07\x1b[31m\r\n\t\x00 end`;
+  const safe = xmlSafe(text);
+  const hang = withConsole(bootResult("hang", { reached: 2 }), text);
+  const infra = withConsole(infraResult({ name: "infra-boot" }), text);
+  const xml = junitForBoots([hang, infra]);
+
+  test("through bootlog's reader: system-out, failure and error messages, the error's text; same testcases", () => {
+    expect(safe).toContain("]]> two ]]>");
+    expect(safe).toContain("\r\n\t");
+    const [hangSuite, infraSuite] = parseJunit(xml) as { testcase: Record<string, unknown>[] }[];
+    const ended = hangSuite!.testcase[2]!;
+    expect(ended["system-out"]).toBe(`${safe}\n${safe}`);
+    expect((ended.failure as Record<string, string>[])[0]!.message).toBe(xmlSafe(hang.summary));
+    const error = (infraSuite!.testcase[0]!.error as Record<string, string>[])[0]!;
+    expect(error.message).toBe(xmlSafe(infra.error!));
+    expect(error["#text"]).toBe(xmlSafe(infra.summary));
+    expect(testcases(xml)).toEqual(
+      testcases(junitForBoots([bootResult("hang", { reached: 2 }), infraResult({ name: "infra-boot" })])),
+    );
+    // Blanks at either end of a property or message are the console's too.
+    const padded = withConsole(bootResult("fail", { reached: 1 }), `  ${text}  `);
+    const [record] = recordsFromJunit(junitForBoots([padded]));
+    expect(record!.summary).toBe(xmlSafe(padded.summary));
+    // Repeated runs: the failing run's log slice in its flakyFailure.
+    const runs = [bootResult("pass"), hang];
+    const [repeated] = parseJunit(junitForRepeats([summarizeRuns(runs)], [runs])) as {
+      testcase: Record<string, unknown>[];
+    }[];
+    const flaky = repeated!.testcase[2]!.flakyFailure as Record<string, string>;
+    expect(flaky["system-out"]).toBe(`${safe}\n${safe}`);
+    expect(flaky.message).toBe(`run 2: ${xmlSafe(hang.summary)}`);
+  });
+
+  test("through Maven Surefire's report parser: the same messages and error text, no forged testcase", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bootlog-junit-")), "junit.xml");
+    writeFileSync(file, xml);
+    const [hangSuite, infraSuite] = await readWithSurefire(file);
+    expect(hangSuite).toMatchObject({ tests: 4, failures: 1, errors: 0, skipped: 1 });
+    expect(hangSuite!.testcases.map((c) => c.name)).toEqual(IDS);
+    expect(hangSuite!.testcases[2]).toMatchObject({ failure: true, message: xmlSafe(hang.summary) });
+    expect(infraSuite!.testcases[0]).toMatchObject({ error: true, message: xmlSafe(infra.error!) });
+    // Surefire drops whitespace-only character runs (here the CR written as &#xD;): every other character is there.
+    const blanksOut = (t: string | null | undefined) => t?.replace(/\s/g, "");
+    expect(blanksOut(infraSuite!.testcases[0]!.detail)).toBe(blanksOut(xmlSafe(infra.summary)));
   });
 });
 

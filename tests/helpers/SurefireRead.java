@@ -1,7 +1,7 @@
 // Reads JUnit files with Maven Surefire's own report parser (Debian's libsurefire-java,
 // org.apache.maven.plugins.surefire.report.TestSuiteXmlParser, what maven-surefire-report-plugin
 // uses) and prints what it understood as JSON: per suite the counts, flakes included, and per
-// testcase its failure or error. Run as a source file: java -cp <jars> SurefireRead.java FILE...
+// testcase its failure or error (message and detail, the element's text). Run as a source file: java -cp <jars> SurefireRead.java FILE...
 import java.lang.reflect.Proxy;
 import java.util.List;
 import org.apache.maven.plugin.surefire.log.api.ConsoleLogger;
@@ -40,7 +40,8 @@ public class SurefireRead {
           first = false;
           out.append("{\"name\":").append(q(c.getName())).append(",\"successful\":").append(c.isSuccessful())
               .append(",\"failure\":").append(c.hasFailure()).append(",\"error\":").append(c.hasError()).append(",\"skipped\":").append(c.hasSkipped())
-              .append(",\"type\":").append(q(c.getFailureType())).append(",\"message\":").append(q(c.getFailureMessage())).append('}');
+              .append(",\"type\":").append(q(c.getFailureType())).append(",\"message\":").append(q(c.getFailureMessage()))
+              .append(",\"detail\":").append(q(c.getFailureDetail())).append('}');
         }
         out.append("]}");
       }

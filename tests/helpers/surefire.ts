@@ -9,6 +9,8 @@ export interface SurefireCase {
   skipped: boolean;
   type: string | null;
   message: string | null;
+  /** The failure's or error's text. */
+  detail: string | null;
 }
 
 export interface SurefireSuite {
