@@ -35,6 +35,7 @@ export function ubootDomUCommands(domUs: DomUSpec[]): Command[] {
         `fdt set ${node} memory <0x0 0x${kib(d.memory).toString(16)}>`,
         `fdt set ${node} cpus <0x${(d.cpus ?? 1).toString(16)}>`,
         ...(d.vpl011 === false ? [] : [`fdt set ${node} vpl011`]),
+        ...(d.enhanced ? [`fdt set ${node} xen,enhanced "enabled"`] : []),
         ...modules.flatMap((m): Command[] => [
           `fdt mknod ${node} ${m.unit}`,
           `fdt set ${node}/${m.unit} compatible "${m.compatible}" "multiboot,module"`,

@@ -17,9 +17,10 @@ const CONSOLE: Record<string, string[]> = {
 };
 
 const nightly = process.env.BOOTLOG_BOOT_NIGHTLY === "1";
-// The jobs that need a Xen built with other options (expectations/xen-source/) boot in xen-ci-source.test.ts.
+// The jobs that need a Xen built with other options (expectations/xen-source/) boot in xen-ci-source.test.ts,
+// those with networking between domains in xen-ci-network.test.ts.
 const all = selectExpectations(await loadAllExpectations(), [], ["xen-ci"]).filter(
-  (e) => e.images.xen?.kind !== "xen-source",
+  (e) => e.images.xen?.kind !== "xen-source" && !e.tags.includes("network"),
 );
 for (const exp of all.filter((e) => nightly || !e.tags.includes("nightly"))) {
   if (exp.knownBad) {
