@@ -71,5 +71,5 @@ export default defineBoot({
   },
   failOn: [...ubootErrors, ...linuxPanics, ...xenPanics],
   silence: "60s",
-  budget: "300s",
+  budget: "240s",
 });

@@ -77,7 +77,8 @@ export function pingDom0Lines(passed: string): string[] {
   return [
     GUEST_MARKER,
     "n=0",
-    `until ifconfig eth0 ${DOMU_ADDRESS} up 2>/dev/null && ping -c 3 -w 10 ${DOM0_ADDRESS}; do`,
+    // -w 5: a try made before dom0 has put the vif on its bridge costs seconds, not CI's minute.
+    `until ifconfig eth0 ${DOMU_ADDRESS} up 2>/dev/null && ping -c 3 -w 5 ${DOM0_ADDRESS}; do`,
     `  n=$((n + 1)); [ $n -ge ${TRIES} ] && break; sleep 2`,
     "done",
     `if [ $n -lt ${TRIES} ]; then echo ${JSON.stringify(passed)}; else echo "ping test failed: no answer from ${DOM0_ADDRESS} in ${TRIES} tries"; fi`,
