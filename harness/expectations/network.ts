@@ -70,16 +70,19 @@ const TRIES = 60;
 
 /**
  * A domU's /init lines after its marker: take DOMU_ADDRESS on eth0 (it appears once dom0 attaches
- * the vif) and ping dom0 until it answers, then print `passed`, as Xen CI's domU_check does; after
- * TRIES tries it says it failed (CI's loop never ends: its timeout does).
+ * the vif) and, once netfront has a carrier (its backend connected, the vif on the bridge), ping
+ * dom0 until it answers, then print `passed`, as Xen CI's domU_check does. While it waits it says
+ * so every few tries (the domU's stream stays alive while dom0 is slow); after TRIES tries it says
+ * it failed (CI's loop never ends: its timeout does).
  */
 export function pingDom0Lines(passed: string): string[] {
   return [
     GUEST_MARKER,
     "n=0",
-    // -w 5: a try made before dom0 has put the vif on its bridge costs seconds, not CI's minute.
-    `until ifconfig eth0 ${DOMU_ADDRESS} up 2>/dev/null && ping -c 3 -w 5 ${DOM0_ADDRESS}; do`,
-    `  n=$((n + 1)); [ $n -ge ${TRIES} ] && break; sleep 2`,
+    `until ifconfig eth0 ${DOMU_ADDRESS} up 2>/dev/null && [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ] && ping -c 3 -w 5 ${DOM0_ADDRESS}; do`,
+    `  n=$((n + 1)); [ $n -ge ${TRIES} ] && break`,
+    `  [ $((n % 5)) -eq 0 ] && echo "no answer from ${DOM0_ADDRESS} yet (try $n)"`,
+    "  sleep 2",
     "done",
     `if [ $n -lt ${TRIES} ]; then echo ${JSON.stringify(passed)}; else echo "ping test failed: no answer from ${DOM0_ADDRESS} in ${TRIES} tries"; fi`,
   ];
