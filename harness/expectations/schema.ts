@@ -238,6 +238,17 @@ export const bootSchema = z
     for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : [])
       ctx.addIssue({ code: "custom", ...issue });
     for (const issue of staticMemIssues(spec.boot?.domUs ?? [])) ctx.addIssue({ code: "custom", ...issue });
+    // A pool names the machine's CPU nodes by phandle, which the typed U-Boot commands cannot look up.
+    if (spec.machine.firmware === "u-boot")
+      spec.boot?.domUs?.forEach((d, i) => {
+        if (d.cpupool)
+          ctx.addIssue({
+            code: "custom",
+            path: ["boot", "domUs", i, "cpupool"],
+            message:
+              'is set only in the direct path\'s device tree (firmware "direct"): behind U-Boot it would be left out',
+          });
+      });
     if (spec.machine.virtualization !== undefined && spec.machine.arch === "x86_64")
       ctx.addIssue({
         code: "custom",

@@ -182,3 +182,43 @@ describe("a xen,enhanced dom0less domU", () => {
     ]);
   });
 });
+
+describe("static and shared memory behind U-Boot (issue 23, item 4)", () => {
+  test("typed as the direct path's DTB spells them: xen,static-mem, direct-map, a shared-memory child node", () => {
+    const text = ubootDomUCommands([
+      {
+        memory: "256M",
+        staticMem: { base: 0x60000000, size: 0x10000000, directMap: true },
+        sharedMem: [{ id: "my-shared-mem-0", host: 0x70000000, guest: 0x4000000, size: 0x10000000, role: "owner" }],
+      },
+    ]).filter((c): c is string => typeof c === "string");
+    expect(text).toContain("fdt set /chosen/domU1 xen,static-mem <0x0 0x60000000 0x0 0x10000000>");
+    expect(text).toContain("fdt set /chosen/domU1 direct-map");
+    const shm = "/chosen/domU1/domU1-shared-mem@70000000";
+    expect(text).toContain("fdt mknod /chosen/domU1 domU1-shared-mem@70000000");
+    expect(text).toContain(`fdt set ${shm} compatible "xen,domain-shared-memory-v1"`);
+    expect(text).toContain(`fdt set ${shm} xen,shm-id "my-shared-mem-0"`);
+    expect(text).toContain(`fdt set ${shm} xen,shared-mem <0x0 0x70000000 0x0 0x4000000 0x0 0x10000000>`);
+    expect(text).toContain(`fdt set ${shm} role "owner"`);
+    // The child node is made after its parent.
+    expect(text.indexOf("fdt mknod /chosen domU1")).toBeLessThan(
+      text.indexOf("fdt mknod /chosen/domU1 domU1-shared-mem@70000000"),
+    );
+  });
+
+  test("a boot-time cpupool behind U-Boot is refused, not left out", () => {
+    const result = bootSchema.safeParse({
+      name: "x",
+      machine: { arch: "aarch64", memory: "2G", cpus: 2, firmware: "u-boot" },
+      images: { xen: { kind: "file", path: "/x" }, kernel: { kind: "file", path: "/k" } },
+      boot: { domUs: [{ memory: "128M", cpupool: { cpus: [1] } }] },
+      milestones: [{ id: "m", match: "m" }],
+      silence: "1s",
+      budget: "2s",
+    });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toEqual([
+      expect.objectContaining({ path: ["boot", "domUs", 0, "cpupool"], message: expect.stringContaining("direct") }),
+    ]);
+  });
+});
