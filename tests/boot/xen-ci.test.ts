@@ -12,8 +12,8 @@ const CONSOLE: Record<string, string[]> = {
   "xen-ci-qemu-smoke-dom0less-arm64-staticheap": ["xen,static-heap", "] DOM1: static-heap test passed"],
   "xen-ci-qemu-alpine-x86_64": ["[guest] guest up: 6.1.0-", "Domain-0"],
   "xen-ci-qemu-smoke-dom0-arm32": ["=> bootz 0x49000000", "[guest] guest up: 6.1.0-", "Domain-0"],
-  "xen-ci-qemu-smoke-dom0less-arm32": ["=> bootz 0x49000000", "(XEN) DOM1: generic test passed"],
-  "xen-ci-qemu-smoke-dom0less-arm32-without-dom0": ["(XEN) DOM1: without-dom0 test passed"],
+  "xen-ci-qemu-smoke-dom0less-arm32": ["=> bootz 0x49000000", "] DOM1: generic test passed"],
+  "xen-ci-qemu-smoke-dom0less-arm32-without-dom0": ["] DOM1: without-dom0 test passed"],
 };
 
 const nightly = process.env.BOOTLOG_BOOT_NIGHTLY === "1";
