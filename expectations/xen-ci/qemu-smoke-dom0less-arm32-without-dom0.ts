@@ -36,8 +36,8 @@ export default defineBoot({
     uboot: {
       prefix: "",
       milestones: ubootXenMilestones({
-        // Without console_timestamps=boot (CI's): with it a domU's lines read "(XEN) [ 1.2] DOM1: " and the "(XEN) " stream takes them.
-        xen: "console=dtuart bootscrub=0",
+        // CI's, timestamps too: a domU's lines read "(XEN) [ 1.2] DOM1: ", which the d1 stream takes.
+        xen: "console=dtuart bootscrub=0 console_timestamps=boot",
         domUs,
         command: "bootz",
       }),

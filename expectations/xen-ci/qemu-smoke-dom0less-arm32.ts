@@ -41,8 +41,8 @@ export default defineBoot({
     dom0: {
       milestones: [
         ...ubootXenMilestones({
-          // Without console_timestamps=boot (CI's): with it a domU's lines read "(XEN) [ 1.2] DOM1: " and the "(XEN) " stream takes them.
-          xen: "console=dtuart dom0_mem=512M bootscrub=0",
+          // CI's, timestamps too: a domU's lines read "(XEN) [ 1.2] DOM1: ", which the d1 stream takes.
+          xen: "console=dtuart dom0_mem=512M bootscrub=0 console_timestamps=boot",
           dom0: "console=hvc0 earlyprintk clk_ignore_unused rdinit=/init",
           domUs,
           command: "bootz",

@@ -42,8 +42,8 @@ export default defineBoot({
     dom0: {
       milestones: [
         ...ubootXenMilestones({
-          // Without console_timestamps=boot (CI's): with it a domU's lines read "(XEN) [ 1.2] DOM1: " and the "(XEN) " stream takes them.
-          xen: "console=dtuart dom0_mem=512M",
+          // CI's, timestamps too: a domU's lines read "(XEN) [ 1.2] DOM1: ", which the d1 stream takes.
+          xen: "console=dtuart dom0_mem=512M console_timestamps=boot",
           dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
           domUs,
         }),

@@ -23,8 +23,11 @@ export function debianKernel(
 }
 
 /** A busybox initramfs whose /init prints "dom0 init: <uname -r> xen: <hypervisor type>" and starts a shell. */
-export function busyboxInitrd(initLines?: string[]): ImageSource {
-  return initLines ? { kind: "busybox-initrd", initLines } : { kind: "busybox-initrd" };
+export function busyboxInitrd(
+  initLines?: string[],
+  options: { modules?: string[]; modulesFrom?: string } = {},
+): ImageSource {
+  return { kind: "busybox-initrd", ...(initLines ? { initLines } : {}), ...options };
 }
 
 /** A file the user points at: a path, or the value of an environment variable (the boot is skipped when it is unset). */

@@ -20,6 +20,12 @@ export const domUSchema = z.strictObject({
   linux: z.string().optional(),
   /** A virtual PL011 whose output Xen prints on its own console (default true). */
   vpl011: z.boolean().optional(),
+  /**
+   * `xen,enhanced = "enabled"`: Xen gives the domain the hypervisor node, event channels and a
+   * xenstore connection that dom0's init-dom0less completes, so dom0 can attach PV devices
+   * (`xl network-attach`). Xen CI's ImageBuilder sets it for every domU beside a dom0.
+   */
+  enhanced: z.boolean().optional(),
   /** `xen,static-mem`: host RAM given to this domain alone (Xen with STATIC_MEMORY); its size must be `memory`. */
   staticMem: z
     .strictObject({

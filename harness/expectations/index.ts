@@ -15,3 +15,15 @@ export { xenFromSource, debianSource, tree, BOOKWORM_XEN_SOURCE } from "./xen-so
 export { xenCiArm64, xenCiXenMilestones, xenCiCheckInitrd } from "./xen-ci-source.ts";
 export { XEN_CI_PASSED, xenCiBusyBoxMilestones, xenCiGuestInitrd, xenCiGuestMilestones, withAfter } from "./xen-ci.ts";
 export type { UBootXenBoot } from "./milestone-sets.ts";
+export {
+  BRIDGE,
+  DOM0_ADDRESS,
+  DOMU_ADDRESS,
+  DOM0_NIC,
+  dom0Bridge,
+  dom0BridgeMilestones,
+  dom0BridgeFailures,
+  pingDom0Lines,
+  pingDom0Milestones,
+  pingDom0Failures,
+} from "./network.ts";

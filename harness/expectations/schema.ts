@@ -75,6 +75,13 @@ const busyboxInitrdImage = z.strictObject({
   initLines: z.array(z.string()).optional(),
   /** Pin busybox-static's version (default: apt's candidate). */
   version: z.string().min(1).optional(),
+  /** Kernel modules /init loads after its marker line (e.g. a domU's xen-netfront), their dependencies first. */
+  modules: z
+    .array(z.string().regex(/^[\w-]+$/, "a module name, e.g. xen-netfront"))
+    .min(1)
+    .optional(),
+  /** The image role of the kernel those modules come from, a Debian package (default "kernel"). */
+  modulesFrom: z.string().min(1).optional(),
 });
 
 const fileImage = z.strictObject({
@@ -217,10 +224,31 @@ export const bootSchema = z
         message: "dom0less domUs need Xen on arm (aarch64 or arm) with firmware direct or u-boot",
       });
     for (const issue of toolstackIssues(spec.images)) ctx.addIssue({ code: "custom", ...issue });
+    for (const [role, source] of Object.entries(spec.images)) {
+      if (source.kind !== "busybox-initrd" || !source.modules) continue;
+      const from = source.modulesFrom ?? "kernel";
+      if (spec.images[from]?.kind !== "deb")
+        ctx.addIssue({
+          code: "custom",
+          path: ["images", role, source.modulesFrom ? "modulesFrom" : "modules"],
+          message: `the modules come from image "${from}", which must be a Debian kernel package (deb or debianKernel)`,
+        });
+    }
     for (const issue of xenSourceIssues(spec.images, spec.machine.arch)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of spec.boot?.domUs ? missingDomURoles(spec.boot.domUs, spec.images) : [])
       ctx.addIssue({ code: "custom", ...issue });
     for (const issue of staticMemIssues(spec.boot?.domUs ?? [])) ctx.addIssue({ code: "custom", ...issue });
+    // A pool names the machine's CPU nodes by phandle, which the typed U-Boot commands cannot look up.
+    if (spec.machine.firmware === "u-boot")
+      spec.boot?.domUs?.forEach((d, i) => {
+        if (d.cpupool)
+          ctx.addIssue({
+            code: "custom",
+            path: ["boot", "domUs", i, "cpupool"],
+            message:
+              'is set only in the direct path\'s device tree (firmware "direct"): behind U-Boot it would be left out',
+          });
+      });
     if (spec.machine.virtualization !== undefined && spec.machine.arch === "x86_64")
       ctx.addIssue({
         code: "custom",

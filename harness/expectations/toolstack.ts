@@ -18,6 +18,23 @@ export const toolstackInitrdSchema = z.strictObject({
       z.union([z.strictObject({ image: z.string().min(1) }), z.strictObject({ text: z.string() })]),
     )
     .optional(),
+  /** More of xen-utils-4.17's programs (its /usr/lib/xen-4.17/bin), e.g. "init-dom0less". */
+  programs: z.array(z.string().regex(/^[\w.+-]+$/, "a program name, no path")).optional(),
+  /** Files of other Debian packages (globs from the package's root, e.g. "etc/xen/scripts/vif-*"), with the libraries they need. */
+  packages: z
+    .array(
+      z.strictObject({
+        package: z.string().min(1),
+        version: z.string().min(1).optional(),
+        paths: z.array(z.string().min(1)).min(1, "name the files to take"),
+      }),
+    )
+    .optional(),
+  /** Kernel modules of `modulesFrom`'s package that /init loads after Xen's (their dependencies found and loaded first). */
+  modules: z
+    .array(z.string().regex(/^[\w-]+$/, "a module name, e.g. xen-netback"))
+    .min(1)
+    .optional(),
   /** Shell lines /init runs once the toolstack is up, before the shell. */
   commands: z.array(z.string()).min(1, "the toolstack needs something to do"),
 });

@@ -7,6 +7,7 @@ import type { PackageVersion } from "../result.ts";
 import { downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
 import { cachedEntry, sha256File, writeEntry } from "./cache.ts";
 import { buildInitramfs, initScript } from "./initramfs.ts";
+import { kernelModules, type KernelModule } from "./kernel-modules.ts";
 import { toolstackInitrd } from "./toolstack-image.ts";
 import { userImageProblem } from "./user-image.ts";
 import { buildXen, XenBuildError, type XenBuild } from "./xen-build.ts";
@@ -68,12 +69,16 @@ async function fileFromDeb(p: PackageVersion, path: string, built: string[], gzi
 async function busyboxInitrd(
   busyboxPkg: PackageVersion,
   initLines: string[] | undefined,
+  modules: KernelModule[],
   built: string[],
 ): Promise<Entry> {
   const busybox = await fileFromDeb(busyboxPkg, "bin/busybox", built);
-  const script = initScript(initLines);
-  const entry = await cachedEntry("initrd", { busybox: busybox.sha256, script }, async (tmp) => {
-    await buildInitramfs(busybox.file, script, join(tmp, "work"), join(tmp, "initrd.gz"));
+  const script = initScript(initLines, modules);
+  const files = new Map(modules.map((m) => [`/mods/${m.name}.ko`, m.file]));
+  // Without modules the key is what it always was: initramfs entries already cached stay valid.
+  const key = { busybox: busybox.sha256, script, ...(files.size ? { files: [...files] } : {}) };
+  const entry = await cachedEntry("initrd", key, async (tmp) => {
+    await buildInitramfs(busybox.file, script, join(tmp, "work"), join(tmp, "initrd.gz"), files);
     await rm(join(tmp, "work"), { recursive: true });
     await writeEntry(tmp, "initrd.gz");
   });
@@ -82,6 +87,19 @@ async function busyboxInitrd(
       `busybox initramfs (${busyboxPkg.arch})${entry.repaired ? ` (the cached copy was bad: ${entry.repaired})` : ""}`,
     );
   return entry;
+}
+
+/** The kernel modules a busybox initramfs asks for, out of the package of its `modulesFrom` image. */
+async function initrdModules(
+  source: Extract<ImageSource, { kind: "busybox-initrd" }>,
+  rolePackages: Record<string, PackageVersion>,
+  built: string[],
+): Promise<KernelModule[]> {
+  if (!source.modules) return [];
+  const from = source.modulesFrom ?? "kernel";
+  const kernel = rolePackages[from];
+  if (!kernel) throw new ImageError(`modulesFrom "${from}" is not a Debian package image`);
+  return kernelModules(kernel, source.modules, built);
 }
 
 async function userFile(
@@ -124,10 +142,11 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
   const built: string[] = [];
   const images: Record<string, PreparedImage> = {};
   const rolePackages: Record<string, PackageVersion> = {};
-  // A toolstack initramfs holds other images (a guest's kernel): it is built after them.
-  const roles = Object.entries(exp.images).sort(
-    ([, a], [, b]) => Number(a.kind === "xen-toolstack-initrd") - Number(b.kind === "xen-toolstack-initrd"),
-  );
+  // A toolstack initramfs holds other images (a guest's kernel): it is built after them; an
+  // initramfs with kernel modules after the kernel package they come from.
+  const rank = (source: ImageSource) =>
+    source.kind === "xen-toolstack-initrd" ? 2 : source.kind === "busybox-initrd" && source.modules ? 1 : 0;
+  const roles = Object.entries(exp.images).sort(([, a], [, b]) => rank(a) - rank(b));
   for (const [role, declared] of roles) {
     const source: ImageSource = overrides[role] ? { kind: "file", path: resolve(overrides[role]) } : declared;
     const p = await sourcePackage(source, debArch);
@@ -163,7 +182,7 @@ export async function prepareImages(exp: Expectation, overrides: Record<string, 
       source.kind === "deb"
         ? await fileFromDeb(p!, source.path, built, source.gzip)
         : source.kind === "busybox-initrd"
-          ? await busyboxInitrd(p!, source.initLines, built)
+          ? await busyboxInitrd(p!, source.initLines, await initrdModules(source, rolePackages, built), built)
           : await userFile(role, source, exp);
     images[role] = { ...(await describe(entry.file, entry.sha256)), ...(p ? { package: p } : {}) };
   }

@@ -5,6 +5,7 @@ import type { ToolstackInitrdSource } from "../expectations/toolstack.ts";
 import type { PackageVersion } from "../result.ts";
 import { ImageError } from "./apt.ts";
 import { cachedEntry, writeEntry } from "./cache.ts";
+import { kernelModules } from "./kernel-modules.ts";
 import {
   buildToolstackInitramfs,
   toolstackFiles,
@@ -27,9 +28,17 @@ export async function toolstackInitrd(source: ToolstackInitrdSource, inputs: Too
   const kernelRole = source.modulesFrom ?? "kernel";
   const kernel = inputs.rolePackages[kernelRole];
   if (!kernel) throw new ImageError(`modulesFrom "${kernelRole}" is not a Debian package image`);
-  const { files: programs, packages } = await toolstackFiles(inputs.debArch, source.version, inputs.built);
+  const { files: programs, packages } = await toolstackFiles(inputs.debArch, source.version, inputs.built, {
+    ...(source.programs ? { programs: source.programs } : {}),
+    ...(source.packages ? { packages: source.packages } : {}),
+  });
   const modules = await xenModules(kernel, inputs.built);
-  const files = new Map<string, string | { text: string }>([...programs, ...modules]);
+  const more = source.modules ? await kernelModules(kernel, source.modules, inputs.built) : [];
+  const files = new Map<string, string | { text: string }>([
+    ...programs,
+    ...modules,
+    ...more.map((m): [string, string] => [`/mods/${m.name}.ko`, m.file]),
+  ]);
   for (const [path, file] of Object.entries(source.files ?? {})) {
     if ("text" in file) files.set(path, file);
     else {
@@ -38,7 +47,7 @@ export async function toolstackInitrd(source: ToolstackInitrdSource, inputs: Too
       files.set(path, image.path);
     }
   }
-  const script = toolstackInitScript(inputs.debArch, source.commands);
+  const script = toolstackInitScript(inputs.debArch, source.commands, more);
   const key = {
     busybox: inputs.busybox.sha256,
     script,

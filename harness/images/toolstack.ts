@@ -2,9 +2,11 @@ import { execa } from "execa";
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import picomatch from "picomatch";
 import type { PackageVersion } from "../result.ts";
 import { aptListsState, downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
 import { cachedDir, memo } from "./cache.ts";
+import { insmodLines, type KernelModule } from "./kernel-modules.ts";
 
 /**
  * dom0's toolstack from Debian's packages, never installed on the host: xen-utils-4.17 unpacked,
@@ -23,13 +25,16 @@ const TRIPLET = { arm64: "aarch64-linux-gnu", armhf: "arm-linux-gnueabihf", amd6
 
 /** One package unpacked whole (dpkg-deb -x), cached by name, version and architecture. */
 async function unpacked(p: PackageVersion, built: string[]): Promise<string> {
-  const entry = await cachedDir("deb-tree", p, async (tmp) => {
+  // Pre-Depends too: bash, for one, pre-depends on the libraries it links (an entry of the Depends-only kind is another key).
+  const entry = await cachedDir("deb-tree", { ...p, fields: "Depends,Pre-Depends" }, async (tmp) => {
     const debDir = join(tmp, "deb");
     await mkdir(debDir);
     const deb = await downloadDeb(p, debDir);
     await execa("dpkg-deb", ["-x", deb, join(tmp, "root")]);
-    const { stdout } = await execa("dpkg-deb", ["-f", deb, "Depends"]);
-    await writeFile(join(tmp, "depends"), stdout);
+    const fields = await Promise.all(
+      ["Depends", "Pre-Depends"].map(async (f) => (await execa("dpkg-deb", ["-f", deb, f])).stdout.trim()),
+    );
+    await writeFile(join(tmp, "depends"), fields.filter(Boolean).join(", "));
     await rm(debDir, { recursive: true });
   });
   if (entry.built) built.push(`${p.package} ${p.version} (unpacked)`);
@@ -80,6 +85,23 @@ async function resolveInTree(root: string, rel: string, hops = 0): Promise<strin
   return resolveInTree(root, target.startsWith("/") ? target : join(dirname(rel), target), hops + 1);
 }
 
+/** What dom0 needs beyond xl and xenstored: more of Xen's programs, and files of other Debian packages (scripts, a shell). */
+export interface ToolstackExtras {
+  /** More programs of xen-utils-4.17's XEN_BIN (e.g. init-dom0less). */
+  programs?: string[];
+  /** Files of other packages, at the same paths in dom0's rootfs; their shared libraries come along as xl's do. */
+  packages?: { package: string; version?: string; paths: string[] }[];
+}
+
+/** The paths (from "/") of a package's files that a glob (written from the package's root, no leading "/") matches, sorted. */
+export function packagePaths(names: Map<string, string[]>, glob: string): string[] {
+  const isMatch = picomatch(glob.replace(/^\/+/, ""), { dot: true });
+  return [...names.values()]
+    .flat()
+    .filter((rel) => isMatch(rel.slice(1)))
+    .sort();
+}
+
 export interface ToolstackFiles {
   /** rootfs path → file on the host. */
   files: Map<string, string>;
@@ -96,9 +118,19 @@ export async function toolstackFiles(
   debArch: keyof typeof TRIPLET,
   xenVersion: string | undefined,
   built: string[],
+  more: ToolstackExtras = {},
 ): Promise<ToolstackFiles> {
   type Remembered = { files: [string, string][]; packages: PackageVersion[] };
-  const key = { debArch, xenVersion, programs: PROGRAMS, dlopened: DLOPENED, apt: await aptListsState() };
+  // `closure`: bumped when the way the closure is found changes (2: Pre-Depends are followed too).
+  const key = {
+    closure: 2,
+    debArch,
+    xenVersion,
+    more,
+    programs: PROGRAMS,
+    dlopened: DLOPENED,
+    apt: await aptListsState(),
+  };
   const stillCached = async (known: unknown) => {
     const files = (known as Partial<Remembered>).files;
     if (!Array.isArray(files) || !Array.isArray((known as Remembered).packages)) return false;
@@ -113,7 +145,7 @@ export async function toolstackFiles(
     return present.every(Boolean);
   };
   const closure = await memo<Remembered>("toolstack-closure", key, stillCached, async () => {
-    const found = await toolstackClosure(debArch, xenVersion, built);
+    const found = await toolstackClosure(debArch, xenVersion, built, more);
     return { files: [...found.files], packages: found.packages };
   });
   return { files: new Map(closure.files), packages: closure.packages };
@@ -128,6 +160,7 @@ async function toolstackClosure(
   debArch: keyof typeof TRIPLET,
   xenVersion: string | undefined,
   built: string[],
+  more: ToolstackExtras = {},
 ): Promise<ToolstackFiles> {
   const triplet = TRIPLET[debArch];
   const fetched = new Map<string, Unpacked | null>();
@@ -159,10 +192,23 @@ async function toolstackClosure(
     interp ??= info.interp;
     for (const soname of info.needed) if (!provided.has(soname)) wanted.add(soname);
   };
-  for (const program of PROGRAMS) {
+  for (const program of [...PROGRAMS, ...(more.programs ?? [])]) {
     const host = await resolveInTree(utils.root, `${XEN_BIN}/${program}`);
     if (!host) throw new ImageError(`${XEN_UTILS} ${utils.p.version} has no ${XEN_BIN}/${program}`);
     await take(`${XEN_BIN}/${program}`, host);
+  }
+  for (const extra of more.packages ?? []) {
+    const u = await fetch(extra.package, extra.version);
+    if (!u) throw new ImageError(`apt knows no ${extra.package}:${debArch}${extra.version ? ` ${extra.version}` : ""}`);
+    kept.set(extra.package, u);
+    for (const glob of extra.paths) {
+      const paths = packagePaths(u.names, glob);
+      if (!paths.length) throw new ImageError(`${extra.package} ${u.p.version} has no file ${glob}`);
+      for (const rel of paths) {
+        const host = await resolveInTree(u.root, rel);
+        if (host) await take(rel, host);
+      }
+    }
   }
   /** A library from a kept package into /lib/<triplet>, under its soname. */
   const provide = async (u: Unpacked, soname: string): Promise<boolean> => {
@@ -233,7 +279,11 @@ export async function xenModules(kernel: PackageVersion, built: string[]): Promi
 }
 
 /** dom0's /init: the usual marker, the Xen devices and xenstore up, Domain-0 named, then the declared commands. */
-export function toolstackInitScript(debArch: keyof typeof TRIPLET, commands: string[]): string {
+export function toolstackInitScript(
+  debArch: keyof typeof TRIPLET,
+  commands: string[],
+  modules: KernelModule[] = [],
+): string {
   const triplet = TRIPLET[debArch];
   return [
     "#!/bin/busybox sh",
@@ -241,6 +291,8 @@ export function toolstackInitScript(debArch: keyof typeof TRIPLET, commands: str
     "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev",
     'echo "dom0 init: $(uname -r) xen: $(cat /sys/hypervisor/type 2>/dev/null)"',
     `for m in ${XEN_MODULES.join(" ")}; do insmod /mods/$m.ko; done`,
+    // The expectation's own modules (a NIC, a bridge, netback), each after those it depends on.
+    ...insmodLines(modules),
     // /var/lock: xl takes /var/lock/xl before it balloons dom0 down (no dom0_mem: `cannot open the lockfile`).
     "mkdir -p /proc/xen /var/run/xen /var/lib/xenstored /var/lib/xen /var/log/xen /var/lock /dev/pts /tmp",
     "mount -t xenfs xenfs /proc/xen; mount -t devpts devpts /dev/pts",

@@ -103,6 +103,7 @@ export function domUPatches(domUs: DomUSpec[], images: Record<string, { path: st
       { set: node, property: "cpus", type: "x", values: [hex(d.cpus ?? 1)] },
     );
     if (d.vpl011 !== false) patches.push({ set: node, property: "vpl011", type: "x", values: [] });
+    if (d.enhanced) patches.push({ set: node, property: "xen,enhanced", type: "s", values: ["enabled"] });
     patches.push(...domainFeaturePatches(node, d, i));
     for (const m of modules) {
       const moduleNode = `${node}/module@${hex(m.addr)}`;

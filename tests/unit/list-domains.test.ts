@@ -9,6 +9,7 @@ test("bootlog list shows the multi-domain boots with their tags", async () => {
     .map((line) => line.split(/\s+/));
   expect(rows.map((r) => r[0]).sort()).toEqual([
     "arm64-xen-dom0less",
+    "arm64-xen-dom0less-network",
     "arm64-xen-toolstack",
     "arm64-xen-true-dom0less",
     "x86_64-xen-toolstack",
