@@ -21,7 +21,9 @@ export default defineConfig({
   test: {
     // Boot tests start real QEMU: a boot takes seconds to a minute under TCG.
     testTimeout: 60_000,
-    hookTimeout: 240_000,
+    // A boot file's beforeAll prepares its images: from a cold cache an x86_64 toolstack image and
+    // its boot took 212 s (2 cores, this round's cold run), too near 240 s for a slower machine.
+    hookTimeout: 600_000,
     pool: "forks",
     setupFiles: ["tests/helpers/trace-label.ts"],
     // vitest runs the projects of one group (sequence.groupOrder) in one pool: its size is the
