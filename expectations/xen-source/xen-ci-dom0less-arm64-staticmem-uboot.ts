@@ -29,7 +29,10 @@ const domUs = [
 export default defineBoot({
   name: "xen-ci-dom0less-arm64-staticmem-uboot",
   description: `Xen (upstream 4.17, debug, STATIC_MEMORY) built from source, behind U-Boot: a dom0less domU in host RAM ${RANGE}, checked in its /proc/iomem`,
-  tags: ["xen-source", "xen-ci", "dom0less", "streams"],
+  // nightly: in npm test with another boot file beside it, Xen wrote a domU line into the middle of
+  // dom0's "Run /init as init process" (both inits print busybox's --install errors at once), so
+  // dom0's stream never saw its line; alone it passes (7.6 s at load 5).
+  tags: ["xen-source", "xen-ci", "dom0less", "streams", "nightly"],
   machine: { arch: "aarch64", memory: "2G", cpus: 2, gic: 2, firmware: "u-boot" },
   images: {
     xen: xenCiArm64(),

@@ -15,11 +15,6 @@ import { expectationNamed, milestoneTests, testRunDir } from "../helpers/boot.ts
 const JOBS: { name: string; passed: RegExp }[] = [
   { name: "xen-ci-dom0less-arm64-earlyprintk", passed: /^- Ready -\r?$/m },
   { name: "xen-ci-dom0less-arm64-staticmem", passed: /\(XEN\) DOM1: static-mem test passed\r?$/m },
-  // Behind U-Boot with CI's console_timestamps=boot: Xen's time before the domU's prefix.
-  {
-    name: "xen-ci-dom0less-arm64-staticmem-uboot",
-    passed: /\(XEN\) \[ *\d+\.\d+\] DOM1: static-mem test passed\r?$/m,
-  },
   { name: "xen-ci-dom0less-arm64-static-shared-mem", passed: /\(XEN\) DOM2: static-shared-mem test passed\r?$/m },
   { name: "xen-ci-dom0less-arm64-boot-cpupools", passed: /^boot-cpupools test passed\r?$/m },
 ];
