@@ -9,6 +9,9 @@ import { readFile } from "node:fs/promises";
 export function initScript(extraLines: string[] = [], modules: KernelModule[] = []): string {
   return [
     "#!/bin/busybox sh",
+    // --install links into /usr/bin and /usr/sbin too: without them it prints an error per applet
+    // (about 100 lines), which Xen interleaves with the other domains' lines in a dom0less boot.
+    "/bin/busybox mkdir -p /usr/bin /usr/sbin",
     "/bin/busybox --install -s",
     "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev",
     'echo "dom0 init: $(uname -r) xen: $(cat /sys/hypervisor/type 2>/dev/null)"',
