@@ -23,7 +23,8 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything is at `path` (what stat follows to). */
+export async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,

@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import picomatch from "picomatch";
 import type { PackageVersion } from "../result.ts";
 import { aptListsState, downloadDeb, extractFromDeb, ImageError, resolvePackage } from "./apt.ts";
-import { cachedDir, memo } from "./cache.ts";
+import { cachedDir, exists, memo } from "./cache.ts";
 import { insmodLines, type KernelModule } from "./kernel-modules.ts";
 
 /**
@@ -134,14 +134,7 @@ export async function toolstackFiles(
   const stillCached = async (known: unknown) => {
     const files = (known as Partial<Remembered>).files;
     if (!Array.isArray(files) || !Array.isArray((known as Remembered).packages)) return false;
-    const present = await Promise.all(
-      files.map(([, host]) =>
-        lstat(host).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
+    const present = await Promise.all(files.map(([, host]) => exists(host)));
     return present.every(Boolean);
   };
   const closure = await memo<Remembered>("toolstack-closure", key, stillCached, async () => {

@@ -21,6 +21,11 @@ const vcpu = (tid: number, runS: number, waitS: number, n = tid): ThreadStat => 
   runNs: runS * 1e9,
   waitNs: waitS * 1e9,
 });
+/** vCPU 0 (tid 2) as read now: its totals and whether it is on a run queue. */
+const vcpuNow = (runS: number, waitS: number, runnable: boolean): ThreadStat => ({
+  ...vcpu(2, runS, waitS, 0),
+  runnable,
+});
 const main = (runS: number, waitS: number): ThreadStat => ({
   tid: 1,
   name: "qemu-system-aar",
@@ -56,31 +61,23 @@ describe("the guest's clock over schedstat readings", () => {
 
   test("a vCPU held off the CPU since the last reading (runnable, nothing run, nothing reported yet) waited the whole interval; the wait the kernel reports when it runs is not counted twice", () => {
     const clock = new CountedClock();
-    const held = (runS: number, waitS: number, runnable: boolean): ThreadStat => ({
-      ...vcpu(2, runS, waitS, 0),
-      runnable,
-    });
-    expect(clock.read(1, [held(0.5, 0.5, false)])).toBeCloseTo(0.5, 9);
+    expect(clock.read(1, [vcpuNow(0.5, 0.5, false)])).toBeCloseTo(0.5, 9);
     // Three seconds on a run queue: schedstat still says 0.5 s of waiting (the kernel adds it on arrival).
-    expect(clock.read(2, [held(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
-    expect(clock.read(3, [held(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
-    expect(clock.read(4, [held(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
+    expect(clock.read(2, [vcpuNow(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
+    expect(clock.read(3, [vcpuNow(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
+    expect(clock.read(4, [vcpuNow(0.5, 0.5, true)])).toBeCloseTo(0.5, 9);
     // It ran 0.4 s and the kernel now reports the 3.0 s it waited before that, and 0.6 s since: only the 0.6 s is new.
-    expect(clock.read(5, [held(0.9, 4.1, false)])).toBeCloseTo(0.9, 9);
+    expect(clock.read(5, [vcpuNow(0.9, 4.1, false)])).toBeCloseTo(0.9, 9);
     expect(clock.totals(5).waitedS).toBeCloseTo(4.1, 9);
   });
 
   test("a wait taken too early (the vCPU woke just before the reading) is not carried past its next run", () => {
     const clock = new CountedClock();
-    const t = (runS: number, waitS: number, runnable: boolean): ThreadStat => ({
-      ...vcpu(2, runS, waitS, 0),
-      runnable,
-    });
-    expect(clock.read(1, [t(0.1, 0, false)])).toBeCloseTo(1, 9);
-    expect(clock.read(2, [t(0.1, 0, true)])).toBeCloseTo(1, 9); // halted, then woken at 1.99 s: taken as a whole second
-    expect(clock.read(3, [t(0.9, 0.01, false)])).toBeCloseTo(2, 9); // the kernel reports 0.01 s: settled against it
+    expect(clock.read(1, [vcpuNow(0.1, 0, false)])).toBeCloseTo(1, 9);
+    expect(clock.read(2, [vcpuNow(0.1, 0, true)])).toBeCloseTo(1, 9); // halted, then woken at 1.99 s: taken as a whole second
+    expect(clock.read(3, [vcpuNow(0.9, 0.01, false)])).toBeCloseTo(2, 9); // the kernel reports 0.01 s: settled against it
     // A real wait later counts in full: the second taken too early is not set against it.
-    expect(clock.read(4, [t(1.4, 0.51, false)])).toBeCloseTo(2.5, 9);
+    expect(clock.read(4, [vcpuNow(1.4, 0.51, false)])).toBeCloseTo(2.5, 9);
   });
 
   test("several vCPUs: the longest wait of one of them, not the sum, capped at the interval", () => {
