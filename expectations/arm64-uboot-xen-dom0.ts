@@ -23,7 +23,7 @@ export default defineBoot({
   },
   milestones: [
     ...ubootXenMilestones({
-      xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
+      xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0",
       dom0: "console=hvc0 earlycon=xen rdinit=/init",
     }),
     ...xenMilestones("arm64"),

@@ -12,7 +12,8 @@ export default defineBoot({
     initrd: busyboxInitrd(),
   },
   boot: {
-    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
+    // bootscrub=0: under TCG, Xen scrubbing its free RAM was two thirds of this boot's QEMU CPU (11 s of CPU, 3.9 s without).
+    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0",
     linux: "console=hvc0 earlycon=xen rdinit=/init",
   },
   milestones: [

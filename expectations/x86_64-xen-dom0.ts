@@ -20,7 +20,8 @@ export default defineBoot({
     initrd: busyboxInitrd(),
   },
   boot: {
-    xen: "console=com1 com1=115200,8n1 dom0_mem=512M",
+    // bootscrub=0: under TCG, Xen scrubbing its free RAM was 6 s of this boot's 15 s of QEMU CPU.
+    xen: "console=com1 com1=115200,8n1 dom0_mem=512M bootscrub=0",
     linux: "console=hvc0 earlyprintk=xen rdinit=/init",
   },
   milestones: [...xenMilestones("amd64"), ...dom0Milestones("amd64")],

@@ -39,7 +39,7 @@ export default defineBoot({
     "guest-initrd": busyboxInitrd(pingDom0Lines(PASSED), { modules: ["xen-netfront"] }),
   },
   boot: {
-    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M console_timestamps=boot",
+    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M console_timestamps=boot bootscrub=0",
     linux: "console=hvc0 earlycon=xen rdinit=/init",
     domUs: [{ initrd: "guest-initrd", memory: "256M", enhanced: true }],
   },

@@ -28,7 +28,7 @@ export default defineBoot({
     "guest-initrd": guestInitrd(),
   },
   boot: {
-    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=256M",
+    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=256M bootscrub=0",
     linux: "console=hvc0 earlycon=xen rdinit=/init",
     domUs: [{ initrd: "guest-initrd", memory: "128M" }],
   },

@@ -21,7 +21,7 @@ export default defineBoot({
     "guest-initrd": guestInitrd(),
   },
   boot: {
-    xen: "console=dtuart dtuart=/pl011@9000000",
+    xen: "console=dtuart dtuart=/pl011@9000000 bootscrub=0",
     domUs: [
       { kernel: "guest-kernel", initrd: "guest-initrd", memory: "128M" },
       { kernel: "guest-kernel", initrd: "guest-initrd", memory: "128M" },

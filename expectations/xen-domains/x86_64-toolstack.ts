@@ -36,7 +36,7 @@ export default defineBoot({
   },
   boot: {
     // 256M is too little here: xl is OOM-killed building the PV guest (it holds the unpacked kernel).
-    xen: "console=com1 com1=115200,8n1 dom0_mem=384M",
+    xen: "console=com1 com1=115200,8n1 dom0_mem=384M bootscrub=0",
     linux: "console=hvc0 earlyprintk=xen rdinit=/init",
   },
   streams: {

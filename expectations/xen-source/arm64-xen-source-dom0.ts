@@ -26,7 +26,7 @@ export default defineBoot({
     initrd: busyboxInitrd(),
   },
   boot: {
-    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M",
+    xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0",
     linux: "console=hvc0 earlycon=xen rdinit=/init",
   },
   milestones: [

@@ -33,10 +33,10 @@ interface Config {
 const SERIES: { message: string; change: Partial<Config> }[] = [
   { message: "Xen + dom0 on QEMU virt, direct boot", change: {} },
   { message: "Describe the board", change: { description: "QEMU virt, GICv3, EL2" } },
-  { message: "Give dom0 768M", change: { xenArgs: `${GOOD_UART} dom0_mem=768M` } },
+  { message: "Give dom0 768M", change: { xenArgs: `${GOOD_UART} dom0_mem=768M bootscrub=0` } },
   { message: "Comment the console setup", change: { comment: "PL011 at 0x09000000 is QEMU virt's UART0" } },
-  { message: "More Xen logging", change: { xenArgs: `${GOOD_UART} dom0_mem=768M loglvl=all` } },
-  { message: "Use the UART address form from the wiki", change: { xenArgs: `${BAD_UART} dom0_mem=768M loglvl=all` } },
+  { message: "More Xen logging", change: { xenArgs: `${GOOD_UART} dom0_mem=768M loglvl=all bootscrub=0` } },
+  { message: "Use the UART address form from the wiki", change: { xenArgs: `${BAD_UART} dom0_mem=768M loglvl=all bootscrub=0` } },
   { message: "Shorter silence (typo)", change: { silence: "5 seconds" } },
   { message: "Fix the silence duration", change: { silence: "5s" } },
   { message: "Reword the description", change: { description: "Xen 4.17 + Linux 6.1 dom0 on QEMU virt" } },
@@ -82,7 +82,7 @@ beforeAll(async () => {
   await git("init", "-q", "-b", "main");
   let config: Config = {
     description: "arm64 Xen dom0",
-    xenArgs: `${GOOD_UART} dom0_mem=512M`,
+    xenArgs: `${GOOD_UART} dom0_mem=512M bootscrub=0`,
     silence: "5s",
     comment: "Boot configuration under test",
   };

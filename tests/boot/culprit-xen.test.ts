@@ -33,7 +33,7 @@ export default defineBoot({
   name: "culprit-xen",
   machine: { arch: "aarch64", memory: "2G", cpus: 2, firmware: "direct" },
   images: { xen: deb("${XEN}", "boot/xen-4.17-arm64"), kernel: debianKernel("arm64"), initrd: busyboxInitrd() },
-  boot: { xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M", linux: "console=hvc0 earlycon=xen rdinit=/init" },
+  boot: { xen: "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M bootscrub=0", linux: "console=hvc0 earlycon=xen rdinit=/init" },
   milestones: [
     { id: "xen-banner", match: /\\(XEN\\) Xen version 4\\.17/ },
     { id: "xen-dom0-loading", match: "*** LOADING DOMAIN 0 ***" },
