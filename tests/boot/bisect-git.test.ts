@@ -36,7 +36,10 @@ const SERIES: { message: string; change: Partial<Config> }[] = [
   { message: "Give dom0 768M", change: { xenArgs: `${GOOD_UART} dom0_mem=768M bootscrub=0` } },
   { message: "Comment the console setup", change: { comment: "PL011 at 0x09000000 is QEMU virt's UART0" } },
   { message: "More Xen logging", change: { xenArgs: `${GOOD_UART} dom0_mem=768M loglvl=all bootscrub=0` } },
-  { message: "Use the UART address form from the wiki", change: { xenArgs: `${BAD_UART} dom0_mem=768M loglvl=all bootscrub=0` } },
+  {
+    message: "Use the UART address form from the wiki",
+    change: { xenArgs: `${BAD_UART} dom0_mem=768M loglvl=all bootscrub=0` },
+  },
   { message: "Shorter silence (typo)", change: { silence: "5 seconds" } },
   { message: "Fix the silence duration", change: { silence: "5s" } },
   { message: "Reword the description", change: { description: "Xen 4.17 + Linux 6.1 dom0 on QEMU virt" } },
