@@ -3,7 +3,23 @@
  * already imports them; the bundled CLI (dist/, built with BOOTLOG_BUILT defined) registers tsx
  * on the first one, so commands that load no expectation never load tsx.
  */
+import { register } from "node:module";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
 let registering: Promise<void> | undefined;
+
+/**
+ * Registered after tsx, so it resolves first: an expectation that imports bootlog's harness as
+ * source (bootlog's own expectations/, or a project that imports it by path) gets the library
+ * module of the running bundle instead, rather than tsx compiling and loading the harness again.
+ */
+const TO_BUNDLE = `export async function initialize(data) { globalThis.toBundle = data; }
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  const url = globalThis.toBundle[found.url];
+  return url ? { url, format: "module", shortCircuit: true } : found;
+}`;
 
 export function typeScriptLoader(): Promise<void> {
   if (process.env.BOOTLOG_BUILT !== "1") return Promise.resolve();
@@ -12,6 +28,12 @@ export function typeScriptLoader(): Promise<void> {
     esm.register();
     // An expectation .ts outside a "type": "module" package (a config repo under git bisect) loads as CommonJS.
     cjs.register();
+    // In the bundle this file is a chunk of dist/harness/, beside the library's index.js.
+    const library = new URL("./index.js", import.meta.url).href;
+    const root = resolve(import.meta.dirname, "../..");
+    const sources = ["harness/index.ts", "harness/expectations/index.ts"];
+    const data = Object.fromEntries(sources.map((s) => [pathToFileURL(resolve(root, s)).href, library]));
+    register(`data:text/javascript,${encodeURIComponent(TO_BUNDLE)}`, { data });
   })();
   return registering;
 }

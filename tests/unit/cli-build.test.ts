@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshBuild, sourceHash } from "../../bin/fresh-build.mjs";
 import { buildCli } from "../../scripts/build-cli.mjs";
+import { bootlog, ROOT } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "bootlog-cli-build-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -85,5 +86,34 @@ describe("start-up chunk", () => {
       "harness/export/lava.ts",
     ])
       expect(sources).not.toContain(heavy);
+  }, 60_000);
+});
+
+describe("expectations that import the harness as source", () => {
+  it("get the running bundle's library instead of a second harness loaded through tsx", async () => {
+    if (!freshBuild(ROOT)) await buildCli();
+    const dir = join(tmp, "source-import");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const source = join(ROOT, "harness/expectations/index.ts");
+    // As bootlog's own expectations import it; the tag says which module the import resolved to.
+    writeFileSync(
+      join(dir, "probe.ts"),
+      `import { defineBoot } from ${JSON.stringify(source)};
+const to = import.meta.resolve(${JSON.stringify(source)});
+export default defineBoot({
+  name: "probe",
+  tags: [to.endsWith("/dist/harness/index.js") ? "library-bundle" : "harness-source"],
+  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
+  images: { kernel: { kind: "file", path: "/nonexistent/Image" } },
+  milestones: [{ id: "shell", match: "/ # " }],
+  silence: "10s",
+  budget: "60s",
+});
+`,
+    );
+    const r = await bootlog(["list", "--json", "--expectations", dir]);
+    expect(r.code, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1))).toEqual(["library-bundle"]);
   }, 60_000);
 });
