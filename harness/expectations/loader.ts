@@ -1,12 +1,11 @@
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts";
 import { regexRisk } from "./redos.ts";
-import { esModuleInterop, typeScriptLoader } from "./ts-loader.ts";
+import { esModuleInterop, moduleUrl } from "./ts-loader.ts";
 import { flattenStreams } from "./streams.ts";
 import { currentProject } from "../project/current.ts";
 
@@ -182,9 +181,7 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    // tsx only for TypeScript: a plain .mjs/.js expectation is Node's own.
-    if (/\.m?ts$/.test(path)) await typeScriptLoader();
-    module = esModuleInterop(await importBounded(file, pathToFileURL(resolve(path)).href));
+    module = esModuleInterop(await importBounded(file, await moduleUrl(path)));
   } catch (error) {
     if (error instanceof ExpectationError) throw error;
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);

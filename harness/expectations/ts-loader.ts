@@ -1,11 +1,13 @@
 /**
  * Expectation files are TypeScript. Under tsx (bin/bootlog.mjs without dist) and vitest, Node
- * already imports them; the bundled CLI (dist/, built with BOOTLOG_BUILT defined) registers tsx
- * on the first one, so commands that load no expectation never load tsx.
+ * already imports them; the bundled CLI (dist/, built with BOOTLOG_BUILT defined) imports their
+ * compiled modules (./compiled.ts), and registers tsx for a file that cannot be one, so commands
+ * that load no such file never load tsx.
  */
 import { register } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { compiledModule } from "./compiled.ts";
 
 let registering: Promise<void> | undefined;
 
@@ -21,7 +23,7 @@ export async function resolve(specifier, context, next) {
   return url ? { url, format: "module", shortCircuit: true } : found;
 }`;
 
-export function typeScriptLoader(): Promise<void> {
+function typeScriptLoader(): Promise<void> {
   if (process.env.BOOTLOG_BUILT !== "1") return Promise.resolve();
   registering ??= (async () => {
     const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
@@ -36,6 +38,19 @@ export function typeScriptLoader(): Promise<void> {
     register(`data:text/javascript,${encodeURIComponent(TO_BUNDLE)}`, { data });
   })();
   return registering;
+}
+
+/**
+ * The URL to import an expectation or config file by. In the bundle, a TypeScript file is its
+ * compiled module (./compiled.ts) where that reproduces it, else tsx is registered for it.
+ */
+export async function moduleUrl(path: string): Promise<string> {
+  if (/\.m?ts$/.test(path) && process.env.BOOTLOG_BUILT === "1") {
+    const compiled = await compiledModule(path);
+    if (compiled) return compiled;
+    await typeScriptLoader();
+  }
+  return pathToFileURL(resolve(path)).href;
 }
 
 /**

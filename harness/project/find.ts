@@ -5,10 +5,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { configSchema } from "./config.ts";
 import type { Project } from "./current.ts";
-import { esModuleInterop, typeScriptLoader } from "../expectations/ts-loader.ts";
+import { esModuleInterop, moduleUrl } from "../expectations/ts-loader.ts";
 
 export const CONFIG_NAMES = ["bootlog.config.ts", "bootlog.config.mts", "bootlog.config.mjs", "bootlog.config.js"];
 
@@ -37,8 +36,7 @@ function isBootlogRepo(root: string): boolean {
 
 async function loadConfig(file: string): Promise<unknown> {
   try {
-    if (/\.m?ts$/.test(file)) await typeScriptLoader();
-    const module = esModuleInterop(await import(pathToFileURL(file).href));
+    const module = esModuleInterop(await import(await moduleUrl(file)));
     return module.default;
   } catch (error) {
     throw new ConfigError(`${file}: cannot be loaded: ${(error as Error).message}`);

@@ -3,7 +3,7 @@
  * matches the sources, and its start-up chunk loads no heavy package (each command imports what
  * it needs when it runs).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { pathToFileURL } from "node:url";
@@ -115,5 +115,49 @@ export default defineBoot({
     const r = await bootlog(["list", "--json", "--expectations", dir]);
     expect(r.code, r.all).toBe(0);
     expect(JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1))).toEqual(["library-bundle"]);
+  }, 60_000);
+});
+
+describe("compiled expectations (the bundled CLI without tsx)", () => {
+  it("imports a TypeScript expectation as the module esbuild compiled into the cache, and compiles again when a file it imports changes", async () => {
+    if (!freshBuild(ROOT)) await buildCli();
+    const dir = join(tmp, "compiled");
+    const cache = join(tmp, "compiled-cache");
+    mkdirSync(join(dir, "expectations"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    // Not an expectation itself: outside the expectations folder.
+    const shared = join(dir, "shared.ts");
+    writeFileSync(shared, 'export const flavour: string = "first";\n');
+    writeFileSync(
+      join(dir, "expectations/probe.ts"),
+      `import { defineBoot } from ${JSON.stringify(join(ROOT, "harness/expectations/index.ts"))};
+import { flavour } from "../shared.ts";
+export default defineBoot({
+  name: "probe",
+  tags: [flavour],
+  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
+  images: { kernel: { kind: "file", path: "/nonexistent/Image" } },
+  milestones: [{ id: "shell", match: "/ # " }],
+  silence: "10s",
+  budget: "60s",
+});
+`,
+    );
+    const tags = async () => {
+      const r = await bootlog(["list", "--json", "--expectations", join(dir, "expectations")], {
+        BOOTLOG_CACHE: cache,
+      });
+      expect(r.code, r.all).toBe(0);
+      return JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1));
+    };
+    expect(await tags()).toEqual(["first"]);
+    const modules = readdirSync(join(cache, "expectations")).filter((f) => f.endsWith(".mjs"));
+    expect(modules).toHaveLength(1);
+    // The module has both files in it, and imports bootlog as the bundle's library.
+    const code = readFileSync(join(cache, "expectations", modules[0]!), "utf8");
+    expect(code).toContain('"first"');
+    expect(code).toContain(pathToFileURL(join(ROOT, "dist/harness/index.js")).href);
+    writeFileSync(shared, 'export const flavour: string = "second";\n');
+    expect(await tags()).toEqual(["second"]);
   }, 60_000);
 });
