@@ -7,13 +7,14 @@
  */
 import { execa } from "execa";
 import { lock } from "proper-lockfile";
-import { createWriteStream } from "node:fs";
+import which from "which";
+import { createWriteStream, realpathSync, statSync } from "node:fs";
 import { appendFile, copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { kconfigFragment, type XenSource } from "../expectations/xen-source.ts";
 import { ImageError } from "./apt.ts";
-import { cachedEntry, cacheRoot, keyHash, writeEntry } from "./cache.ts";
+import { cachedEntry, cacheRoot, keyHash, memo, writeEntry } from "./cache.ts";
 import { ensureDir, resolveXenSource, type ResolvedSource } from "./xen-source-tree.ts";
 
 type Arch = "aarch64" | "x86_64";
@@ -56,11 +57,34 @@ export function crossCompile(arch: Arch): string {
   return HOST[process.arch] === arch ? "" : `${arch === "aarch64" ? "aarch64" : "x86_64"}-linux-gnu-`;
 }
 
-/** Asked once per process: every source-built expectation of a run uses the same compiler. */
+/** A program's file on PATH, as it stands: a package upgrade replaces it. */
+function programFile(name: string): { path: string; size: number; mtimeMs: number } | undefined {
+  const found = which.sync(name, { nothrow: true });
+  if (!found) return undefined;
+  const path = realpathSync(found);
+  const { size, mtimeMs } = statSync(path);
+  return { path, size, mtimeMs };
+}
+
+/**
+ * Asked once per process (every source-built expectation of a run uses the same compiler), and
+ * remembered in the cache while gcc's and ld's files are the same.
+ */
 const compilerVersions = new Map<string, Promise<string>>();
 function compilerVersion(prefix: string): Promise<string> {
   let known = compilerVersions.get(prefix);
-  if (!known) compilerVersions.set(prefix, (known = askCompilerVersion(prefix)));
+  if (!known) {
+    const programs = [`${prefix}gcc`, `${prefix}ld`].map(programFile);
+    known = programs.includes(undefined)
+      ? askCompilerVersion(prefix)
+      : memo(
+          "compiler-version",
+          { prefix, programs },
+          (v) => typeof v === "string",
+          () => askCompilerVersion(prefix),
+        );
+    compilerVersions.set(prefix, known);
+  }
   return known;
 }
 
