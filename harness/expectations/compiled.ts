@@ -20,8 +20,8 @@ interface Compiled {
   inputs: Record<string, string>;
   /** Absolute paths the module imports (packages): it is reused only while they all exist. */
   externals: string[];
-  /** The compiled module, beside this record. */
-  module: string;
+  /** The compiled module, beside this record; none when the file goes through tsx. */
+  module?: string;
 }
 
 const sha1 = (data: string | Buffer) => createHash("sha1").update(data).digest("hex");
@@ -30,7 +30,7 @@ const sha1 = (data: string | Buffer) => createHash("sha1").update(data).digest("
 const NEEDS_TSX = /\bimport\.meta\b|\brequire\s*\(|\b__dirname\b|\b__filename\b|\bmodule\.exports\b|\bexports\./;
 
 /** The running bundle's library (dist/harness/index.js) and the harness sources it stands for. */
-function library(): { url: string; root: string; sources: Set<string> } {
+export function library(): { url: string; root: string; sources: Set<string> } {
   // In the bundle this file is a chunk of dist/harness/, beside the library's index.js.
   const root = resolve(import.meta.dirname, "../..");
   return {
@@ -50,11 +50,12 @@ function stillValid(record: Compiled): boolean {
       return false;
     }
   }
-  return record.externals.every((path) => existsSync(path)) && existsSync(record.module);
+  return record.externals.every((path) => existsSync(path)) && (!record.module || existsSync(record.module));
 }
 
-async function compile(file: string): Promise<Compiled | undefined> {
+async function compile(file: string): Promise<Compiled> {
   const esbuild = await import("esbuild");
+  mkdirSync(join(cacheRoot(), "expectations"), { recursive: true });
   const lib = library();
   const externals = new Set<string>();
   const inputs: Record<string, string> = {};
@@ -83,8 +84,8 @@ async function compile(file: string): Promise<Compiled | undefined> {
       });
       build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
         const contents = readFileSync(args.path, "utf8");
-        if (NEEDS_TSX.test(contents)) return { errors: [{ text: "needs tsx" }] };
         inputs[args.path] = sha1(contents);
+        if (NEEDS_TSX.test(contents)) return { errors: [{ text: "needs tsx" }] };
         return { contents, loader: /\.[cm]?ts$/.test(extname(args.path)) ? "ts" : "js" };
       });
     },
@@ -102,9 +103,9 @@ async function compile(file: string): Promise<Compiled | undefined> {
     })
     .catch(() => undefined);
   const code = built?.outputFiles[0]?.text;
-  if (code === undefined) return undefined;
+  // Remembered too, so that a file that needs tsx does not cost a compile on every run.
+  if (code === undefined) return { inputs, externals: [] };
   // Named by file and code: two files with the same code are still two modules, as under tsx.
-  mkdirSync(join(cacheRoot(), "expectations"), { recursive: true });
   const module = join(cacheRoot(), "expectations", `${sha1(`${file}\n${code}`)}.mjs`);
   if (!existsSync(module)) await writeFileAtomic(module, code);
   return { inputs, externals: [...externals], module };
@@ -119,13 +120,14 @@ export async function compiledModule(path: string): Promise<string | undefined> 
   const record = recordOf(file);
   try {
     const known = JSON.parse(readFileSync(record, "utf8")) as Compiled;
-    if (stillValid(known)) return pathToFileURL(known.module).href;
+    if (stillValid(known)) return known.module && pathToFileURL(known.module).href;
   } catch {
     // Not compiled yet, or a record from another version: compile again.
   }
+  // Without esbuild (or a cache to write to), tsx.
   const compiled = await compile(file).catch(() => undefined);
   if (!compiled) return undefined;
   // The cache is an optimisation: a read-only cache only costs the next run a compile.
   await writeFileAtomic(record, `${JSON.stringify(compiled)}\n`).catch(() => {});
-  return pathToFileURL(compiled.module).href;
+  return compiled.module && pathToFileURL(compiled.module).href;
 }

@@ -7,7 +7,7 @@
 import { register } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { compiledModule } from "./compiled.ts";
+import { compiledModule, library } from "./compiled.ts";
 
 let registering: Promise<void> | undefined;
 
@@ -30,11 +30,8 @@ function typeScriptLoader(): Promise<void> {
     esm.register();
     // An expectation .ts outside a "type": "module" package (a config repo under git bisect) loads as CommonJS.
     cjs.register();
-    // In the bundle this file is a chunk of dist/harness/, beside the library's index.js.
-    const library = new URL("./index.js", import.meta.url).href;
-    const root = resolve(import.meta.dirname, "../..");
-    const sources = ["harness/index.ts", "harness/expectations/index.ts"];
-    const data = Object.fromEntries(sources.map((s) => [pathToFileURL(resolve(root, s)).href, library]));
+    const lib = library();
+    const data = Object.fromEntries([...lib.sources].map((s) => [pathToFileURL(s).href, lib.url]));
     register(`data:text/javascript,${encodeURIComponent(TO_BUNDLE)}`, { data });
   })();
   return registering;

@@ -112,9 +112,19 @@ export default defineBoot({
 });
 `,
     );
-    const r = await bootlog(["list", "--json", "--expectations", dir]);
-    expect(r.code, r.all).toBe(0);
-    expect(JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1))).toEqual(["library-bundle"]);
+    const cache = join(tmp, "source-import-cache");
+    for (const run of [1, 2]) {
+      const r = await bootlog(["list", "--json", "--expectations", dir], { BOOTLOG_CACHE: cache });
+      expect(r.code, `run ${run}: ${r.all}`).toBe(0);
+      expect(JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1))).toEqual(["library-bundle"]);
+    }
+    // import.meta is the file's own: it goes through tsx, and the cache remembers that (no module, no compile next time).
+    const records = readdirSync(join(cache, "expectations"));
+    expect(records.filter((f) => f.endsWith(".mjs"))).toEqual([]);
+    expect(records.filter((f) => f.endsWith(".json"))).toHaveLength(1);
+    const record = JSON.parse(readFileSync(join(cache, "expectations", records[0]!), "utf8"));
+    expect(record.module).toBeUndefined();
+    expect(Object.keys(record.inputs)).toEqual([join(dir, "probe.ts")]);
   }, 60_000);
 });
 
