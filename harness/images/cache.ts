@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, realpathSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
+import which from "which";
 import { makeDirProblem } from "../make-dir.ts";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +30,15 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A program on PATH as its file stands (a package upgrade replaces it): a memo key that holds while the program does. */
+export function programFile(name: string): { path: string; size: number; mtimeMs: number } | undefined {
+  const found = which.sync(name, { nothrow: true });
+  if (!found) return undefined;
+  const path = realpathSync(found);
+  const { size, mtimeMs } = statSync(path);
+  return { path, size, mtimeMs };
 }
 
 /**

@@ -7,14 +7,13 @@
  */
 import { execa } from "execa";
 import { lock } from "proper-lockfile";
-import which from "which";
-import { createWriteStream, realpathSync, statSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { appendFile, copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { kconfigFragment, type XenSource } from "../expectations/xen-source.ts";
 import { ImageError } from "./apt.ts";
-import { cachedEntry, cacheRoot, keyHash, memo, writeEntry } from "./cache.ts";
+import { cachedEntry, cacheRoot, keyHash, memo, programFile, writeEntry } from "./cache.ts";
 import { ensureDir, resolveXenSource, type ResolvedSource } from "./xen-source-tree.ts";
 
 type Arch = "aarch64" | "x86_64";
@@ -55,15 +54,6 @@ const HOST: Partial<Record<string, Arch>> = { arm64: "aarch64", x64: "x86_64" };
 /** The cross-compiler prefix for a target, none when the host is the target. */
 export function crossCompile(arch: Arch): string {
   return HOST[process.arch] === arch ? "" : `${arch === "aarch64" ? "aarch64" : "x86_64"}-linux-gnu-`;
-}
-
-/** A program's file on PATH, as it stands: a package upgrade replaces it. */
-function programFile(name: string): { path: string; size: number; mtimeMs: number } | undefined {
-  const found = which.sync(name, { nothrow: true });
-  if (!found) return undefined;
-  const path = realpathSync(found);
-  const { size, mtimeMs } = statSync(path);
-  return { path, size, mtimeMs };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { memo, programFile } from "../images/cache.ts";
 
 export interface QemuInfo {
   binary: string;
@@ -18,11 +19,24 @@ export const QEMU_BINARY = {
 
 const versions = new Map<string, Promise<QemuInfo>>();
 
-async function probe(binary: string): Promise<QemuInfo> {
+async function askVersion(binary: string): Promise<string> {
   const result = await execa(binary, ["--version"], { reject: false });
   if (result.failed)
     throw new QemuMissing(`QEMU not found or not runnable: ${binary} (${result.shortMessage}); run ci/setup-host.sh`);
-  const version = /version\s+(\S+(?:\s+\([^)]*\))?)/.exec(result.stdout)?.[1] ?? result.stdout.split("\n")[0]!;
+  return /version\s+(\S+(?:\s+\([^)]*\))?)/.exec(result.stdout)?.[1] ?? result.stdout.split("\n")[0]!;
+}
+
+/** Asked once, then remembered in the cache while the binary's file is the same (QEMU takes 0.1-0.2 s to say it). */
+async function probe(binary: string): Promise<QemuInfo> {
+  const file = programFile(binary);
+  const version = file
+    ? await memo(
+        "qemu-version",
+        { binary, file },
+        (v) => typeof v === "string",
+        () => askVersion(binary),
+      )
+    : await askVersion(binary);
   return { binary, version };
 }
 
