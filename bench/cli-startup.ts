@@ -52,7 +52,7 @@ export async function cliStartup(): Promise<BenchResult[]> {
       goal: `<= ${GOAL_S} s`,
       ok: m.help <= GOAL_S,
       notes: [
-        `bootlog list: ${fmt(m.list)} s (loads every expectation: tsx for the .ts files, zod)`,
+        `bootlog list: ${fmt(m.list)} s (loads every expectation: their modules compiled into the cache, zod)`,
         `through tsx (BOOTLOG_NO_DIST=1): --help ${fmt(m.helpTsx)} s, list ${fmt(m.listTsx)} s`,
         ...(dist ? [] : ["dist/ is missing or stale: `npm run build` (npm ci runs it)"]),
       ],

@@ -2,7 +2,7 @@
  * Second `prepare` of every expectation's images (warm cache). Goal (issue 25): <= 0.5 s as the
  * CLI, start-up included.
  * A first pass fills the cache (may download); the second is timed, in this process and as the
- * CLI (`bootlog prepare`, which adds node + tsx start-up). Expectations whose user image is not
+ * CLI (`bootlog prepare`, which adds node start-up and loading the compiled expectations). Expectations whose user image is not
  * set are skipped, as `bootlog prepare` does. Also timed: one `apt-cache policy` call as this
  * host runs it, and with a persistent pkgcache (what apt.ts would gain from one).
  */
