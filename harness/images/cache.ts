@@ -32,13 +32,23 @@ export async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** A program on PATH as its file stands (a package upgrade replaces it): a memo key that holds while the program does. */
-export function programFile(name: string): { path: string; size: number; mtimeMs: number } | undefined {
+/** A program on PATH as its file stands (a package upgrade replaces it). */
+function programFile(name: string): { path: string; size: number; mtimeMs: number } | undefined {
   const found = which.sync(name, { nothrow: true });
   if (!found) return undefined;
   const path = realpathSync(found);
   const { size, mtimeMs } = statSync(path);
   return { path, size, mtimeMs };
+}
+
+/**
+ * What `ask` says about programs on PATH (their versions), remembered while their files are the
+ * same. With one of them missing it is asked every time, so the error is the asking's own.
+ */
+export function programAnswer(kind: string, programs: string[], ask: () => Promise<string>): Promise<string> {
+  const files = programs.map(programFile);
+  if (files.includes(undefined)) return ask();
+  return memo(kind, { programs, files }, (known) => typeof known === "string", ask);
 }
 
 /**

@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { kconfigFragment, type XenSource } from "../expectations/xen-source.ts";
 import { ImageError } from "./apt.ts";
-import { cachedEntry, cacheRoot, keyHash, memo, programFile, writeEntry } from "./cache.ts";
+import { cachedEntry, cacheRoot, keyHash, programAnswer, writeEntry } from "./cache.ts";
 import { ensureDir, resolveXenSource, type ResolvedSource } from "./xen-source-tree.ts";
 
 type Arch = "aarch64" | "x86_64";
@@ -64,15 +64,7 @@ const compilerVersions = new Map<string, Promise<string>>();
 function compilerVersion(prefix: string): Promise<string> {
   let known = compilerVersions.get(prefix);
   if (!known) {
-    const programs = [`${prefix}gcc`, `${prefix}ld`].map(programFile);
-    known = programs.includes(undefined)
-      ? askCompilerVersion(prefix)
-      : memo(
-          "compiler-version",
-          { prefix, programs },
-          (v) => typeof v === "string",
-          () => askCompilerVersion(prefix),
-        );
+    known = programAnswer("compiler-version", [`${prefix}gcc`, `${prefix}ld`], () => askCompilerVersion(prefix));
     compilerVersions.set(prefix, known);
   }
   return known;

@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { memo, programFile } from "../images/cache.ts";
+import { programAnswer } from "../images/cache.ts";
 
 export interface QemuInfo {
   binary: string;
@@ -28,16 +28,7 @@ async function askVersion(binary: string): Promise<string> {
 
 /** Asked once, then remembered in the cache while the binary's file is the same (QEMU takes 0.1-0.2 s to say it). */
 async function probe(binary: string): Promise<QemuInfo> {
-  const file = programFile(binary);
-  const version = file
-    ? await memo(
-        "qemu-version",
-        { binary, file },
-        (v) => typeof v === "string",
-        () => askVersion(binary),
-      )
-    : await askVersion(binary);
-  return { binary, version };
+  return { binary, version: await programAnswer("qemu-version", [binary], () => askVersion(binary)) };
 }
 
 /** The binary for an architecture and its version, probed once per process. BOOTLOG_QEMU_<ARCH> overrides the binary. */
