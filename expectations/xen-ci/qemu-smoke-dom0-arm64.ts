@@ -12,6 +12,7 @@ import {
   xenPanics,
   xenStreamMilestones,
   xlGuest,
+  XEN_CI_DOM0_ARGS,
 } from "../../harness/expectations/index.ts";
 
 /**
@@ -44,7 +45,7 @@ export default defineBoot({
       milestones: [
         ...ubootXenMilestones({
           xen: "console=dtuart dom0_mem=1024M console_timestamps=boot",
-          dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
+          dom0: XEN_CI_DOM0_ARGS,
         }),
         ...dom0ToolstackMilestones(),
       ],

@@ -12,6 +12,7 @@ import {
   xenPanics,
   xenStreamMilestones,
   withAfter,
+  XEN_CI_DOM0_ARGS,
 } from "../../harness/expectations/index.ts";
 
 const PASSED = "gicv3 test passed";
@@ -44,7 +45,7 @@ export default defineBoot({
         ...ubootXenMilestones({
           // CI's, timestamps too: a domU's lines read "(XEN) [ 1.2] DOM1: ", which the d1 stream takes.
           xen: "console=dtuart dom0_mem=512M console_timestamps=boot",
-          dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
+          dom0: XEN_CI_DOM0_ARGS,
           domUs,
         }),
         ...dom0Milestones("arm64"),

@@ -12,6 +12,7 @@ import {
   xenPanics,
   xenStreamMilestones,
   withAfter,
+  XEN_CI_DOM0_ARGS,
 } from "../../harness/expectations/index.ts";
 
 const PASSED = "static-heap test passed";
@@ -50,7 +51,7 @@ export default defineBoot({
         ...ubootXenMilestones({
           // CI's, timestamps too: a domU's lines read "(XEN) [ 1.2] DOM1: ", which the d1 stream takes.
           xen: "console=dtuart dom0_mem=512M console_timestamps=boot",
-          dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
+          dom0: XEN_CI_DOM0_ARGS,
           domUs,
           chosen: [`fdt set /chosen xen,static-heap <0x0 ${hex(HEAP.base)} 0x0 ${hex(HEAP.size)}>`],
         }),

@@ -17,6 +17,7 @@ import {
   ubootXenMilestones,
   xenPanics,
   xenStreamMilestones,
+  XEN_CI_DOM0_ARGS,
 } from "../../harness/expectations/index.ts";
 
 const PASSED = "ping test passed";
@@ -50,7 +51,7 @@ export default defineBoot({
       milestones: [
         ...ubootXenMilestones({
           xen: "console=dtuart dom0_mem=512M console_timestamps=boot",
-          dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
+          dom0: XEN_CI_DOM0_ARGS,
           domUs,
         }),
         { id: "linux-banner", match: /Linux version 6\.1/, within: "60s" },

@@ -11,6 +11,7 @@ import {
   xenCiCheckInitrd,
   xenCiXenMilestones,
   xenPanics,
+  XEN_CI_DOM0_ARGS,
 } from "../../harness/expectations/index.ts";
 
 // Xen CI uses 0x50000000, where bootlog loads dom0's kernel: the same 256 MiB, higher up.
@@ -48,7 +49,7 @@ export default defineBoot({
       milestones: [
         ...ubootXenMilestones({
           xen: "console=dtuart dom0_mem=512M bootscrub=0 console_timestamps=boot",
-          dom0: "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init",
+          dom0: XEN_CI_DOM0_ARGS,
           domUs,
         }),
         ...dom0Milestones("arm64"),

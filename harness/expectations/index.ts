@@ -13,7 +13,14 @@ export {
 } from "./domain-sets.ts";
 export { xenFromSource, debianSource, tree, BOOKWORM_XEN_SOURCE } from "./xen-source.ts";
 export { xenCiArm64, xenCiXenMilestones, xenCiCheckInitrd } from "./xen-ci-source.ts";
-export { XEN_CI_PASSED, xenCiBusyBoxMilestones, xenCiGuestInitrd, xenCiGuestMilestones, withAfter } from "./xen-ci.ts";
+export {
+  XEN_CI_DOM0_ARGS,
+  XEN_CI_PASSED,
+  xenCiBusyBoxMilestones,
+  xenCiGuestInitrd,
+  xenCiGuestMilestones,
+  withAfter,
+} from "./xen-ci.ts";
 export type { UBootXenBoot } from "./milestone-sets.ts";
 export {
   BRIDGE,

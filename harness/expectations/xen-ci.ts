@@ -12,6 +12,9 @@ import type { ImageSource, Milestone } from "./schema.ts";
 /** The milestone id of Xen CI's PASSED string, the same in every xen-ci expectation. */
 export const XEN_CI_PASSED = "xen-ci-passed";
 
+/** dom0's command line in Xen CI's arm64 ImageBuilder configs (its DOM0_CMD; arm32's has no earlycon). */
+export const XEN_CI_DOM0_ARGS = "console=hvc0 earlycon=xen earlyprintk=xen clk_ignore_unused rdinit=/init";
+
 /** A domU initramfs whose /init echoes Xen CI's pass line after bootlog's guest marker, as CI's domU_check does. */
 export function xenCiGuestInitrd(passed: string): ImageSource {
   return busyboxInitrd([GUEST_MARKER, `echo ${JSON.stringify(passed)}`]);
