@@ -56,7 +56,9 @@ async function xenTree(name: string): Promise<string> {
   writeFileSync(join(root, "xen", "payload.c"), "int good;\n");
   await execa("git", ["init", "-q", root]);
   await execa("git", ["-C", root, "add", "-A"]);
-  await execa("git", ["-C", root, "commit", "-qm", "one"], { env: GIT_ENV });
+  // Named for the tree: trees with the same files committed in the same second would otherwise be
+  // the same commit, and one would find the other's build by content.
+  await execa("git", ["-C", root, "commit", "-qm", `one (${name})`], { env: GIT_ENV });
   return root;
 }
 
