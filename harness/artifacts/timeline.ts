@@ -3,7 +3,7 @@
  * Written and read through one zod schema, so a reader never trusts a cast.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { BootResult, HostShare } from "../result.ts";
 import { describePattern } from "../milestones/pattern.ts";
 import { BOOT_OUTCOMES, RESULT_OUTCOMES, roundSeconds } from "../vocabulary.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A domU that Xen starts itself at boot from the device tree (dom0less, arm64): a

@@ -1,10 +1,14 @@
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_RUNS, OUTCOMES } from "../vocabulary.ts";
 import { durationProblem } from "./duration.ts";
 import { domUSchema, missingDomURoles, staticMemIssues } from "./dom0less.ts";
 import { toolstackInitrdSchema, toolstackIssues } from "./toolstack.ts";
 import { knownAfterIds, streamIssues, streamSchema } from "./streams.ts";
 import { xenSourceIssues, xenSourceSchema } from "./xen-source.ts";
+
+// zod compiles a fast path for each object schema with `new Function` on its first parse. A CLI
+// start parses each schema a few dozen times, so the compile costs more than it saves.
+z.config({ jitless: true });
 
 /** Sizes and paths of prepared images, for `send` texts that depend on them (U-Boot `fdt set ... reg`). */
 export interface PreparedImageInfo {

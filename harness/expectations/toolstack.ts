@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * dom0's initramfs with Xen's toolstack: the busybox dom0 plus Debian's xen-utils-4.17 (xl,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Xen's hypervisor built from source: Debian's source package (`apt-get source`, with or

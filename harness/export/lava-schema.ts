@@ -9,7 +9,7 @@
  *   - image_arg placeholders name deployed images, and deploy comes before boot before test.
  * Strict: an unknown key is an error, as in LAVA's strict validation.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** lava_common.schemas.CONTEXT_VARIABLES (qemu, u-boot and generic ones). */
 export const LAVA_CONTEXT_VARIABLES = [

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream, realpathSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { createReadStream, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 import which from "which";
 import { makeDirProblem } from "../make-dir.ts";
@@ -26,10 +26,16 @@ export async function sha256File(path: string): Promise<string> {
 
 /** Whether anything is at `path` (what stat follows to). */
 export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+  return statOf(path) !== undefined;
+}
+
+/** What stat says of `path`, or undefined when it cannot (missing, unreadable). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A program on PATH as its file stands (a package upgrade replaces it). */
@@ -52,6 +58,18 @@ export function programAnswer(kind: string, programs: string[], ask: () => Promi
 }
 
 /**
+ * A small cache file's JSON, or the error that kept it from being read. Read synchronously: a warm
+ * `prepare` reads hundreds of these, and a thread-pool round trip each cost more than the read.
+ */
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
  * An answer worth keeping (what apt resolved, which files a closure takes), as JSON under its key.
  * A memo only: one that does not parse or that `usable` rejects is computed again, and a
  * read-only cache answers as well, just slower next time.
@@ -63,17 +81,8 @@ export async function memo<T>(
   compute: () => Promise<T>,
 ): Promise<T> {
   const file = join(cacheRoot(), kind, `${keyHash(key)}.json`);
-  const known = await readFile(file, "utf8").then(
-    (text) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        return undefined;
-      }
-    },
-    () => undefined,
-  );
-  if (known !== undefined && (await usable(known))) return known as T;
+  const known = readJson(file);
+  if (!(known instanceof Error) && (await usable(known))) return known as T;
   const answer = await compute();
   await mkdir(join(cacheRoot(), kind), { recursive: true })
     .then(() => writeFileAtomic(file, JSON.stringify(answer)))
@@ -111,22 +120,13 @@ export async function writeEntry(dir: string, name: string): Promise<void> {
  */
 export async function verifiedEntry(dir: string): Promise<{ file: string; sha256: string } | { problem: string }> {
   // Garbage in entry.json (a crash mid-write on another filesystem, a hand edit) is a bad entry: rebuilt, never fatal.
-  const meta = await readFile(join(dir, "entry.json"), "utf8").then(
-    (t) => {
-      try {
-        return JSON.parse(t) as EntryMeta;
-      } catch (error) {
-        return error as Error;
-      }
-    },
-    (e: Error) => e,
-  );
+  const meta = readJson(join(dir, "entry.json")) as EntryMeta | Error;
   if (meta instanceof Error || typeof meta?.file !== "string" || typeof meta.sha256 !== "string")
     return {
       problem: `${join(dir, "entry.json")} is unreadable (${meta instanceof Error ? meta.message : "no file and sha256 in it"})`,
     };
   const file = join(dir, meta.file);
-  const now = await stat(file).catch(() => undefined);
+  const now = statOf(file);
   if (!now?.isFile()) return { problem: `${file} is missing` };
   if (!verifyEveryEntry && now.size === meta.size && now.mtimeMs === meta.mtimeMs) return { file, sha256: meta.sha256 };
   const actual = await sha256File(file);
@@ -141,6 +141,32 @@ export async function verifiedEntry(dir: string): Promise<{ file: string; sha256
       JSON.stringify({ ...meta, size: now.size, mtimeMs: now.mtimeMs }),
     ).catch(() => {});
   return { file, sha256: meta.sha256 };
+}
+
+/**
+ * For entries that hold several files checked some other way (a source package against its
+ * .dsc): whether `names` in `dir` have the size and mtime recorded when they were last checked,
+ * so the costly check can be skipped. Never with --verify-cache.
+ */
+export function filesUnchanged(dir: string, names: string[]): boolean {
+  if (verifyEveryEntry) return false;
+  const known = readJson(join(dir, "checked.json")) as Record<string, { size: number; mtimeMs: number }> | Error;
+  if (known instanceof Error || typeof known !== "object" || !known) return false;
+  return names.every((name) => {
+    const now = statOf(join(dir, name));
+    return now?.isFile() && now.size === known[name]?.size && now.mtimeMs === known[name]?.mtimeMs;
+  });
+}
+
+/** Remember `names` in `dir` as checked, as they stand now (see filesUnchanged). */
+export async function recordChecked(dir: string, names: string[]): Promise<void> {
+  const record = Object.fromEntries(
+    names.map((name) => {
+      const { size, mtimeMs } = statSync(join(dir, name));
+      return [name, { size, mtimeMs }];
+    }),
+  );
+  await writeFileAtomic(join(dir, "checked.json"), JSON.stringify(record));
 }
 
 function cacheError(what: string, error: unknown): Error {
@@ -205,18 +231,16 @@ export async function cachedEntry(
   build: (dir: string) => Promise<void>,
   legacyFile?: string,
 ): Promise<{ file: string; sha256: string; built: boolean; repaired?: string }> {
+  // On a hit the check has verified the entry already; only a fresh build needs verifying here.
+  let verified: Awaited<ReturnType<typeof verifiedEntry>> | undefined;
   const problemOf = async (dir: string) => {
-    if (
-      legacyFile &&
-      !(await exists(join(dir, "entry.json"))) &&
-      ((await stat(join(dir, legacyFile)).catch(() => undefined))?.size ?? 0) > 0
-    )
+    if (legacyFile && !(await exists(join(dir, "entry.json"))) && (statOf(join(dir, legacyFile))?.size ?? 0) > 0)
       await writeEntry(dir, legacyFile).catch(() => {});
-    const entry = await verifiedEntry(dir);
-    return "problem" in entry ? entry.problem : undefined;
+    verified = await verifiedEntry(dir);
+    return "problem" in verified ? verified.problem : undefined;
   };
   const made = await cachedDir(kind, key, build, problemOf);
-  const entry = await verifiedEntry(made.dir);
+  const entry = made.built || !verified ? await verifiedEntry(made.dir) : verified;
   if ("problem" in entry) throw cacheError("use the entry just built", new Error(entry.problem));
   return { ...entry, built: made.built, ...(made.repaired ? { repaired: made.repaired } : {}) };
 }

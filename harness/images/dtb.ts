@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { join } from "node:path";
 import { cachedEntry, writeEntry } from "./cache.ts";
 

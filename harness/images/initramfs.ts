@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { insmodLines, type KernelModule } from "./kernel-modules.ts";

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PackageVersion } from "../result.ts";

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";

@@ -5,7 +5,7 @@
  * source location and option set keeps one build directory, so the next commit of a bisected
  * tree recompiles only what changed.
  */
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { lock } from "proper-lockfile";
 import { createWriteStream } from "node:fs";
 import { appendFile, copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -130,7 +130,8 @@ async function runMake(
   try {
     for (const step of steps) {
       stream.write(`$ make -C ${join(src, "xen")} O=${out} ${step.args.join(" ")}\n`);
-      const child = execa("make", ["-C", join(src, "xen"), `O=${out}`, ...step.args], {
+      const { execa: spawn } = await import("execa");
+      const child = spawn("make", ["-C", join(src, "xen"), `O=${out}`, ...step.args], {
         reject: false,
         env,
         all: true,

@@ -3,14 +3,14 @@
  * (fetched with `apt-get source`, checked against its .dsc, unpacked with dpkg-source) or a tree
  * on disk (identified by the git tree of its working files, else by hashing them).
  */
-import { execa } from "execa";
+import { execa } from "./run-program.ts";
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { XenSourceTree } from "../expectations/xen-source.ts";
 import { aptListsState, ImageError } from "./apt.ts";
-import { cachedDir, memo, sha256File } from "./cache.ts";
+import { cachedDir, filesUnchanged, memo, recordChecked, sha256File } from "./cache.ts";
 
 /** The tree make runs in, and what names its contents (the build cache's key). */
 export interface ResolvedSource {
@@ -40,16 +40,20 @@ function dscChecksums(dsc: string): Map<string, string> {
 
 /** The files of a fetched source package whose sha256 is not what its .dsc says (a corrupted cache entry). */
 async function badSourceFiles(dir: string): Promise<string | undefined> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const dscName = names.find((n) => n.endsWith(".dsc"));
+  const inDir = await readdir(dir).catch(() => [] as string[]);
+  const dscName = inDir.find((n) => n.endsWith(".dsc"));
   if (!dscName) return `${dir} holds no .dsc`;
   const sums = dscChecksums(await readFile(join(dir, dscName), "utf8"));
   if (!sums.size) return `${join(dir, dscName)} lists no Checksums-Sha256`;
+  const names = [dscName, ...sums.keys()];
+  if (filesUnchanged(dir, names)) return undefined;
   for (const [name, sum] of sums) {
     const actual = await sha256File(join(dir, name)).catch(() => "missing");
     if (actual !== sum)
       return `${join(dir, name)} is ${actual === "missing" ? "missing" : "corrupted"} (the .dsc says sha256 ${sum.slice(0, 12)}…)`;
   }
+  // The tarballs are megabytes: hashed once, then checked by size and mtime like any cache entry.
+  await recordChecked(dir, names).catch(() => {});
   return undefined;
 }
 

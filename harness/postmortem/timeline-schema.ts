@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The post-mortem as timeline.json keeps it (the PostMortem without its log tails), checked when read back. */
 export const postMortemTimelineSchema = z.object({

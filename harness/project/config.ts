@@ -1,5 +1,5 @@
 /** bootlog.config.ts: what a project may set (folders, lanes, host set-up), validated when it loads. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const configSchema = z.strictObject({
   /** The expectations folder, from the project's root (default "expectations"). */

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { memo } from "../../harness/images/cache.ts";
+import { filesUnchanged, memo, recordChecked, setVerifyCache } from "../../harness/images/cache.ts";
 
 describe("memo: answers kept in the image cache", () => {
   let saved: string | undefined;
@@ -46,5 +46,29 @@ describe("memo: answers kept in the image cache", () => {
     const c = counting();
     expect(await memo("kind", "key", always, c.compute)).toEqual({ answer: 1 });
     expect(await memo("kind", "key", always, c.compute)).toEqual({ answer: 2 });
+  });
+});
+
+describe("checked files: a costly check (a source package's hashes) skipped while nothing changed", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bootlog-checked-"));
+  writeFileSync(join(dir, "a.tar.xz"), "tarball");
+  writeFileSync(join(dir, "a.dsc"), "dsc");
+
+  test("unchanged after it is recorded; a grown file, a new mtime, a missing file or --verify-cache check again", async () => {
+    expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz"])).toBe(false);
+    await recordChecked(dir, ["a.dsc", "a.tar.xz"]);
+    expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz"])).toBe(true);
+    expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz", "b.tar.xz"])).toBe(false);
+    setVerifyCache(true);
+    try {
+      expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz"])).toBe(false);
+    } finally {
+      setVerifyCache(false);
+    }
+    utimesSync(join(dir, "a.dsc"), 1_700_000_000, 1_700_000_000);
+    expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz"])).toBe(false);
+    await recordChecked(dir, ["a.dsc", "a.tar.xz"]);
+    appendFileSync(join(dir, "a.tar.xz"), "!");
+    expect(filesUnchanged(dir, ["a.dsc", "a.tar.xz"])).toBe(false);
   });
 });
