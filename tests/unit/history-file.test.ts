@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { once } from "node:events";
 import { execa } from "execa";
 import { afterAll, describe, expect, test } from "vitest";
 import { appendHistory, historyPath, readHistory } from "../../harness/artifacts/history.ts";
@@ -71,16 +72,21 @@ describe("artifacts/history.jsonl", () => {
       writer,
       `import { appendHistory } from ${JSON.stringify(resolve("harness/artifacts/history.ts"))};
 import { bootResult } from ${JSON.stringify(resolve("tests/helpers/history-results.ts"))};
-const [id, start] = [process.argv[2]!, Number(process.argv[3])];
-while (Date.now() < start); // all writers start together, whenever tsx got them ready
+import { once } from "node:events";
+const id = process.argv[2]!;
+// All writers start together: each says it is ready, then waits (idle, not spinning) for the go.
+process.stdout.write("ready\\n");
+await once(process.stdin, "data");
 for (let run = 0; run < 40; run++) {
   const boots = Array.from({ length: 5 }, (_, i) => ({ ...bootResult("pass", { name: "b" + i }), summary: id.repeat(3000) }));
   appendHistory(${JSON.stringify(dir)}, id + "-" + run, boots);
 }
 `,
     );
-    const start = String(Date.now() + 6000);
-    await Promise.all(["p", "q", "r", "s"].map((id) => execa("npx", ["tsx", writer, id, start])));
+    const writers = ["p", "q", "r", "s"].map((id) => execa(process.execPath, ["--import", "tsx", writer, id]));
+    await Promise.all(writers.map((w) => once(w.stdout, "data")));
+    for (const w of writers) w.stdin.end("go\n");
+    await Promise.all(writers);
     const lines = readFileSync(historyPath(dir), "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(4 * 40 * 5);
     for (const line of lines) {
