@@ -4,9 +4,8 @@ import { resolve } from "node:path";
 import { UsageError } from "./cli-options.ts";
 import {
   defaultExpectationsDir,
-  loadAllExpectations,
   loadExpectationFile,
-  selectExpectations,
+  loadSelected,
   SelectionError,
   type Expectation,
 } from "./expectations/loader.ts";
@@ -33,7 +32,7 @@ export async function pickExpectations(
   let named: Expectation[] = [];
   if (selectors.length || !files.length) {
     try {
-      named = selectExpectations(await loadAllExpectations(root), selectors, tags);
+      named = await loadSelected(root, selectors, tags);
     } catch (error) {
       // The project's own folder missing: a project bootlog has not been set up in yet.
       if (error instanceof SelectionError && dir === undefined && error.problem === "no such directory")

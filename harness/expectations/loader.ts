@@ -6,6 +6,7 @@ import { parseDuration } from "./duration.ts";
 import { bootSchema, DEB_ARCH, type Milestone, type Pattern } from "./schema.ts";
 import { regexRisk } from "./redos.ts";
 import { esModuleInterop, moduleUrl } from "./ts-loader.ts";
+import { indexedNames, rememberNames, type IndexedName } from "./name-index.ts";
 import { flattenStreams } from "./streams.ts";
 import { currentProject } from "../project/current.ts";
 
@@ -178,10 +179,14 @@ function noDefault(module: { default?: unknown }): boolean {
 
 /** Import an expectation file (its default export) and validate it. */
 export async function loadExpectationFile(path: string): Promise<Expectation> {
+  return loadFrom(path, await moduleUrl(path));
+}
+
+async function loadFrom(path: string, url: string): Promise<Expectation> {
   const file = relative(process.cwd(), path) || path;
   let module: { default?: unknown };
   try {
-    module = esModuleInterop(await importBounded(file, await moduleUrl(path)));
+    module = esModuleInterop(await importBounded(file, url));
   } catch (error) {
     if (error instanceof ExpectationError) throw error;
     throw new ExpectationError(file, "", `cannot be loaded: ${(error as Error).message}`);
@@ -192,32 +197,68 @@ export async function loadExpectationFile(path: string): Promise<Expectation> {
 }
 
 async function expectationFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && /\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith(".d.ts"))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
-
-/** Every expectation under `dir`; duplicate names are an error of the second file. */
-export async function loadAllExpectations(dir = defaultExpectationsDir()): Promise<Expectation[]> {
-  const all: Expectation[] = [];
-  const files = await expectationFiles(dir).catch((error: NodeJS.ErrnoException) => {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new SelectionError(
       dir,
       "",
       error.code === "ENOENT" ? "no such directory" : error.code === "ENOTDIR" ? "is not a directory" : error.message,
     );
   });
-  for (const path of files) {
-    const expectation = await loadExpectationFile(path);
-    pathUnderDir.set(expectation, relative(dir, path).replace(/\.(ts|mts|js|mjs)$/, ""));
+  return entries
+    .filter((e) => e.isFile() && /\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith(".d.ts"))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+const underDir = (dir: string, path: string) => relative(dir, path).replace(/\.(ts|mts|js|mjs)$/, "");
+
+/** Every expectation under `dir`; duplicate names are an error of the second file. */
+export async function loadAllExpectations(dir = defaultExpectationsDir()): Promise<Expectation[]> {
+  const all: Expectation[] = [];
+  const loaded: { url: string; found: IndexedName }[] = [];
+  for (const path of await expectationFiles(dir)) {
+    const url = await moduleUrl(path);
+    const expectation = await loadFrom(path, url);
+    pathUnderDir.set(expectation, underDir(dir, path));
     const twin = all.find((e) => e.name === expectation.name);
     if (twin)
       throw new ExpectationError(expectation.file, "name", `"${expectation.name}" is also the name of ${twin.file}`);
     all.push(expectation);
+    loaded.push({ url, found: { name: expectation.name, path: underDir(dir, path) } });
   }
+  await rememberNames(dir, loaded);
   return all;
+}
+
+/**
+ * selectExpectations over loadAllExpectations(dir), loading only the files that hold what is
+ * asked for when the selectors are plain names or paths and the name index knows every file of
+ * the folder as it is now. Otherwise (a glob, a tag, a new or changed file, a file that no
+ * longer holds what the index says) every file is loaded, with every error that brings.
+ */
+export async function loadSelected(dir: string, selectors: string[], tags: string[] = []): Promise<Expectation[]> {
+  const plain = selectors.length > 0 && !tags.length && selectors.every((s) => !picomatch.scan(s).isGlob);
+  const fast = plain ? await loadIndexed(dir, selectors).catch(() => undefined) : undefined;
+  return fast ?? selectExpectations(await loadAllExpectations(dir), selectors, tags);
+}
+
+async function loadIndexed(dir: string, selectors: string[]): Promise<Expectation[] | undefined> {
+  const files = await expectationFiles(dir);
+  const urls: string[] = [];
+  for (const path of files) urls.push(await moduleUrl(path));
+  const known = indexedNames(dir, urls);
+  if (!known) return undefined;
+  const holds = (found: IndexedName) => selectors.some((s) => found.name === s || found.path === s);
+  if (!selectors.every((s) => known.some((k) => k.name === s || k.path === s))) return undefined;
+  const picked: Expectation[] = [];
+  for (const [i, path] of files.entries()) {
+    if (!holds(known[i]!)) continue;
+    const expectation = await loadFrom(path, urls[i]!);
+    if (!holds({ name: expectation.name, path: underDir(dir, path) })) return undefined;
+    pathUnderDir.set(expectation, underDir(dir, path));
+    picked.push(expectation);
+  }
+  return picked;
 }
 
 /** A selection that picks nothing or names what does not exist: a mistake of the command line, not of a file. */

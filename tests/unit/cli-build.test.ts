@@ -171,3 +171,55 @@ export default defineBoot({
     expect(await tags()).toEqual(["second"]);
   }, 60_000);
 });
+
+describe("bootlog run NAME loads the one file that holds NAME (the name index)", () => {
+  it("after a full load, a plain name loads only its file; a glob, a new file or a duplicate name loads them all", async () => {
+    if (!freshBuild(ROOT)) await buildCli();
+    const dir = join(tmp, "indexed");
+    const cache = join(tmp, "indexed-cache");
+    const marker = join(tmp, "indexed-loads.txt");
+    mkdirSync(join(dir, "expectations"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const expectation = (name: string, onLoad = "") =>
+      `import { appendFileSync } from "node:fs";
+import { defineBoot } from ${JSON.stringify(join(ROOT, "harness/expectations/index.ts"))};
+${onLoad}
+export default defineBoot({
+  name: ${JSON.stringify(name)},
+  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
+  images: { kernel: { kind: "file", path: "/nonexistent/${name}-Image" } },
+  milestones: [{ id: "shell", match: "/ # " }],
+  silence: "10s",
+  budget: "60s",
+});
+`;
+    writeFileSync(join(dir, "expectations/a.ts"), expectation("alpha"));
+    // Every load of b.ts says so in the marker file.
+    writeFileSync(
+      join(dir, "expectations/b.ts"),
+      expectation("beta", `appendFileSync(${JSON.stringify(marker)}, "b\\n");`),
+    );
+    const loadsOfB = () => readFileSync(marker, "utf8").split("\n").filter(Boolean).length;
+    const cli = (args: string[]) =>
+      bootlog([...args, "--expectations", join(dir, "expectations")], { BOOTLOG_CACHE: cache });
+
+    expect((await cli(["list"])).code).toBe(0);
+    expect(loadsOfB()).toBe(1);
+    // alpha is loaded and prepared (its image is missing: the error says so), b.ts is not loaded.
+    const named = await cli(["prepare", "alpha"]);
+    expect(named.all).toContain("/nonexistent/alpha-Image");
+    expect(loadsOfB()).toBe(1);
+    // Selecting b.ts's expectation by its path under the folder also loads only b.ts.
+    expect((await cli(["prepare", "b"])).all).toContain("/nonexistent/beta-Image");
+    expect(loadsOfB()).toBe(2);
+    const glob = await cli(["prepare", "alph*"]);
+    expect(glob.all).toContain("/nonexistent/alpha-Image");
+    expect(loadsOfB()).toBe(3);
+    // A new file that takes alpha's name: the index does not know it, so every file loads and the duplicate is the error.
+    writeFileSync(join(dir, "expectations/c.ts"), expectation("alpha"));
+    const twin = await cli(["prepare", "alpha"]);
+    expect(twin.code).not.toBe(0);
+    expect(twin.all).toContain('"alpha" is also the name of');
+    expect(loadsOfB()).toBe(4);
+  }, 60_000);
+});
