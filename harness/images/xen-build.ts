@@ -128,9 +128,9 @@ async function runMake(
 ): Promise<string | undefined> {
   const stream = createWriteStream(log, { flags: "a" });
   try {
+    const { execa: spawn } = await import("execa");
     for (const step of steps) {
       stream.write(`$ make -C ${join(src, "xen")} O=${out} ${step.args.join(" ")}\n`);
-      const { execa: spawn } = await import("execa");
       const child = spawn("make", ["-C", join(src, "xen"), `O=${out}`, ...step.args], {
         reject: false,
         env,
