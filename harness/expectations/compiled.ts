@@ -13,7 +13,7 @@ import { builtinModules } from "node:module";
 import { extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import writeFileAtomic from "write-file-atomic";
-import { cacheRoot } from "../images/cache.ts";
+import { cacheRoot, memo } from "../images/cache.ts";
 
 interface Compiled {
   /** Every source file bundled in, with its sha1: the entry is reused while all of them still match. */
@@ -40,9 +40,10 @@ export function library(): { url: string; root: string; sources: Set<string> } {
   };
 }
 
-const recordOf = (file: string) => join(cacheRoot(), "expectations", `${sha1(`${library().url}\n${file}`)}.json`);
-
-function stillValid(record: Compiled): boolean {
+/** A record from the cache still stands for its files: each input has the content it was compiled from. */
+function stillValid(known: unknown): boolean {
+  const record = known as Partial<Compiled> | null;
+  if (typeof record?.inputs !== "object" || record.inputs === null || !Array.isArray(record.externals)) return false;
   for (const [input, hash] of Object.entries(record.inputs)) {
     try {
       if (sha1(readFileSync(input)) !== hash) return false;
@@ -103,7 +104,6 @@ async function compile(file: string): Promise<Compiled> {
     })
     .catch(() => undefined);
   const code = built?.outputFiles[0]?.text;
-  // Remembered too, so that a file that needs tsx does not cost a compile on every run.
   if (code === undefined) return { inputs, externals: [] };
   // Named by file and code: two files with the same code are still two modules, as under tsx.
   const module = join(cacheRoot(), "expectations", `${sha1(`${file}\n${code}`)}.mjs`);
@@ -117,17 +117,10 @@ async function compile(file: string): Promise<Compiled> {
  */
 export async function compiledModule(path: string): Promise<string | undefined> {
   const file = resolve(path);
-  const record = recordOf(file);
-  try {
-    const known = JSON.parse(readFileSync(record, "utf8")) as Compiled;
-    if (stillValid(known)) return known.module && pathToFileURL(known.module).href;
-  } catch {
-    // Not compiled yet, or a record from another version: compile again.
-  }
-  // Without esbuild (or a cache to write to), tsx.
-  const compiled = await compile(file).catch(() => undefined);
-  if (!compiled) return undefined;
-  // The cache is an optimisation: a read-only cache only costs the next run a compile.
-  await writeFileAtomic(record, `${JSON.stringify(compiled)}\n`).catch(() => {});
-  return compiled.module && pathToFileURL(compiled.module).href;
+  // A file that needs tsx is remembered too (no compile next time). Without esbuild, or a cache to
+  // write to, it is tsx; a read-only cache only costs the next run a compile.
+  const compiled = await memo("expectations", { library: library().url, file }, stillValid, () => compile(file)).catch(
+    () => undefined,
+  );
+  return compiled?.module && pathToFileURL(compiled.module).href;
 }
