@@ -6,7 +6,8 @@
  * means a full load, which writes it again.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import writeFileAtomic from "write-file-atomic";
 import { cacheRoot, keyHash } from "../images/cache.ts";
@@ -17,7 +18,7 @@ export interface IndexedName {
   path: string;
 }
 
-const indexFile = (dir: string) => join(cacheRoot(), "expectations", `names-${keyHash(dir)}.json`);
+const indexFile = (dir: string) => join(cacheRoot(), "expectation-names", `${keyHash(dir)}.json`);
 const isCompiled = (url: string) => url.startsWith(`${pathToFileURL(join(cacheRoot(), "expectations")).href}/`);
 
 /** The name and path in each of `urls` (the folder's files, as moduleUrl gives them), when the index knows every one. */
@@ -40,5 +41,7 @@ export async function rememberNames(dir: string, loaded: { url: string; found: I
   if (!loaded.every(({ url }) => isCompiled(url))) return;
   const index = Object.fromEntries(loaded.map(({ url, found }) => [url, found]));
   // An optimisation only: a cache it cannot write to costs the next run a full load.
-  await writeFileAtomic(indexFile(dir), JSON.stringify(index)).catch(() => {});
+  await mkdir(dirname(indexFile(dir)), { recursive: true })
+    .then(() => writeFileAtomic(indexFile(dir), JSON.stringify(index)))
+    .catch(() => {});
 }
