@@ -16,6 +16,33 @@ import { bootlog, ROOT } from "../helpers/cli.ts";
 const tmp = mkdtempSync(join(tmpdir(), "bootlog-cli-build-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/**
+ * A minimal expectation file's text: `head` (imports, statements) before a defineBoot of `name`
+ * whose `tags` is a TypeScript expression, importing bootlog's harness as its own expectations do.
+ */
+const probeExpectation = (name: string, { head = "", tags = "[]" } = {}) =>
+  `import { defineBoot } from ${JSON.stringify(join(ROOT, "harness/expectations/index.ts"))};
+${head}
+export default defineBoot({
+  name: ${JSON.stringify(name)},
+  tags: ${tags},
+  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
+  images: { kernel: { kind: "file", path: "/nonexistent/${name}-Image" } },
+  milestones: [{ id: "shell", match: "/ # " }],
+  silence: "10s",
+  budget: "60s",
+});
+`;
+
+/** A fresh bundled CLI and a scratch ES-module project with an expectations folder and a cache of its own. */
+async function scratchProject(label: string): Promise<{ dir: string; expectations: string; cache: string }> {
+  if (!freshBuild(ROOT)) await buildCli();
+  const dir = join(tmp, label);
+  mkdirSync(join(dir, "expectations"), { recursive: true });
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  return { dir, expectations: join(dir, "expectations"), cache: join(tmp, `${label}-cache`) };
+}
+
 describe("dist freshness", () => {
   const root = join(tmp, "root");
   mkdirSync(join(root, "dist"), { recursive: true });
@@ -91,28 +118,16 @@ describe("start-up chunk", () => {
 
 describe("expectations that import the harness as source", () => {
   it("get the running bundle's library instead of a second harness loaded through tsx", async () => {
-    if (!freshBuild(ROOT)) await buildCli();
-    const dir = join(tmp, "source-import");
-    mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const { dir, cache } = await scratchProject("source-import");
     const source = join(ROOT, "harness/expectations/index.ts");
     // As bootlog's own expectations import it; the tag says which module the import resolved to.
     writeFileSync(
       join(dir, "probe.ts"),
-      `import { defineBoot } from ${JSON.stringify(source)};
-const to = import.meta.resolve(${JSON.stringify(source)});
-export default defineBoot({
-  name: "probe",
-  tags: [to.endsWith("/dist/harness/index.js") ? "library-bundle" : "harness-source"],
-  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
-  images: { kernel: { kind: "file", path: "/nonexistent/Image" } },
-  milestones: [{ id: "shell", match: "/ # " }],
-  silence: "10s",
-  budget: "60s",
-});
-`,
+      probeExpectation("probe", {
+        head: `const to = import.meta.resolve(${JSON.stringify(source)});`,
+        tags: '[to.endsWith("/dist/harness/index.js") ? "library-bundle" : "harness-source"]',
+      }),
     );
-    const cache = join(tmp, "source-import-cache");
     for (const run of [1, 2]) {
       const r = await bootlog(["list", "--json", "--expectations", dir], { BOOTLOG_CACHE: cache });
       expect(r.code, `run ${run}: ${r.all}`).toBe(0);
@@ -130,33 +145,16 @@ export default defineBoot({
 
 describe("compiled expectations (the bundled CLI without tsx)", () => {
   it("imports a TypeScript expectation as the module esbuild compiled into the cache, and compiles again when a file it imports changes", async () => {
-    if (!freshBuild(ROOT)) await buildCli();
-    const dir = join(tmp, "compiled");
-    const cache = join(tmp, "compiled-cache");
-    mkdirSync(join(dir, "expectations"), { recursive: true });
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const { dir, expectations, cache } = await scratchProject("compiled");
     // Not an expectation itself: outside the expectations folder.
     const shared = join(dir, "shared.ts");
     writeFileSync(shared, 'export const flavour: string = "first";\n');
     writeFileSync(
-      join(dir, "expectations/probe.ts"),
-      `import { defineBoot } from ${JSON.stringify(join(ROOT, "harness/expectations/index.ts"))};
-import { flavour } from "../shared.ts";
-export default defineBoot({
-  name: "probe",
-  tags: [flavour],
-  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
-  images: { kernel: { kind: "file", path: "/nonexistent/Image" } },
-  milestones: [{ id: "shell", match: "/ # " }],
-  silence: "10s",
-  budget: "60s",
-});
-`,
+      join(expectations, "probe.ts"),
+      probeExpectation("probe", { head: 'import { flavour } from "../shared.ts";', tags: "[flavour]" }),
     );
     const tags = async () => {
-      const r = await bootlog(["list", "--json", "--expectations", join(dir, "expectations")], {
-        BOOTLOG_CACHE: cache,
-      });
+      const r = await bootlog(["list", "--json", "--expectations", expectations], { BOOTLOG_CACHE: cache });
       expect(r.code, r.all).toBe(0);
       return JSON.parse(r.stdout).map((e: { tags: string[] }) => e.tags.at(-1));
     };
@@ -174,34 +172,18 @@ export default defineBoot({
 
 describe("bootlog run NAME loads the one file that holds NAME (the name index)", () => {
   it("after a full load, a plain name loads only its file; a glob, a new file or a duplicate name loads them all", async () => {
-    if (!freshBuild(ROOT)) await buildCli();
-    const dir = join(tmp, "indexed");
-    const cache = join(tmp, "indexed-cache");
+    const { expectations, cache } = await scratchProject("indexed");
     const marker = join(tmp, "indexed-loads.txt");
-    mkdirSync(join(dir, "expectations"), { recursive: true });
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-    const expectation = (name: string, onLoad = "") =>
-      `import { appendFileSync } from "node:fs";
-import { defineBoot } from ${JSON.stringify(join(ROOT, "harness/expectations/index.ts"))};
-${onLoad}
-export default defineBoot({
-  name: ${JSON.stringify(name)},
-  machine: { arch: "aarch64", memory: "1G", cpus: 1, firmware: "direct" },
-  images: { kernel: { kind: "file", path: "/nonexistent/${name}-Image" } },
-  milestones: [{ id: "shell", match: "/ # " }],
-  silence: "10s",
-  budget: "60s",
-});
-`;
-    writeFileSync(join(dir, "expectations/a.ts"), expectation("alpha"));
+    writeFileSync(join(expectations, "a.ts"), probeExpectation("alpha"));
     // Every load of b.ts says so in the marker file.
     writeFileSync(
-      join(dir, "expectations/b.ts"),
-      expectation("beta", `appendFileSync(${JSON.stringify(marker)}, "b\\n");`),
+      join(expectations, "b.ts"),
+      probeExpectation("beta", {
+        head: `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(marker)}, "b\\n");`,
+      }),
     );
     const loadsOfB = () => readFileSync(marker, "utf8").split("\n").filter(Boolean).length;
-    const cli = (args: string[]) =>
-      bootlog([...args, "--expectations", join(dir, "expectations")], { BOOTLOG_CACHE: cache });
+    const cli = (args: string[]) => bootlog([...args, "--expectations", expectations], { BOOTLOG_CACHE: cache });
 
     expect((await cli(["list"])).code).toBe(0);
     expect(loadsOfB()).toBe(1);
@@ -216,7 +198,7 @@ export default defineBoot({
     expect(glob.all).toContain("/nonexistent/alpha-Image");
     expect(loadsOfB()).toBe(3);
     // A new file that takes alpha's name: the index does not know it, so every file loads and the duplicate is the error.
-    writeFileSync(join(dir, "expectations/c.ts"), expectation("alpha"));
+    writeFileSync(join(expectations, "c.ts"), probeExpectation("alpha"));
     const twin = await cli(["prepare", "alpha"]);
     expect(twin.code).not.toBe(0);
     expect(twin.all).toContain('"alpha" is also the name of');
